@@ -1,0 +1,179 @@
+"""The facade the UI and scripts call: plain values in (paths, ints, floats, uint8 arrays), arrays out.
+
+A model is named by its folder (str or Path) or passed as a LoadedModel. Loaded folders are cached
+by content (path + weights file size and mtime), so repeated calls cost nothing and an overwritten
+folder reloads. Every range a user can send is checked here and refused with a StudioError.
+"""
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from . import sampling
+from .errors import StudioError
+from .fit import fit_square
+from .presets import PRESETS, get_preset
+from .store import WEIGHTS_FILE, LoadedModel, ModelLoadError, build_network, load_model, read_config
+
+MAX_IMAGES = 64
+MAX_SEED = 2**31 - 1
+MAX_VARIETY = 2.0
+MAX_BLEND_STEPS = 120
+ModelRef = str | Path | LoadedModel
+
+_cache: OrderedDict[tuple, LoadedModel] = OrderedDict()
+_cache_lock = threading.Lock()
+_CACHE_SIZE = 16
+
+
+def get_model(model: ModelRef) -> LoadedModel:
+    """Resolve a folder (cached by content) or pass a LoadedModel through."""
+    if isinstance(model, LoadedModel):
+        return model
+    folder = Path(model).resolve()
+    weights = folder / WEIGHTS_FILE
+    try:
+        stat = weights.stat()
+    except OSError:
+        raise ModelLoadError(f"No model found at {Path(model).name or model}.") from None
+    key = (str(folder), stat.st_size, stat.st_mtime_ns)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    loaded = load_model(folder)
+    with _cache_lock:
+        _cache[key] = loaded
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return loaded
+
+
+def untrained_model(preset: str, init_seed: int = 0) -> LoadedModel:
+    """A freshly initialised network for a preset (random weights: for shapes and speed checks)."""
+    cfg = get_preset(preset)
+    network = build_network(cfg, init_seed).eval()
+    return LoadedModel(kind="gan" if preset.startswith("dcgan") else "vae", config=cfg, network=network,
+                       meta={"name": f"untrained {preset}", "preset": preset})
+
+
+def list_models(weights_dir: str | Path) -> dict[str, str]:
+    """Model folders directly inside weights_dir: {display name: folder path}, sorted by name.
+    Folders that fail to parse are skipped (the UI shows only models that load)."""
+    found: dict[str, str] = {}
+    root = Path(weights_dir)
+    if not root.is_dir():
+        return found
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        try:
+            meta = read_config(folder)
+        except ModelLoadError:
+            continue
+        found[meta.get("name") or folder.name] = str(folder)
+    return found
+
+
+def describe(model: ModelRef) -> dict:
+    """kind, image_size, channels, z_dim, name, preset and a one-line summary for the UI."""
+    m = get_model(model)
+    cfg = m.config
+    colour = "colour" if cfg.channels == 3 else "grayscale"
+    summary = f"{m.name}: {'GAN' if m.kind == 'gan' else 'VAE'}, {cfg.image_size}x{cfg.image_size} {colour}"
+    return {"kind": m.kind, "image_size": cfg.image_size, "channels": cfg.channels, "z_dim": cfg.z_dim,
+            "name": m.name, "preset": m.meta.get("preset"), "summary": summary,
+            "can_encode": m.kind == "vae"}
+
+
+# ---- checks on values a user (or an API caller) can send -------------------------------------
+
+def _check_int(name: str, value: int, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value != int(value):
+        raise StudioError(f"{name} must be a whole number between {low} and {high}.")
+    if not low <= int(value) <= high:
+        raise StudioError(f"{name} must be between {low} and {high}, got {int(value)}.")
+    return int(value)
+
+
+def _check_float(name: str, value: float, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise StudioError(f"{name} must be a number between {low} and {high}.")
+    if not low <= value <= high:
+        raise StudioError(f"{name} must be between {low} and {high}, got {value}.")
+    return float(value)
+
+
+def _check_mode(mode: str) -> str:
+    if mode not in ("smooth", "linear"):
+        raise StudioError("The blend path must be 'smooth' or 'linear'.")
+    return mode
+
+
+# ---- drawing ---------------------------------------------------------------------------------
+
+def generate(model: ModelRef, n: int = 16, seed: int = 0, variety: float = 1.0) -> list[np.ndarray]:
+    """n images (1..64) from seeds seed, seed+1, ...; variety 0..2 (1 = as trained)."""
+    n = _check_int("Number of images", n, 1, MAX_IMAGES)
+    seed = _check_int("Seed", seed, 0, MAX_SEED - MAX_IMAGES)
+    variety = _check_float("Variety", variety, 0.0, MAX_VARIETY)
+    return sampling.generate(get_model(model), range(seed, seed + n), variety)
+
+
+def variations(model: ModelRef, seed: int, variety: float = 1.0, n: int = 8, strength: float = 0.3,
+               variation_seed: int = 1) -> list[np.ndarray]:
+    """n images like the one drawn from seed: strength 0 = the same image, 1 = unrelated."""
+    m = get_model(model)
+    seed = _check_int("Seed", seed, 0, MAX_SEED)
+    variety = _check_float("Variety", variety, 0.0, MAX_VARIETY)
+    n = _check_int("Number of variations", n, 1, MAX_IMAGES)
+    strength = _check_float("Strength", strength, 0.0, 1.0)
+    variation_seed = _check_int("Variation seed", variation_seed, 0, MAX_SEED - MAX_IMAGES)
+    z = sampling.seed_latents([seed], m.z_dim, variety)[0]
+    return sampling.decode(m, sampling.variations(z, n, strength, variation_seed))
+
+
+def blend_seeds(model: ModelRef, seed_a: int, seed_b: int, steps: int = 8, mode: str = "smooth",
+                variety: float = 1.0, loop: bool = False) -> list[np.ndarray]:
+    """Frames from the image of seed_a to the image of seed_b (steps 2..120); loop adds the way back."""
+    steps = _check_int("Steps", steps, 2, MAX_BLEND_STEPS)
+    frames = sampling.blend_seeds(get_model(model), _check_int("Seed A", seed_a, 0, MAX_SEED),
+                                  _check_int("Seed B", seed_b, 0, MAX_SEED), steps, _check_mode(mode),
+                                  _check_float("Variety", variety, 0.0, MAX_VARIETY))
+    return sampling.ping_pong(frames) if loop else frames
+
+
+def blend_images(model: ModelRef, image_a: np.ndarray, image_b: np.ndarray, steps: int = 8,
+                 mode: str = "smooth", loop: bool = False, fit: str = "crop") -> list[np.ndarray]:
+    """VAE only: frames from one picture to another through the model's latent space."""
+    m = get_model(model)
+    if m.kind != "vae":
+        raise StudioError("Blending your own pictures needs a VAE model; pick a VAE or blend two seeds.")
+    steps = _check_int("Steps", steps, 2, MAX_BLEND_STEPS)
+    size = m.config.image_size
+    frames = sampling.blend_images(m, fit_square(image_a, size, fit), fit_square(image_b, size, fit), steps,
+                                   _check_mode(mode))
+    return sampling.ping_pong(frames) if loop else frames
+
+
+def reconstruct(model: ModelRef, image: np.ndarray, fit: str = "crop") -> np.ndarray:
+    """VAE only: the picture as the model redraws it."""
+    m = get_model(model)
+    if m.kind != "vae":
+        raise StudioError("Redrawing your own picture needs a VAE model.")
+    return sampling.reconstruct(m, [fit_square(image, m.config.image_size, fit)])[0]
+
+
+def grid(images: Sequence[np.ndarray], columns: int | None = None) -> np.ndarray:
+    return sampling.grid(images, columns)
+
+
+def strip(images: Sequence[np.ndarray]) -> np.ndarray:
+    return sampling.strip(images)
+
+
+def preset_names() -> list[str]:
+    return list(PRESETS)

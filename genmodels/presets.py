@@ -1,0 +1,42 @@
+"""Preset name -> model config. The names are stable keys: the UI, the CLI and model cards use them."""
+from __future__ import annotations
+
+from .gan import GANConfig
+from .vae import VAEConfig
+
+ModelConfig = GANConfig | VAEConfig
+
+PRESETS: dict[str, ModelConfig] = {
+    # The seed article's DCGAN: 32x32 RGB, and its grayscale variant (the article's faces and animals).
+    "dcgan-32": GANConfig(image_size=32, channels=3),
+    "dcgan-32-gray": GANConfig(image_size=32, channels=1),
+    "dcgan-64": GANConfig(image_size=64, channels=3),
+    "dcgan-64-gray": GANConfig(image_size=64, channels=1),
+    "vae-32": VAEConfig(image_size=32, channels=3, z_dim=64),
+    "vae-32-gray": VAEConfig(image_size=32, channels=1, z_dim=64),
+    "vae-64": VAEConfig(image_size=64, channels=3, z_dim=128),
+    "vae-64-gray": VAEConfig(image_size=64, channels=1, z_dim=128),
+}
+
+
+def model_kind(cfg: ModelConfig) -> str:
+    """'gan' or 'vae': the key saved in config.json and used to rebuild the network."""
+    if isinstance(cfg, GANConfig):
+        return "gan"
+    if isinstance(cfg, VAEConfig):
+        return "vae"
+    raise TypeError(f"not a model config: {type(cfg).__name__}")
+
+
+def preset_for(kind: str, image_size: int, grayscale: bool) -> str:
+    """The preset name for a UI choice, e.g. ('gan', 64, False) -> 'dcgan-64'."""
+    name = f"{'dcgan' if kind == 'gan' else 'vae'}-{image_size}{'-gray' if grayscale else ''}"
+    if name not in PRESETS:
+        raise ValueError(f"no preset for {kind} at {image_size} px")
+    return name
+
+
+def get_preset(name: str) -> ModelConfig:
+    if name not in PRESETS:
+        raise ValueError(f"Unknown model preset {name!r}; choose one of: {', '.join(PRESETS)}.")
+    return PRESETS[name]

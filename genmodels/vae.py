@@ -1,0 +1,110 @@
+"""Convolutional VAE (Kingma & Welling 2014) for 32x32 and 64x64 images, RGB or grayscale.
+
+encoder  image (B, C, S, S) -> stride-2 convs down to (B, w*2^(k-1), 4, 4) -> (mu, logvar), each (B, z_dim)
+sample   z = mu + exp(logvar / 2) * eps, eps ~ N(0, I)            (the reparameterisation trick)
+decoder  z -> (B, w*2^(k-1), 4, 4) -> stride-2 transposed convs -> image logits (B, C, S, S)
+The 4x4 <-> latent maps are a 4x4 convolution and a 4x4 transposed convolution (the same maths as
+Linear layers): on CPU a Linear takes a different BLAS path for one row than for many, which made
+an image differ by one level alone vs in a batch; the convolutions give identical results.
+
+Loss (per image, averaged over the batch):
+  L = L_rec + beta * L_KL
+  L_rec  = sum over pixels of MSE on [-1, 1] (Gaussian likelihood), or BCE on [0, 1] (Bernoulli likelihood)
+  L_KL   = KL(q(z|x) || N(0, I)) = -1/2 * sum(1 + logvar - mu^2 - exp(logvar))
+beta is the one knob that balances the two (beta-VAE, Higgins et al. 2017): lower = sharper
+reconstructions, higher = smoother blends and a more regular latent space.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+@dataclass(frozen=True)
+class VAEConfig:
+    """A VAE shape and loss. image_size: 32 or 64; channels: 1 or 3; beta > 0 weighs the KL term."""
+
+    image_size: int = 32
+    channels: int = 3
+    z_dim: int = 64
+    width: int = 32  # channels of the first encoder stage; later stages double it
+    beta: float = 1.0
+    reconstruction: str = "mse"  # "mse" on [-1, 1] or "bce" on [0, 1]
+
+    def __post_init__(self) -> None:
+        if self.image_size not in (32, 64):
+            raise ValueError(f"image_size must be 32 or 64, got {self.image_size}")
+        if self.channels not in (1, 3):
+            raise ValueError(f"channels must be 1 or 3, got {self.channels}")
+        if self.reconstruction not in ("mse", "bce"):
+            raise ValueError(f"reconstruction must be 'mse' or 'bce', got {self.reconstruction!r}")
+        if not (math.isfinite(self.beta) and 0 < self.beta <= 100):
+            raise ValueError(f"beta must be in (0, 100], got {self.beta}")
+        if not (1 <= self.z_dim <= 1024 and 8 <= self.width <= 512):
+            raise ValueError("z_dim must be 1..1024 and width 8..512")
+
+    @property
+    def n_stages(self) -> int:
+        return int(math.log2(self.image_size // 4))
+
+
+def _init_weights(module: nn.Module) -> None:
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+        nn.init.kaiming_normal_(module.weight, a=0.2, nonlinearity="leaky_relu")
+
+
+class VAE(nn.Module):
+    def __init__(self, cfg: VAEConfig):
+        super().__init__()
+        self.cfg = cfg
+        widths = [cfg.width * 2 ** i for i in range(cfg.n_stages)]  # 32 px: [32, 64, 128]
+        enc: list[nn.Module] = []
+        for c_in, c_out in zip([cfg.channels] + widths, widths):
+            enc += [nn.Conv2d(c_in, c_out, 4, 2, 1), nn.BatchNorm2d(c_out), nn.LeakyReLU(0.2, True)]
+        self.encoder = nn.Sequential(*enc)  # (B, widths[-1], 4, 4)
+        self.to_stats = nn.Conv2d(widths[-1], 2 * cfg.z_dim, 4)  # (B, 2 * z_dim, 1, 1): mu and logvar
+        self.from_z = nn.ConvTranspose2d(cfg.z_dim, widths[-1], 4)  # (B, z_dim, 1, 1) -> (B, widths[-1], 4, 4)
+        dec: list[nn.Module] = [nn.BatchNorm2d(widths[-1]), nn.LeakyReLU(0.2, True)]
+        rev = list(reversed(widths))
+        for c_in, c_out in zip(rev, rev[1:]):
+            dec += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1), nn.BatchNorm2d(c_out), nn.LeakyReLU(0.2, True)]
+        dec.append(nn.ConvTranspose2d(rev[-1], cfg.channels, 4, 2, 1))  # logits (B, C, S, S)
+        self.decoder = nn.Sequential(*dec)
+        self.apply(_init_weights)
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """x (B, C, S, S) in [-1, 1] -> (mu, logvar), each (B, z_dim)."""
+        mu, logvar = self.to_stats(self.encoder(x)).flatten(1).chunk(2, dim=1)
+        return mu, logvar.clamp(-30.0, 20.0)  # clamp keeps exp() finite
+
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.from_z(z.view(z.shape[0], -1, 1, 1)))
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """z (B, z_dim) -> image (B, C, S, S) in [-1, 1]."""
+        logits = self.decode_logits(z)
+        return torch.tanh(logits) if self.cfg.reconstruction == "mse" else torch.sigmoid(logits) * 2 - 1
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """Sampling entry point, so a VAE draws like a GAN generator: z -> image."""
+        return self.decode(z)
+
+
+def vae_loss(model: VAE, x: torch.Tensor, eps: torch.Tensor) -> dict[str, torch.Tensor]:
+    """One VAE objective evaluation. x (B, C, S, S) in [-1, 1]; eps (B, z_dim) ~ N(0, I) from the caller's RNG.
+
+    Returns {"loss", "reconstruction", "kl"}, each a scalar averaged over the batch.
+    """
+    mu, logvar = model.encode(x)
+    z = mu + torch.exp(0.5 * logvar) * eps  # reparameterisation
+    logits = model.decode_logits(z)
+    if model.cfg.reconstruction == "mse":
+        rec = F.mse_loss(torch.tanh(logits), x, reduction="sum") / x.shape[0]
+    else:
+        rec = F.binary_cross_entropy_with_logits(logits, (x + 1) / 2, reduction="sum") / x.shape[0]
+    kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / x.shape[0]
+    return {"loss": rec + model.cfg.beta * kl, "reconstruction": rec, "kl": kl}

@@ -1,0 +1,28 @@
+"""Shared fixtures: tiny models saved as model folders, so tests stay fast and never need weights/."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from genmodels.gan import GANConfig, Generator
+from genmodels.store import save_model
+from genmodels.vae import VAE, VAEConfig
+
+TINY_GAN = GANConfig(image_size=32, channels=3, z_dim=16, g_width=8, d_width=8)
+TINY_VAE = VAEConfig(image_size=32, channels=3, z_dim=8, width=8)
+
+
+def _fresh(cls, cfg, seed: int):
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return cls(cfg).eval()
+
+
+@pytest.fixture
+def gan_folder(tmp_path):
+    return save_model(tmp_path / "tiny-gan", _fresh(Generator, TINY_GAN, 0), TINY_GAN, {"name": "tiny gan"})
+
+
+@pytest.fixture
+def vae_folder(tmp_path):
+    return save_model(tmp_path / "tiny-vae", _fresh(VAE, TINY_VAE, 0), TINY_VAE, {"name": "tiny vae"})
