@@ -5,23 +5,30 @@ paths from the user's machine, or tokens.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 LIBRARY_NAME = "latent-studio"
+_LICENSE_ID = re.compile(r"[a-z0-9][a-z0-9.+-]{0,63}")  # Hub license ids (mit, cc-by-4.0, apache-2.0, other)
+_IMAGE_COUNT_KEYS = ("image_count", "images", "n_images", "count")
 
 
 def _yaml_list(items: list[str]) -> str:
     return "\n".join(f"- {item}" for item in items)
 
 
-def render_card(meta: dict[str, Any], has_samples: bool) -> str:
-    """meta is config.json's content: kind, preset, config, name, and optional training/dataset/credit/license."""
+def render_card(meta: dict[str, Any], has_samples: bool, repo_id: str | None = None) -> str:
+    """meta is config.json's content: kind, preset, config, name, and optional training/dataset/credit/license.
+
+    repo_id, when the card is for a Hub repo, adds how to pull the model with Latent Studio."""
     kind = meta["kind"]
     name = meta.get("name") or "Latent Studio model"
     cfg = meta["config"]
     tags = ["latent-studio", kind, "unconditional-image-generation", "pytorch", "safetensors"]
     tags.append("dcgan" if kind == "gan" else "variational-autoencoder")
-    license_id = meta.get("license", "other")
+    license_id = str(meta.get("license") or "other").strip().lower()
+    if not _LICENSE_ID.fullmatch(license_id):
+        license_id = "other"  # keep the YAML valid whatever a user typed
     arch = "DCGAN generator" if kind == "gan" else "convolutional VAE"
     colour = "RGB" if cfg["channels"] == 3 else "grayscale"
     lines = [
@@ -47,8 +54,14 @@ def render_card(meta: dict[str, Any], has_samples: bool) -> str:
         lines += [f"- {key.replace('_', ' ')}: {value}" for key, value in training.items()]
         lines.append("")
     dataset = meta.get("dataset")
-    if dataset:
-        lines += ["## Training data", "", str(dataset.get("summary", "")), ""]
+    if isinstance(dataset, dict) and dataset:
+        # Only the report's summary and the image count: never the images or where they came from.
+        lines += ["## Training data", ""]
+        if dataset.get("summary"):
+            lines += [str(dataset["summary"]), ""]
+        count = next((dataset[k] for k in _IMAGE_COUNT_KEYS if isinstance(dataset.get(k), int)), None)
+        if count is not None and not isinstance(count, bool):
+            lines += [f"Trained on {count} images.", ""]
     if meta.get("credit"):
         lines += ["## Credits", "", str(meta["credit"]), ""]
     lines += [
@@ -60,6 +73,7 @@ def render_card(meta: dict[str, Any], has_samples: bool) -> str:
         "",
         "## How to use",
         "",
+        *_pull_lines(repo_id),
         "```bash",
         "python -m genmodels.sample --model PATH_TO_THIS_FOLDER --n 16 --seed 0 --out grid.png",
         "```",
@@ -74,6 +88,30 @@ def render_card(meta: dict[str, Any], has_samples: bool) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _pull_lines(repo_id: str | None) -> list[str]:
+    if not repo_id:
+        return []
+    folder = repo_id.split("/")[-1]
+    return [
+        "With Latent Studio installed, pull this model into a folder, then draw from it:",
+        "",
+        "```bash",
+        f"python -m genmodels.hub pull {repo_id} --out {folder}",
+        f"python -m genmodels.sample --model {folder} --n 16 --seed 0 --out grid.png",
+        "```",
+        "",
+        "```python",
+        "from genmodels import generate, load_model",
+        "from genmodels.hub import pull_model",
+        f"model = load_model(pull_model('{repo_id}'))  # downloads config.json + model.safetensors once",
+        "images = generate(model, n=16, seed=0)",
+        "```",
+        "",
+        "Or, from a downloaded copy of this folder:",
+        "",
+    ]
 
 
 def _json(value: Any) -> str:

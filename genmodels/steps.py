@@ -1,0 +1,109 @@
+"""One optimisation step of each model: d_step and g_step for GANs, vae_step for VAEs, plus the EMA.
+
+Every random number a step needs comes from the torch.Generator it is handed, which the trainer
+seeds from (run seed, step): so a step is a pure function of the state and the step number, and a
+resumed run repeats exactly what an unbroken run would have done.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .augment import diff_augment
+from .gan import d_loss, g_loss
+from .precision import autocast
+from .vae import vae_loss
+
+DIFFAUG_POLICY = "color,translation,cutout"  # Zhao et al. 2020, the policy for low-data GANs
+
+
+@dataclass
+class GANRecipe:
+    loss: str  # "bce" (seed article) or "hinge"
+    diff_augment: bool
+    precision: str
+    device: torch.device
+
+
+def d_step(G: nn.Module, D: nn.Module, opt_d: torch.optim.Optimizer, real: torch.Tensor, z: torch.Tensor,
+           gen: torch.Generator, r: GANRecipe) -> tuple[torch.Tensor, torch.Tensor]:
+    """Update D on a real batch (B, C, S, S) and G(z); returns (loss_d, fake) with fake (B, C, S, S)
+    kept (with its graph) so g_step reuses it instead of running G twice, as pytorch/examples does."""
+    with autocast(r.precision, r.device):
+        fake = G(z)
+        real_in, fake_in = real, fake.detach()
+        if r.diff_augment:  # the same policy on real and fake, so D never sees un-augmented reals
+            real_in, fake_in = diff_augment(real_in, DIFFAUG_POLICY, gen), diff_augment(fake_in, DIFFAUG_POLICY, gen)
+        if r.loss == "bce":
+            # The seed article runs D on the real and the fake batch separately: BatchNorm statistics
+            # are then per batch, which is part of how the classic DCGAN trains.
+            real_logits, fake_logits = D(real_in), D(fake_in)
+        else:  # spectral norm, no BatchNorm: one forward pass over both halves is the same maths, faster
+            real_logits, fake_logits = D(torch.cat([real_in, fake_in])).float().chunk(2)
+        loss = d_loss(real_logits.float(), fake_logits.float(), r.loss)
+    opt_d.zero_grad(set_to_none=True)
+    loss.backward()
+    opt_d.step()
+    return loss.detach(), fake
+
+
+def g_step(D: nn.Module, opt_g: torch.optim.Optimizer, fake: torch.Tensor, gen: torch.Generator,
+           r: GANRecipe) -> torch.Tensor:
+    """Update G to fool D on the fakes drawn in d_step. D's weights get no gradient (saves work)."""
+    D.requires_grad_(False)
+    try:
+        with autocast(r.precision, r.device):
+            fake_in = diff_augment(fake, DIFFAUG_POLICY, gen) if r.diff_augment else fake
+            loss = g_loss(D(fake_in).float(), r.loss)
+        opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        opt_g.step()
+    finally:
+        D.requires_grad_(True)
+    return loss.detach()
+
+
+def vae_step(model: nn.Module, opt: torch.optim.Optimizer, real: torch.Tensor, gen: torch.Generator,
+             precision: str, device: torch.device) -> dict[str, torch.Tensor]:
+    """One VAE update; returns the detached loss terms {"loss", "reconstruction", "kl"}."""
+    eps = torch.randn(real.shape[0], model.cfg.z_dim, generator=gen, device=gen.device).to(real.device)
+    with autocast(precision, device):
+        terms = vae_loss(model, real, eps)
+    opt.zero_grad(set_to_none=True)
+    terms["loss"].backward()
+    opt.step()
+    return {k: v.detach().float() for k, v in terms.items()}
+
+
+@torch.no_grad()
+def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
+    """ema <- decay * ema + (1 - decay) * model for weights (Karras et al. 2018's generator average);
+    buffers (BatchNorm statistics) are copied."""
+    ema_params = list(ema.parameters())
+    torch._foreach_lerp_(ema_params, list(model.parameters()), 1.0 - decay)
+    for b_ema, b in zip(ema.buffers(), model.buffers()):
+        b_ema.copy_(b)
+
+
+@torch.no_grad()
+def recalibrate_batchnorm(G: nn.Module, z_dim: int, gen: torch.Generator, batches: int = 16,
+                          batch_size: int = 64) -> None:
+    """Re-estimate G's BatchNorm running statistics for its final weights (cumulative average over
+    fresh latents). An EMA generator otherwise samples with statistics of older weights, which
+    washes out colours in eval mode; this makes eval-mode samples match what training saw."""
+    bns = [m for m in G.modules() if isinstance(m, nn.BatchNorm2d)]
+    if not bns:
+        return
+    saved = [(m.momentum, m.training) for m in bns]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative moving average
+        m.train()
+    device = next(G.parameters()).device
+    for _ in range(batches):
+        G(torch.randn(batch_size, z_dim, generator=gen, device=gen.device).to(device))
+    for m, (momentum, training) in zip(bns, saved):
+        m.momentum = momentum
+        m.train(training)

@@ -1,0 +1,289 @@
+"""The training engine: train() is a generator of progress events that the UI and the CLI render.
+
+One readable loop: pick a batch, d_step + g_step (GAN) or vae_step (VAE), update the EMA, and now
+and then report progress, draw a preview grid, take an in-memory "last good" snapshot, and write a
+checkpoint. It stops at the time budget, the epoch/step limit, the stop event, or Ctrl-C, and always
+finishes by exporting a model folder. A non-finite loss rolls back to the last good snapshot and
+stops with the reason; no NaN checkpoint or model is ever written.
+
+    python -m genmodels.train --data DIR_OR_ZIP --out weights/NAME [--model dcgan-64] [--minutes 10]
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from . import distributed as dist
+from .checkpoint import CheckpointError, flatten_state, load_checkpoint, restore_state, save_checkpoint
+from .data import Dataset
+from .gan import Discriminator
+from .imageio_tensors import to_images, uint8_to_float
+from .precision import pick_device, pick_precision
+from .presets import get_preset
+from .sampling import grid, seed_latents
+from .steps import GANRecipe, d_step, ema_update, g_step, recalibrate_batchnorm, vae_step
+from .store import build_network, save_model
+from .train_config import TrainConfig
+
+PROGRESS_EVERY = 5  # steps between progress events (each costs one host sync for the losses)
+SNAPSHOT_EVERY = 25  # steps between in-memory "last good" snapshots used for rollback
+PREVIEW_SEEDS = range(16)  # the fixed latents every preview grid is drawn from
+
+
+@dataclass
+class TrainEvent:
+    """One thing worth showing. kind: "started", "progress", "preview", "checkpoint", "finished",
+    "stopped" (stop button / Ctrl-C / time budget reached early) or "diverged"."""
+
+    kind: str
+    step: int
+    epoch: int
+    fraction: float  # 0..1 of the run's budget used
+    elapsed_s: float
+    eta_s: float | None
+    images_per_s: float
+    losses: dict[str, float] = field(default_factory=dict)
+    preview: np.ndarray | None = None  # uint8 grid from fixed latents
+    message: str = ""
+    model_dir: str | None = None
+
+
+def _step_generator(seed: int, step: int, salt: int = 0) -> torch.Generator:
+    """The generator for one step: a pure function of (seed, step), so resume repeats a run exactly."""
+    return torch.Generator().manual_seed((seed * 1_000_003 + step * 7_919 + salt) % (2**63 - 1))
+
+
+class _Run:
+    def __init__(self, cfg: TrainConfig, dataset: Dataset, out_dir: Path, resume: bool):
+        self.cfg, self.dataset, self.out_dir = cfg, dataset, Path(out_dir)
+        self.device = pick_device(cfg.device)
+        self.precision, self.precision_note = pick_precision(cfg.precision, self.device)
+        self.model_cfg = self._model_config()
+        if (dataset.image_size, dataset.channels) != (self.model_cfg.image_size, self.model_cfg.channels):
+            raise CheckpointError(f"The dataset was prepared at {dataset.image_size} px with {dataset.channels} "
+                                  f"channel(s), but {cfg.preset} needs {self.model_cfg.image_size} px.")
+        self.world, self.rank = dist.world_size(), dist.rank()
+        self.batch = max(self.world, min(cfg.batch_size, len(dataset)))
+        self.steps_per_epoch = max(1, len(dataset) // self.batch)
+        self.images = dataset.images.to(self.device)  # preloaded uint8 (N, C, S, S), decoded once
+        self._build()
+        self.step, self.prior_seconds, self.epoch_perm = 0, 0.0, (-1, None)
+        if resume:
+            self._resume()
+        self.last_good = self._snapshot()
+
+    # ---- set-up ----------------------------------------------------------------------------------
+    def _model_config(self):
+        base = get_preset(self.cfg.preset)
+        if self.cfg.kind == "gan" and self.cfg.recipe == "small-data":
+            return dataclasses.replace(base, d_norm="spectral")
+        return base
+
+    def _build(self) -> None:
+        cfg, mem = self.cfg, torch.channels_last
+        self.net = build_network(self.model_cfg, cfg.seed).to(self.device, memory_format=mem).train()
+        self.modules: dict[str, torch.nn.Module] = {"model": self.net}
+        if cfg.kind == "gan":
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(cfg.seed + 1)
+                self.D = Discriminator(self.model_cfg).to(self.device, memory_format=mem).train()
+            betas = (0.5, 0.999) if cfg.recipe == "classic" else (0.0, 0.99)
+            self.opt_g = torch.optim.Adam(self.net.parameters(), lr=cfg.learning_rate, betas=betas)
+            self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.learning_rate, betas=betas)
+            self.optimizers = {"g": self.opt_g, "d": self.opt_d}
+            self.modules["discriminator"] = self.D
+            self.recipe = GANRecipe(loss="bce" if cfg.recipe == "classic" else "hinge",
+                                    diff_augment=cfg.recipe == "small-data", precision=self.precision,
+                                    device=self.device)
+            self.G_step, self.D_step = dist.wrap(self.net), dist.wrap(self.D)
+        else:
+            self.opt = torch.optim.Adam(self.net.parameters(), lr=cfg.learning_rate)
+            self.optimizers = {"vae": self.opt}
+            self.V_step = dist.wrap(self.net)
+        self.ema = copy.deepcopy(self.net).eval().requires_grad_(False) if cfg.uses_ema else None
+        if self.ema is not None:
+            self.modules["ema"] = self.ema
+
+    def _resume(self) -> None:
+        tensors, meta = load_checkpoint(self.out_dir / "checkpoint")
+        if meta.get("preset") != self.cfg.preset or meta.get("recipe") != self.cfg.recipe:
+            raise CheckpointError(f"The checkpoint in {self.out_dir.name} is for {meta.get('preset')} / "
+                                  f"{meta.get('recipe')}, not {self.cfg.preset} / {self.cfg.recipe}.")
+        restore_state(tensors, meta, self.modules, self.optimizers)
+        self.step, self.prior_seconds = int(meta["step"]), float(meta.get("seconds", 0.0))
+
+    # ---- state -----------------------------------------------------------------------------------
+    def _snapshot(self) -> tuple[dict[str, torch.Tensor], dict[str, Any], int]:
+        tensors, json_part = flatten_state(self.modules, self.optimizers)
+        return tensors, json_part, self.step
+
+    def _healthy(self) -> bool:
+        return all(torch.isfinite(p).all() for m in self.modules.values() for p in m.parameters())
+
+    def _rollback(self) -> None:
+        tensors, json_part, step = self.last_good
+        restore_state(tensors, json_part, self.modules, self.optimizers)
+        self.step = step
+
+    def _checkpoint(self, seconds: float) -> Path:
+        tensors, json_part, step = self.last_good if not self._healthy() else self._snapshot()
+        meta = {**json_part, "step": step, "seed": self.cfg.seed, "preset": self.cfg.preset,
+                "recipe": self.cfg.recipe, "seconds": seconds, "train_config": dataclasses.asdict(self.cfg),
+                "dataset": self.dataset.report.to_dict()}
+        return save_checkpoint(self.out_dir / "checkpoint", tensors, meta)
+
+    # ---- the loop --------------------------------------------------------------------------------
+    def _batch(self) -> torch.Tensor:
+        epoch, i = divmod(self.step, self.steps_per_epoch)
+        if self.epoch_perm[0] != epoch:  # the same permutation on every rank: (seed, epoch) -> order
+            gen = _step_generator(self.cfg.seed, epoch, salt=1)
+            self.epoch_perm = (epoch, torch.randperm(len(self.dataset), generator=gen))
+        idx = self.epoch_perm[1][i * self.batch:(i + 1) * self.batch]
+        idx = idx[self.rank::self.world]  # this process's shard of the global batch
+        real = uint8_to_float(self.images[idx.to(self.device)])  # (b, C, S, S) in [-1, 1]
+        return real.contiguous(memory_format=torch.channels_last)
+
+    def _one_step(self) -> dict[str, torch.Tensor]:
+        real, gen = self._batch(), _step_generator(self.cfg.seed, self.step)
+        if self.cfg.kind == "vae":
+            return vae_step(self.V_step, self.opt, real, gen, self.precision, self.device)
+        z = torch.randn(real.shape[0], self.model_cfg.z_dim, generator=gen).to(self.device)
+        loss_d, fake = d_step(self.G_step, self.D_step, self.opt_d, real, z, gen, self.recipe)
+        loss_g = g_step(self.D, self.opt_g, fake, gen, self.recipe)  # unwrapped: D gets no gradient here
+        if self.ema is not None:
+            ema_update(self.ema, self.net, self.cfg.ema_decay)
+        return {"d": loss_d, "g": loss_g}
+
+    def sampler(self) -> torch.nn.Module:
+        """A CPU fp32 copy of the network that draws images, BatchNorm recalibrated (GANs)."""
+        net = copy.deepcopy(self.ema if self.ema is not None else self.net).float().cpu()
+        net = net.to(memory_format=torch.contiguous_format)
+        if self.cfg.kind == "gan":
+            net.train()
+            recalibrate_batchnorm(net, self.model_cfg.z_dim, torch.Generator().manual_seed(self.cfg.seed))
+        return net.eval()
+
+    @torch.no_grad()
+    def preview(self) -> np.ndarray:
+        z = seed_latents(PREVIEW_SEEDS, self.model_cfg.z_dim)
+        return grid(to_images(self.sampler()(z)))
+
+    def export(self, seconds: float, reason: str, images_per_s: float) -> str:
+        net = self.sampler()
+        minutes, secs = divmod(int(round(seconds)), 60)
+        training = {"recipe": self.cfg.recipe if self.cfg.kind == "gan" else "vae", "steps": self.step,
+                    "epochs": round(self.step / self.steps_per_epoch, 2), "training_time": f"{minutes} min {secs} s",
+                    "training_seconds": round(seconds, 1), "images_per_second": round(images_per_s, 1),
+                    "batch_size": self.batch, "learning_rate": self.cfg.learning_rate, "seed": self.cfg.seed,
+                    "precision": self.precision_note, "device": str(self.device), "stopped_because": reason}
+        meta = {"name": self.out_dir.name, "preset": self.cfg.preset, "training": training,
+                "dataset": self.dataset.report.to_dict(), "license": "other"}
+        with torch.no_grad():
+            samples = grid(to_images(net(seed_latents(PREVIEW_SEEDS, self.model_cfg.z_dim))))
+        save_model(self.out_dir, net, self.model_cfg if self.cfg.kind == "vae" else
+                   dataclasses.replace(self.model_cfg, d_norm=get_preset(self.cfg.preset).d_norm),
+                   meta, samples)
+        return str(self.out_dir)
+
+
+def train(cfg: TrainConfig, dataset: Dataset, out_dir: str | Path, stop: threading.Event | None = None,
+          resume: bool = False) -> Iterator[TrainEvent]:
+    """Train cfg.preset on dataset, writing checkpoints to out_dir/checkpoint and the model folder to
+    out_dir. Yields TrainEvents; set `stop` to end early (the model is kept). Only rank 0 of a
+    multi-process run yields events other than "started"."""
+    run = _Run(cfg, dataset, Path(out_dir), resume)
+    stop = stop or threading.Event()
+    start_step, t0 = run.step, time.perf_counter()
+    budget_s = cfg.minutes * 60 if cfg.minutes is not None else None
+    limit = min(x for x in (cfg.max_steps, cfg.epochs and cfg.epochs * run.steps_per_epoch, 10**12) if x)
+    last_ckpt, sums, n_sum = t0, {}, 0
+    lead = run.rank == 0
+
+    window = [t0, start_step]  # speed is measured over the last progress interval, not since start,
+    rate = [0.0]                 # so the first steps' one-off kernel set-up does not skew it
+
+    def stats() -> tuple[float, float, float | None, float]:
+        now = time.perf_counter()
+        elapsed = now - t0
+        if run.step - window[1] >= PROGRESS_EVERY:
+            rate[0] = (run.step - window[1]) / (now - window[0])
+            window[:] = [now, run.step]
+        fractions = [(run.step - start_step) / max(1, limit - start_step)]
+        etas = [(limit - run.step) / rate[0]] if rate[0] > 0 else []
+        if budget_s:
+            fractions.append(elapsed / budget_s)
+            etas.append(max(0.0, budget_s - elapsed))
+        return elapsed, min(1.0, max(fractions)), min(etas) if etas else None, rate[0] * run.batch
+
+    def event(kind: str, **extra) -> TrainEvent:
+        elapsed, fraction, eta, ips = stats()
+        return TrainEvent(kind, run.step, run.step // run.steps_per_epoch, fraction, elapsed, eta, ips, **extra)
+
+    yield event("started", message=f"Training {cfg.preset} ({cfg.recipe if cfg.kind == 'gan' else 'VAE'}) on "
+                f"{len(dataset)} images, batch {run.batch}, {run.precision_note}, {run.device}"
+                + (f", {run.world} processes" if run.world > 1 else "") + ".")
+    reason, exported = "finished", False
+    try:
+        while True:
+            if run.step >= limit:
+                reason = "finished"
+                break
+            if dist.any_rank(stop.is_set() or (budget_s is not None and time.perf_counter() - t0 >= budget_s)):
+                reason = "stopped" if stop.is_set() else "time budget reached"
+                break
+            losses = run._one_step()
+            total = sum(losses.values())
+            if not torch.isfinite(total):  # one host sync per step: divergence is caught at once
+                bad = run.step
+                run._rollback()
+                reason = f"diverged at step {bad} (the loss became NaN or infinite); kept the model from step {run.step}"
+                break
+            run.step += 1
+            for k, v in losses.items():
+                sums[k] = sums.get(k, 0.0) + v
+            n_sum += 1
+            if run.step % SNAPSHOT_EVERY == 0 and run._healthy():
+                run.last_good = run._snapshot()
+            if not lead:
+                continue
+            if run.step % PROGRESS_EVERY == 0:
+                yield event("progress", losses={k: float(v) / n_sum for k, v in sums.items()})
+                sums, n_sum = {}, 0
+            if run.step % cfg.preview_every == 0:
+                yield event("preview", preview=run.preview())
+            if cfg.checkpoint_minutes and time.perf_counter() - last_ckpt >= cfg.checkpoint_minutes * 60:
+                path = run._checkpoint(run.prior_seconds + time.perf_counter() - t0)
+                last_ckpt = time.perf_counter()
+                yield event("checkpoint", message=f"Saved checkpoint at step {run.step} ({path.name}).")
+    except KeyboardInterrupt:
+        reason = "interrupted"
+    finally:
+        # Runs on normal exit, Ctrl-C, and when the consumer abandons the generator: never lose work.
+        if lead and not exported:
+            seconds = run.prior_seconds + time.perf_counter() - t0
+            run._checkpoint(seconds)
+            model_dir = run.export(seconds, reason, stats()[3])
+            exported = True
+    kind = ("diverged" if reason.startswith("diverged")
+            else "finished" if reason in ("finished", "time budget reached") else "stopped")
+    if lead:
+        message = {"finished": f"Finished ({reason}) after {run.step} steps.",
+                   "diverged": f"Training {reason}. Try a lower learning rate."}.get(
+            kind, f"Stopped ({reason}) after {run.step} steps; the model so far is saved.")
+        yield event(kind, preview=run.preview(), message=message, model_dir=model_dir)
+
+
+if __name__ == "__main__":
+    from .cli_common import run_cli
+    from .train_cli import main
+
+    run_cli(main)

@@ -1,0 +1,94 @@
+"""TrainConfig: every training setting in one dataclass, validated on construction.
+
+Config flows one way: CLI flags or UI controls -> TrainConfig -> train(). The resolved config is
+saved in every checkpoint and in the exported model's config.json.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .errors import StudioError
+from .presets import PRESETS
+
+RECIPES = ("small-data", "classic")
+PRECISIONS = ("auto", "fp32", "bf16")
+MAX_MINUTES = 24 * 60.0
+MAX_EPOCHS = 100_000
+MAX_BATCH = 256
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """What to train and for how long.
+
+    preset: a key of presets.PRESETS ("dcgan-64", "vae-32-gray", ...).
+    recipe: GANs only. "classic" = the seed article's DCGAN training exactly (BCE, Adam 2e-4 /
+        (0.5, 0.999), BatchNorm discriminator, no augmentation). "small-data" (default) = DiffAugment
+        + spectral-norm discriminator + hinge loss + an EMA generator used for sampling. VAEs ignore it.
+    minutes: wall-clock budget for this run (fractions allowed); None = no time limit.
+    epochs / max_steps: optional limits; training stops at whichever limit comes first.
+    batch_size: images per step, 1..256 (clamped to the dataset size).
+    lr: Adam learning rate; None = the recipe's default (2e-4 for GANs as in the article, 1e-3 for VAEs).
+    seed: drives initial weights, data order, latents and augmentation: same seed, same run.
+    precision: "auto" picks bf16 autocast where the CPU (or GPU) supports it, else fp32.
+    preview_every: steps between sample-grid previews; checkpoint_minutes: minutes between checkpoints.
+    """
+
+    preset: str = "dcgan-64"
+    recipe: str = "small-data"
+    minutes: float | None = 10.0
+    epochs: int | None = None
+    max_steps: int | None = None
+    batch_size: int = 64
+    lr: float | None = None
+    seed: int = 0
+    ema_decay: float = 0.999
+    preview_every: int = 100
+    checkpoint_minutes: float = 2.0
+    precision: str = "auto"
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.preset not in PRESETS:
+            raise StudioError(f"Unknown model preset {self.preset!r}; choose one of: {', '.join(PRESETS)}.")
+        if self.recipe not in RECIPES:
+            raise StudioError(f"Recipe must be one of: {', '.join(RECIPES)}.")
+        if self.precision not in PRECISIONS:
+            raise StudioError(f"Precision must be one of: {', '.join(PRECISIONS)}.")
+        if self.minutes is None and self.epochs is None and self.max_steps is None:
+            raise StudioError("Give a time budget in minutes, a number of epochs or a number of steps.")
+        _range("Minutes", self.minutes, 0.01, MAX_MINUTES)
+        _range("Epochs", self.epochs, 1, MAX_EPOCHS, whole=True)
+        _range("Steps", self.max_steps, 1, 10_000_000, whole=True)
+        _range("Batch size", self.batch_size, 1, MAX_BATCH, whole=True)
+        _range("Learning rate", self.lr, 1e-6, 1.0)
+        _range("Seed", self.seed, 0, 2**31 - 1, whole=True)
+        _range("EMA decay", self.ema_decay, 0.0, 0.99999)
+        _range("Preview interval", self.preview_every, 1, 1_000_000, whole=True)
+        _range("Checkpoint interval", self.checkpoint_minutes, 0.0, MAX_MINUTES)
+
+    @property
+    def kind(self) -> str:
+        return "vae" if self.preset.startswith("vae") else "gan"
+
+    @property
+    def learning_rate(self) -> float:
+        if self.lr is not None:
+            return self.lr
+        return 2e-4 if self.kind == "gan" else 1e-3
+
+    @property
+    def uses_ema(self) -> bool:
+        return self.kind == "gan" and self.recipe == "small-data"
+
+
+def _range(name: str, value, low, high, whole: bool = False) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise StudioError(f"{name} must be a number between {low} and {high}.")
+    if whole and value != int(value):
+        raise StudioError(f"{name} must be a whole number.")
+    if not low <= value <= high:
+        raise StudioError(f"{name} must be between {low} and {high}, got {value}.")

@@ -1,0 +1,22 @@
+"""Tiny synthetic picture sets for training tests (never the shared data set)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+
+def write_discs(folder: Path, n: int = 24, size: int = 40, seed: int = 0) -> Path:
+    """n PNGs of coloured discs of different sizes and places on white."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:size, :size]
+    for i in range(n):
+        img = np.full((size, size, 3), 255, np.uint8)
+        cy, cx = rng.integers(size // 3, 2 * size // 3, 2)
+        radius = rng.integers(size // 8, size // 3)
+        img[(yy - cy) ** 2 + (xx - cx) ** 2 < radius**2] = rng.integers(0, 255, 3)
+        img[rng.integers(0, size), :] = rng.integers(0, 255, 3)  # a stripe keeps them apart for dedupe
+        Image.fromarray(img).save(folder / f"disc_{i:03d}.png")
+    return folder
