@@ -1,11 +1,16 @@
-"""Latent Studio's model core: small DCGANs and VAEs, their folder format, sampling and blending.
+"""Latent Studio's model core: small DCGANs and VAEs, their folder format, sampling and blending,
+datasets and training, model zips and the Hub.
 
-The public surface is the facade in api.py (plain values in and out) plus the few types it returns.
+The public surface is the facade (api.py, api_train.py, model_zip.py, hub.py: plain values in and
+out) plus the few types it returns. The UI imports only this.
 """
 from .api import (
+    blend_between,
     blend_images,
     blend_seeds,
     describe,
+    draw,
+    encode_picture,
     generate,
     get_model,
     grid,
@@ -15,14 +20,22 @@ from .api import (
     strip,
     untrained_model,
     variations,
+    vary_latent,
 )
+from .api_train import SAMPLE_IMAGES, can_resume, dataset_views, prepare_dataset, preset_name, run_training
 from .errors import StudioError
+from .hub import pull_model, push_model
 from .media import write_gif, write_mp4
+from .model_zip import export_zip as export_model_zip
+from .model_zip import import_zip as import_model_zip
 from .presets import PRESETS
+from .safe_image import load_image
 from .store import LoadedModel, ModelLoadError, load_model, save_model
 
 __all__ = [
-    "blend_images", "blend_seeds", "describe", "generate", "get_model", "grid", "list_models", "preset_names",
-    "reconstruct", "strip", "untrained_model", "variations", "StudioError", "write_gif", "write_mp4", "PRESETS",
-    "LoadedModel", "ModelLoadError", "load_model", "save_model",
+    "blend_between", "blend_images", "blend_seeds", "describe", "draw", "encode_picture", "generate", "get_model",
+    "grid", "list_models", "preset_names", "reconstruct", "strip", "untrained_model", "variations", "vary_latent",
+    "SAMPLE_IMAGES", "can_resume", "dataset_views", "prepare_dataset", "preset_name", "run_training",
+    "StudioError", "pull_model", "push_model", "write_gif", "write_mp4", "export_model_zip", "import_model_zip",
+    "PRESETS", "load_image", "LoadedModel", "ModelLoadError", "load_model", "save_model",
 ]

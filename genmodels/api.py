@@ -11,6 +11,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,6 +20,9 @@ from .errors import StudioError
 from .fit import fit_square
 from .presets import PRESETS, get_preset
 from .store import WEIGHTS_FILE, LoadedModel, ModelLoadError, build_network, load_model, read_config
+
+if TYPE_CHECKING:
+    import torch
 
 MAX_IMAGES = 64
 MAX_SEED = 2**31 - 1
@@ -177,3 +181,50 @@ def strip(images: Sequence[np.ndarray]) -> np.ndarray:
 
 def preset_names() -> list[str]:
     return list(PRESETS)
+
+
+# ---- latents as numpy arrays, for the UI to remember what made each image ----------------------
+
+def draw(model: ModelRef, n: int = 16, seed: int = 0, variety: float = 1.0) -> tuple[list[np.ndarray], np.ndarray]:
+    """Like generate, also returning the latents (n, z_dim) float32 so a pick can be varied or blended."""
+    m = get_model(model)
+    n = _check_int("Number of images", n, 1, MAX_IMAGES)
+    seed = _check_int("Seed", seed, 0, MAX_SEED - MAX_IMAGES)
+    z = sampling.seed_latents(range(seed, seed + n), m.z_dim, _check_float("Variety", variety, 0.0, MAX_VARIETY))
+    return sampling.decode(m, z), z.numpy()
+
+
+def _latent(m: LoadedModel, latent: np.ndarray) -> "torch.Tensor":
+    import torch
+
+    z = torch.as_tensor(np.asarray(latent, dtype=np.float32)).reshape(-1)
+    if z.numel() != m.z_dim or not torch.isfinite(z).all():
+        raise StudioError("That image was made with a different model; generate it again with this one.")
+    return z
+
+
+def vary_latent(model: ModelRef, latent: np.ndarray, n: int = 8, strength: float = 0.3,
+                variation_seed: int = 1) -> tuple[list[np.ndarray], np.ndarray]:
+    """Variations around any latent (a seed's, a blend frame's, an encoded picture's)."""
+    m = get_model(model)
+    z = sampling.variations(_latent(m, latent), _check_int("Number of variations", n, 1, MAX_IMAGES),
+                            _check_float("Strength", strength, 0.0, 1.0),
+                            _check_int("Variation seed", variation_seed, 0, MAX_SEED - MAX_IMAGES))
+    return sampling.decode(m, z), z.numpy()
+
+
+def blend_between(model: ModelRef, latent_a: np.ndarray, latent_b: np.ndarray, steps: int = 8,
+                  mode: str = "smooth", loop: bool = False) -> list[np.ndarray]:
+    """Frames between two remembered latents (two gallery picks)."""
+    m = get_model(model)
+    frames = sampling.blend_latents(m, _latent(m, latent_a), _latent(m, latent_b),
+                                    _check_int("Steps", steps, 2, MAX_BLEND_STEPS), _check_mode(mode))
+    return sampling.ping_pong(frames) if loop else frames
+
+
+def encode_picture(model: ModelRef, image: np.ndarray, fit: str = "crop") -> np.ndarray:
+    """VAE only: a picture's latent (z_dim,) float32."""
+    m = get_model(model)
+    if m.kind != "vae":
+        raise StudioError("Turning a picture into a starting point needs a VAE model.")
+    return sampling.encode(m, [fit_square(image, m.config.image_size, fit)])[0].numpy()

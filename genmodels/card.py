@@ -10,7 +10,7 @@ from typing import Any
 
 LIBRARY_NAME = "latent-studio"
 _LICENSE_ID = re.compile(r"[a-z0-9][a-z0-9.+-]{0,63}")  # Hub license ids (mit, cc-by-4.0, apache-2.0, other)
-_IMAGE_COUNT_KEYS = ("image_count", "images", "n_images", "count")
+_IMAGE_COUNT_KEYS = ("images_used", "image_count", "images", "n_images", "count")
 
 
 def _yaml_list(items: list[str]) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -25,10 +26,12 @@ import torch
 from . import distributed as dist
 from .checkpoint import CheckpointError, flatten_state, load_checkpoint, restore_state, save_checkpoint
 from .data import Dataset
+from .errors import StudioError
 from .gan import Discriminator
 from .imageio_tensors import to_images, uint8_to_float
 from .precision import pick_device, pick_precision
 from .presets import get_preset
+from .safe_tensors_io import write_tensors_atomic
 from .sampling import grid, seed_latents
 from .steps import GANRecipe, d_step, ema_update, g_step, recalibrate_batchnorm, vae_step
 from .store import build_network, save_model
@@ -37,6 +40,9 @@ from .train_config import TrainConfig
 PROGRESS_EVERY = 5  # steps between progress events (each costs one host sync for the losses)
 SNAPSHOT_EVERY = 25  # steps between in-memory "last good" snapshots used for rollback
 PREVIEW_SEEDS = range(16)  # the fixed latents every preview grid is drawn from
+# Tests only: when set to a folder, every rank of a run saves its final state there as
+# rank<N>.safetensors, so tests/test_distributed.py can check that the ranks end identical.
+RANK_STATE_ENV = "LATENT_STUDIO_RANK_STATE_DIR"
 
 
 @dataclass
@@ -72,6 +78,8 @@ class _Run:
             raise CheckpointError(f"The dataset was prepared at {dataset.image_size} px with {dataset.channels} "
                                   f"channel(s), but {cfg.preset} needs {self.model_cfg.image_size} px.")
         self.world, self.rank = dist.world_size(), dist.rank()
+        if len(dataset) < self.world:  # every process needs at least one image per step
+            raise StudioError(f"{len(dataset)} image(s) cannot be shared between {self.world} processes.")
         self.batch = max(self.world, min(cfg.batch_size, len(dataset)))
         self.steps_per_epoch = max(1, len(dataset) // self.batch)
         self.images = dataset.images.to(self.device)  # preloaded uint8 (N, C, S, S), decoded once
@@ -104,7 +112,7 @@ class _Run:
             self.recipe = GANRecipe(loss="bce" if cfg.recipe == "classic" else "hinge",
                                     diff_augment=cfg.recipe == "small-data", precision=self.precision,
                                     device=self.device)
-            self.G_step, self.D_step = dist.wrap(self.net), dist.wrap(self.D)
+            self.G_step, self.D_step = dist.wrap(self.net), dist.wrap(self.D)  # g_step calls D unwrapped
         else:
             self.opt = torch.optim.Adam(self.net.parameters(), lr=cfg.learning_rate)
             self.optimizers = {"vae": self.opt}
@@ -114,6 +122,8 @@ class _Run:
             self.modules["ema"] = self.ema
 
     def _resume(self) -> None:
+        # Every rank reads the checkpoint rank 0 wrote (out_dir is shared by all processes), so all
+        # continue from the same weights, buffers and optimizer states.
         tensors, meta = load_checkpoint(self.out_dir / "checkpoint")
         if meta.get("preset") != self.cfg.preset or meta.get("recipe") != self.cfg.recipe:
             raise CheckpointError(f"The checkpoint in {self.out_dir.name} is for {meta.get('preset')} / "
@@ -155,10 +165,13 @@ class _Run:
     def _one_step(self) -> dict[str, torch.Tensor]:
         real, gen = self._batch(), _step_generator(self.cfg.seed, self.step)
         if self.cfg.kind == "vae":
-            return vae_step(self.V_step, self.opt, real, gen, self.precision, self.device)
+            losses = vae_step(self.V_step, self.opt, real, gen, self.precision, self.device)
+            dist.average_buffers([self.net])
+            return losses
         z = torch.randn(real.shape[0], self.model_cfg.z_dim, generator=gen).to(self.device)
         loss_d, fake = d_step(self.G_step, self.D_step, self.opt_d, real, z, gen, self.recipe)
         loss_g = g_step(self.D, self.opt_g, fake, gen, self.recipe)  # unwrapped: D gets no gradient here
+        dist.average_buffers([self.net, self.D])  # before the EMA copies G's buffers
         if self.ema is not None:
             ema_update(self.ema, self.net, self.cfg.ema_decay)
         return {"d": loss_d, "g": loss_g}
@@ -176,6 +189,11 @@ class _Run:
     def preview(self) -> np.ndarray:
         z = seed_latents(PREVIEW_SEEDS, self.model_cfg.z_dim)
         return grid(to_images(self.sampler()(z)))
+
+    def dump_rank_state(self, folder: str) -> None:
+        """Tests only (RANK_STATE_ENV): this rank's whole training state -> folder/rank<N>.safetensors."""
+        tensors, _ = flatten_state(self.modules, self.optimizers)
+        write_tensors_atomic(Path(folder) / f"rank{self.rank}.safetensors", tensors)
 
     def export(self, seconds: float, reason: str, images_per_s: float) -> str:
         net = self.sampler()
@@ -237,12 +255,19 @@ def train(cfg: TrainConfig, dataset: Dataset, out_dir: str | Path, stop: threadi
             if run.step >= limit:
                 reason = "finished"
                 break
-            if dist.any_rank(stop.is_set() or (budget_s is not None and time.perf_counter() - t0 >= budget_s)):
-                reason = "stopped" if stop.is_set() else "time budget reached"
+            # Every rank leaves at the same step: a stop (button, Ctrl-C) or an elapsed budget on any one
+            # counts for all, else the others would wait forever in the next step's all-reduce.
+            stopped, out_of_time = dist.any_rank_each(
+                [stop.is_set(), budget_s is not None and time.perf_counter() - t0 >= budget_s])
+            if stopped or out_of_time:
+                reason = "stopped" if stopped else "time budget reached"
                 break
             losses = run._one_step()
             total = sum(losses.values())
-            if not torch.isfinite(total):  # one host sync per step: divergence is caught at once
+            # One host sync per step: divergence is caught at once. The all-reduced gradient carries a
+            # NaN from any rank's shard to every rank's weights, while the other ranks' losses (computed
+            # before the update) may still be finite: so all ranks roll back if any rank's loss is bad.
+            if dist.any_rank(not bool(torch.isfinite(total))):
                 bad = run.step
                 run._rollback()
                 reason = f"diverged at step {bad} (the loss became NaN or infinite); kept the model from step {run.step}"
@@ -253,8 +278,8 @@ def train(cfg: TrainConfig, dataset: Dataset, out_dir: str | Path, stop: threadi
             n_sum += 1
             if run.step % SNAPSHOT_EVERY == 0 and run._healthy():
                 run.last_good = run._snapshot()
-            if not lead:
-                continue
+            if not lead:  # nothing below is a collective, so the other ranks go on to the next step's
+                continue  # all-reduce and simply wait there while rank 0 previews or checkpoints
             if run.step % PROGRESS_EVERY == 0:
                 yield event("progress", losses={k: float(v) / n_sum for k, v in sums.items()})
                 sums, n_sum = {}, 0
@@ -273,6 +298,8 @@ def train(cfg: TrainConfig, dataset: Dataset, out_dir: str | Path, stop: threadi
             run._checkpoint(seconds)
             model_dir = run.export(seconds, reason, stats()[3])
             exported = True
+    if os.environ.get(RANK_STATE_ENV):
+        run.dump_rank_state(os.environ[RANK_STATE_ENV])
     kind = ("diverged" if reason.startswith("diverged")
             else "finished" if reason in ("finished", "time budget reached") else "stopped")
     if lead:

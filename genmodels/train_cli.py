@@ -5,6 +5,7 @@ rank 0 prints, checkpoints and exports).
 """
 from __future__ import annotations
 
+import argparse
 import sys
 import threading
 from pathlib import Path
@@ -49,7 +50,13 @@ def build_parser() -> OneLineParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     dist.init_from_env()
-    lead = dist.rank() == 0
+    try:  # every rank, rank 0 included, leaves the process group however training ends
+        return _train(args, lead=dist.rank() == 0)
+    finally:
+        dist.shutdown()
+
+
+def _train(args: argparse.Namespace, lead: bool) -> int:
     cfg = TrainConfig(preset=args.model, recipe=args.recipe, minutes=args.minutes, epochs=args.epochs,
                       max_steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                       preview_every=args.preview_every, checkpoint_minutes=args.checkpoint_minutes,
@@ -76,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             bar.set_postfix_str(" ".join(f"{k}={v:.3f}" for k, v in ev.losses.items())
                                 + f" {ev.images_per_s:.0f} img/s step {ev.step}")
         bar.refresh()
-        if ev.kind in ("started", "checkpoint", "finished", "stopped", "diverged"):
+        if lead and ev.kind in ("started", "checkpoint", "finished", "stopped", "diverged"):
             tqdm.write(ev.message)
         if ev.model_dir:
             tqdm.write(f"model folder: {ev.model_dir}")

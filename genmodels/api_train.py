@@ -1,0 +1,61 @@
+"""The facade's training half: datasets from uploads and training runs, in plain values.
+
+The UI hands over file paths and choices (strings, ints, floats) and gets back a Dataset handle, a
+markdown report, preview images, and a stream of TrainEvents (numbers, strings, uint8 grids).
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .data import Dataset, augmented_preview, load_dataset, preview_grid
+from .errors import StudioError
+from .presets import get_preset, preset_for
+from .train import TrainEvent, train
+from .train_config import TrainConfig
+
+SAMPLE_IMAGES = Path(__file__).resolve().parent.parent / "samples" / "emoji"
+
+
+def preset_name(kind: str, image_size: int, grayscale: bool) -> str:
+    """UI choices -> preset key: ("gan", 64, False) -> "dcgan-64"."""
+    if kind not in ("gan", "vae"):
+        raise StudioError("Model type must be GAN or VAE.")
+    if image_size not in (32, 64):
+        raise StudioError("Image size must be 32 or 64 pixels.")
+    return preset_for(kind, int(image_size), bool(grayscale))
+
+
+def prepare_dataset(sources: Sequence[str | Path] | str | Path, preset: str, fit: str = "crop") -> Dataset:
+    """Decode, check and resize pictures for a preset (StudioError with the reason when none are usable)."""
+    cfg = get_preset(preset)
+    if not sources:
+        raise StudioError("Add some pictures first (or use the sample images).")
+    return load_dataset(sources, cfg.image_size, cfg.channels, fit)
+
+
+def dataset_views(dataset: Dataset) -> tuple[str, np.ndarray, np.ndarray]:
+    """(report markdown, the pictures as the model sees them, augmented examples)."""
+    rep = dataset.report
+    lines = [f"**{rep.images_used} pictures ready.** {rep.summary()}"]
+    if rep.skipped:
+        shown = "; ".join(f"{name}: {reason}" for name, reason in rep.skipped[:8])
+        more = f" and {len(rep.skipped) - 8} more" if len(rep.skipped) > 8 else ""
+        lines.append(f"Skipped {len(rep.skipped)}: {shown}{more}.")
+    return "\n\n".join(lines), preview_grid(dataset, 32), augmented_preview(dataset, 16, seed=0)
+
+
+def run_training(dataset: Dataset, preset: str, recipe: str, minutes: float, out_dir: str | Path,
+                 stop: threading.Event, resume: bool = False, seed: int = 0, batch_size: int = 64,
+                 preview_every: int = 50) -> Iterator[TrainEvent]:
+    """Train and stream events; the model folder lands in out_dir (see train.train)."""
+    cfg = TrainConfig(preset=preset, recipe=recipe, minutes=minutes, seed=seed, batch_size=batch_size,
+                      preview_every=preview_every, checkpoint_minutes=1.0)
+    return train(cfg, dataset, out_dir, stop=stop, resume=resume)
+
+
+def can_resume(out_dir: str | Path) -> bool:
+    return (Path(out_dir) / "checkpoint" / "checkpoint.safetensors").is_file()

@@ -1,0 +1,86 @@
+"""Blend: a smooth path between two seeds, two gallery picks, or two uploaded pictures (VAE)."""
+from __future__ import annotations
+
+import gradio as gr
+from PIL import Image
+
+import genmodels
+
+from .session import Pick, Session
+from .ui import ModelCatalog, friendly
+
+SOURCES = ["Two seeds", "Two picks from Generate", "Two pictures (VAE models)"]
+
+
+def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> tuple[gr.Image, gr.Image]:
+    gr.Markdown("Morph from one image to another. Pick the two ends, the number of steps and the path, "
+                "then download the strip, a looping GIF or an MP4.", elem_classes="ls-intro")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=280):
+            source = gr.Radio(SOURCES, value=SOURCES[0], label="Blend between")
+            with gr.Row(visible=True) as seeds_row:
+                seed_a = gr.Number(value=1, precision=0, minimum=0, maximum=2_000_000_000, label="Start seed")
+                seed_b = gr.Number(value=2, precision=0, minimum=0, maximum=2_000_000_000, label="End seed")
+            with gr.Row(visible=False) as picks_row:
+                pick_a = gr.Image(label="Start (from Generate)", interactive=False, height=120)
+                pick_b = gr.Image(label="End (from Generate)", interactive=False, height=120)
+            with gr.Row(visible=False) as uploads_row:
+                upload_a = gr.Image(label="Start picture", type="filepath", sources=["upload"], height=140)
+                upload_b = gr.Image(label="End picture", type="filepath", sources=["upload"], height=140)
+            steps = gr.Slider(2, 60, value=12, step=1, label="Steps")
+            path = gr.Radio([("Smooth", "smooth"), ("Straight", "linear")], value="smooth", label="Path",
+                            info="Smooth follows the model's natural curve, so the middle stays crisp")
+            loop = gr.Checkbox(value=True, label="Loop back to the start (ping-pong)")
+            fps = gr.Slider(2, 30, value=12, step=1, label="Frames per second")
+            go = gr.Button("Blend", variant="primary")
+        with gr.Column(scale=2):
+            strip = gr.Image(label="Strip", interactive=False, format="png")
+            with gr.Row():
+                gif = gr.Image(label="Animated GIF", type="filepath", interactive=False, height=260)
+                video = gr.Video(label="MP4", interactive=False, height=260, loop=True, autoplay=True)
+            files = gr.File(label="Downloads", file_count="multiple", interactive=False)
+
+    def on_source(choice: str):
+        return (gr.update(visible=choice == SOURCES[0]), gr.update(visible=choice == SOURCES[1]),
+                gr.update(visible=choice == SOURCES[2]))
+
+    @friendly
+    def on_blend(sess: Session, model_key: str, choice: str, seed_a: float, seed_b: float, picture_a: str | None,
+                 picture_b: str | None, steps: float, path: str, loop: bool, fps: float):
+        n, mode, ping, rate, a, b, up_a, up_b = steps, path, loop, fps, seed_a, seed_b, picture_a, picture_b
+        if choice not in SOURCES:
+            raise genmodels.StudioError("Choose what to blend between.")
+        folder = catalog.folder(sess, model_key)
+        if choice == SOURCES[0]:
+            frames = genmodels.blend_seeds(folder, int(a), int(b), int(n), mode, 1.0, bool(ping))
+        elif choice == SOURCES[1]:
+            ends = sess.blend_ends
+            if ends[0] is None or ends[1] is None:
+                raise genmodels.StudioError("In Generate, select an image and press 'Blend from this', "
+                                            "then another and 'Blend to this'.")
+            folder = catalog.folder(sess, ends[0].recipe["model_key"])
+            frames = genmodels.blend_between(folder, ends[0].latent, ends[1].latent, int(n), mode, bool(ping))
+        else:
+            if not up_a or not up_b:
+                raise genmodels.StudioError("Upload a start picture and an end picture.")
+            frames = genmodels.blend_images(folder, genmodels.load_image(up_a), genmodels.load_image(up_b),
+                                            int(n), mode, bool(ping))
+        strip_img = genmodels.strip(frames[: int(n)])
+        strip_path, gif_path, mp4_path = sess.path("blend-strip.png"), sess.path("blend.gif"), sess.path("blend.mp4")
+        Image.fromarray(strip_img).save(strip_path)
+        genmodels.write_gif(frames, gif_path, float(rate))
+        genmodels.write_mp4(frames, mp4_path, float(rate))
+        return strip_img, str(gif_path), str(mp4_path), [str(strip_path), str(gif_path), str(mp4_path)]
+
+    source.change(on_source, source, [seeds_row, picks_row, uploads_row], api_name="blend_source")
+    go.click(on_blend, [session, model, source, seed_a, seed_b, upload_a, upload_b, steps, path, loop, fps],
+             [strip, gif, video, files], api_name="blend", concurrency_id="draw")
+    return pick_a, pick_b
+
+
+def set_end(sess: Session, which: int) -> Pick:
+    pick = sess.selected_pick()
+    if pick is None:
+        raise genmodels.StudioError("Select an image in the gallery first.")
+    sess.blend_ends[which] = pick
+    return pick

@@ -1,0 +1,182 @@
+"""Edit: tone, style, colour and size edits from postprocess's registry, as a stack with a live
+before/after view, and a PNG download that carries the stack and the image's recipe."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+import genmodels
+import postprocess
+
+from .edit_controls import control_for, value_from
+from .session import Session
+from .ui import friendly
+
+PREVIEW_SIDE = 1024  # the live view works on at most this size; the download uses the full image
+
+
+@dataclass
+class EditTab:
+    source: gr.Image
+    slider: gr.ImageSlider
+    stack_view: gr.Markdown
+
+
+def _stack_text(sess: Session) -> str:
+    if not len(sess.edit_stack):
+        return "_No edits yet: pick one, adjust it, and press Add._"
+    labels = {e["name"]: e["label"] for e in postprocess.list_edits()}
+    lines = []
+    for k, (name, params) in enumerate(sess.edit_stack.steps):
+        shown = ", ".join(f"{p} {v}" for p, v in params.items() if not str(v).startswith("sha256:"))
+        lines.append(f"{k + 1}. **{labels.get(name, name)}** {shown}")
+    return "\n".join(lines)
+
+
+def _stacked(sess: Session):
+    if sess.edit_source is None:
+        raise genmodels.StudioError("Load a picture first, or send one from Generate.")
+    return sess.edit_stack.apply(sess.edit_source, references=sess.edit_references)
+
+
+def build(session: gr.State) -> EditTab:
+    gr.Markdown("Polish a picture: choose an edit, drag its sliders while watching the before/after view, and "
+                "press Add to keep it. Edits stack in order; download a PNG that remembers them.",
+                elem_classes="ls-intro")
+    edits = postprocess.list_edits()
+    by_name = {e["name"]: e for e in edits}
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=300):
+            source = gr.Image(label="Picture to edit", type="filepath", sources=["upload", "clipboard"], height=200)
+            choice = gr.Dropdown([(f"{e['group']} · {e['label']}", e["name"]) for e in edits],
+                                 value=edits[0]["name"], label="Edit", elem_id="edit-choice")
+            groups, controls, adds = {}, {}, {}
+            for e in edits:
+                with gr.Group(visible=e["name"] == edits[0]["name"]) as group:
+                    gr.Markdown(e["description"])
+                    controls[e["name"]] = [control_for(p) for p in e["params"]]
+                    adds[e["name"]] = gr.Button(f"Add {e['label'].lower()}", variant="primary",
+                                                elem_id=f"add-{e['name']}")
+                groups[e["name"]] = group
+            with gr.Row():
+                remove_at = gr.Number(value=1, precision=0, minimum=1, label="Step", scale=1, min_width=70)
+                remove = gr.Button("Remove step", scale=2)
+                reset = gr.Button("Reset all", variant="stop", scale=2)
+        with gr.Column(scale=2):
+            slider = gr.ImageSlider(label="Before / after", type="numpy", height=460, elem_id="edit-slider")
+            stack_view = gr.Markdown("_No edits yet: pick one, adjust it, and press Add._")
+            with gr.Row():
+                palette_k = gr.Slider(2, 12, value=5, step=1, label="Palette colours", scale=2)
+                palette_go = gr.Button("Extract palette", scale=1)
+            palette_view = gr.Image(label="Palette", interactive=False, height=90, show_label=False)
+            palette_codes = gr.Markdown()
+            save = gr.Button("Download PNG")
+            download = gr.File(label="Your download", interactive=False, height=60)
+
+    @friendly
+    def on_load(sess: Session, path: str | None):
+        if not path:
+            return gr.update(), gr.update()
+        sess.edit_source = genmodels.load_image(path)
+        sess.edit_recipe = None
+        sess.edit_stack = postprocess.EditStack()
+        sess.edit_references = {}
+        return (sess.edit_source, sess.edit_source), _stack_text(sess)
+
+    def on_choice(name: str):
+        return [gr.update(visible=n == name) for n in groups]
+
+    def params_of(sess: Session, name: str, values: tuple) -> dict[str, Any]:
+        params = {}
+        for spec, value in zip(by_name[name]["params"], values):
+            if spec["type"] == "image":
+                if not value:
+                    raise genmodels.StudioError(f"{by_name[name]['label']} needs a reference picture.")
+                ref = genmodels.load_image(value)
+                value = postprocess.reference_id(ref)
+                sess.edit_references[value] = ref
+            params[spec["name"]] = value_from(spec, value)
+        return params
+
+    def make_preview(name: str):
+        @friendly
+        def preview(sess: Session, *values):
+            base = _stacked(sess)
+            shown = postprocess.apply_edit(postprocess.resize(base, PREVIEW_SIDE) if max(base.shape[:2]) > PREVIEW_SIDE
+                                           else base, name, _resolved(sess, name, params_of(sess, name, values)))
+            before = sess.edit_source
+            return (before, shown)
+        return preview
+
+    def make_add(name: str):
+        @friendly
+        def add(sess: Session, *values):
+            sess.edit_stack = sess.edit_stack.add(name, params_of(sess, name, values))
+            result = _stacked(sess)
+            return (sess.edit_source, result), _stack_text(sess)
+        return add
+
+    def _resolved(sess: Session, name: str, params: dict) -> dict:
+        """Reference names -> arrays for a one-off apply_edit."""
+        return {k: sess.edit_references.get(v, v) if isinstance(v, str) and v.startswith("sha256:") else v
+                for k, v in params.items()}
+
+    @friendly
+    def on_remove(sess: Session, index: float):
+        if not len(sess.edit_stack):
+            raise genmodels.StudioError("There are no edits to remove.")
+        k = int(index) - 1
+        if not 0 <= k < len(sess.edit_stack):
+            raise genmodels.StudioError(f"Choose a step between 1 and {len(sess.edit_stack)}.")
+        sess.edit_stack = sess.edit_stack.remove(k)
+        return (sess.edit_source, _stacked(sess)), _stack_text(sess)
+
+    @friendly
+    def on_reset(sess: Session):
+        sess.edit_stack = postprocess.EditStack()
+        if sess.edit_source is None:
+            return None, _stack_text(sess)
+        return (sess.edit_source, sess.edit_source), _stack_text(sess)
+
+    @friendly
+    def on_palette(sess: Session, k: float):
+        colours = postprocess.extract_palette(_stacked(sess), int(k))
+        hexes = [c["hex"] for c in colours]
+        return postprocess.palette_swatch(hexes), "  ".join(f"`{h}`" for h in hexes)
+
+    @friendly
+    def on_save(sess: Session):
+        result = _stacked(sess)
+        path = sess.path("edited.png")
+        postprocess.save_png(path, result, recipe=sess.edit_recipe, edit_stack=sess.edit_stack)
+        return str(path)
+
+    source.upload(on_load, [session, source], [slider, stack_view], api_name="edit_load")
+    choice.change(on_choice, choice, list(groups.values()), api_name="edit_choose", queue=False)
+    for name, comps in controls.items():
+        live = [c for c in comps if not isinstance(c, gr.Image)]
+        triggers = [c.change for c in live]
+        if triggers:
+            gr.on(triggers, make_preview(name), [session, *comps], slider, api_name=f"preview_{name}",
+                  trigger_mode="always_last", show_progress="hidden", concurrency_id="edit")
+        adds[name].click(make_add(name), [session, *comps], [slider, stack_view], api_name=f"add_{name}",
+                         concurrency_id="edit")
+    remove.click(on_remove, [session, remove_at], [slider, stack_view], api_name="edit_remove")
+    reset.click(on_reset, session, [slider, stack_view], api_name="edit_reset")
+    palette_go.click(on_palette, [session, palette_k], [palette_view, palette_codes], api_name="extract_palette")
+    save.click(on_save, session, download, api_name="edit_download")
+    return EditTab(source, slider, stack_view)
+
+
+def send_to_edit(sess: Session):
+    """Generate's "Edit this image": the picked image becomes the edit source, its recipe kept."""
+    pick = sess.selected_pick()
+    if pick is None:
+        raise genmodels.StudioError("Select an image in the gallery first.")
+    sess.edit_source = pick.image
+    sess.edit_recipe = {k: v for k, v in pick.recipe.items() if k != "model_key"}
+    sess.edit_stack = postprocess.EditStack()
+    sess.edit_references = {}
+    return (pick.image, pick.image), _stack_text(sess)

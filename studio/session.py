@@ -1,0 +1,75 @@
+"""Per-visitor state. One Session per browser tab (gr.State calls Session() when a page loads), so no
+visitor's images, datasets, models or tokens reach another. Tokens are never stored here at all:
+they go straight from the password field into the push call."""
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import postprocess
+
+WORK_ROOT = Path(tempfile.gettempdir()) / "latent-studio-sessions"
+
+
+@dataclass
+class Pick:
+    """One image on screen and everything needed to make it again."""
+
+    image: np.ndarray
+    latent: np.ndarray | None
+    recipe: dict[str, Any]
+
+
+@dataclass
+class Session:
+    workdir: Path = field(default_factory=lambda: _new_workdir())
+    models: dict[str, str] = field(default_factory=dict)  # model key -> folder, for this visitor only
+    picks: list[Pick] = field(default_factory=list)  # the Generate gallery
+    selected: int | None = None
+    blend_ends: list[Pick | None] = field(default_factory=lambda: [None, None])
+    dataset: Any = None  # a genmodels Dataset, prepared from this visitor's uploads
+    dataset_key: tuple = ()
+    train_dir: Path | None = None
+    train_model_key: str | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
+    edit_source: np.ndarray | None = None
+    edit_recipe: dict[str, Any] | None = None
+    edit_stack: postprocess.EditStack = field(default_factory=postprocess.EditStack)
+    edit_references: dict[str, np.ndarray] = field(default_factory=dict)
+    quality: dict[str, Any] | None = None
+
+    def __deepcopy__(self, memo):  # gr.State copies values; a session is shared by reference instead
+        return self
+
+    def path(self, name: str) -> Path:
+        """A fresh file path inside this session's folder."""
+        return self.workdir / f"{uuid.uuid4().hex[:8]}-{name}"
+
+    def selected_pick(self) -> Pick | None:
+        if self.selected is None or not 0 <= self.selected < len(self.picks):
+            return None
+        return self.picks[self.selected]
+
+
+def _new_workdir() -> Path:
+    WORK_ROOT.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix="s-", dir=WORK_ROOT))
+
+
+def close_session(session: Session | None) -> None:
+    """gr.State's delete_callback: stop any training of this visitor and remove their files."""
+    if isinstance(session, Session):
+        session.stop.set()
+        shutil.rmtree(session.workdir, ignore_errors=True)
+
+
+def new_session() -> Session:
+    """gr.State's initial value factory: called once per page load."""
+    return Session()

@@ -1,0 +1,81 @@
+"""Small UI helpers shared by the tabs: turning user mistakes into one gr.Error sentence, model
+choices, file helpers."""
+from __future__ import annotations
+
+import functools
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+import gradio as gr
+
+import genmodels
+import postprocess
+
+USER_ERRORS = (genmodels.StudioError, postprocess.EditError)
+BUILTIN_PREFIX = "builtin:"
+SESSION_PREFIX = "session:"
+
+
+def friendly(fn: Callable) -> Callable:
+    """Run a handler; a user-caused error becomes one gr.Error sentence, never a traceback."""
+    if _is_generator(fn):
+        @functools.wraps(fn)
+        def gen_wrapper(*args, **kwargs):
+            try:
+                yield from fn(*args, **kwargs)
+            except USER_ERRORS as exc:
+                raise gr.Error(str(exc), print_exception=False) from None
+        return gen_wrapper
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except USER_ERRORS as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+    return wrapper
+
+
+def _is_generator(fn: Callable) -> bool:
+    import inspect
+
+    return inspect.isgeneratorfunction(fn)
+
+
+def new_seed() -> int:
+    """A fresh random seed from the OS (never the global RNG)."""
+    return secrets.randbelow(1_000_000)
+
+
+class ModelCatalog:
+    """Built-in models (read-only, shared) plus each session's own models, as dropdown choices."""
+
+    def __init__(self, weights_dir: str | Path):
+        self.builtins = {f"{BUILTIN_PREFIX}{Path(folder).name}": (label, folder)
+                         for label, folder in genmodels.list_models(weights_dir).items()}
+
+    def choices(self, session) -> list[tuple[str, str]]:
+        items = [(f"{label} (built-in)", key) for key, (label, _) in self.builtins.items()]
+        items += [(label_for(session, key), key) for key in session.models]
+        return items
+
+    def default(self) -> str | None:
+        return next(iter(self.builtins), None)
+
+    def folder(self, session, key: str | None) -> str:
+        if key in self.builtins:
+            return self.builtins[key][1]
+        if key in session.models:
+            return session.models[key]
+        raise genmodels.StudioError("Pick a model first (built-in, trained, pulled or imported).")
+
+
+def label_for(session, key: str) -> str:
+    folder = session.models[key]
+    info = genmodels.describe(folder)
+    return f"{info['name']} ({'yours' if key.startswith(SESSION_PREFIX) else 'built-in'})"
+
+
+def model_update(catalog: ModelCatalog, session, value: str | None = None):
+    return gr.update(choices=catalog.choices(session), value=value)

@@ -1,0 +1,39 @@
+"""Start the studio in-process on a free port with tiny models, for gradio_client and browser tests."""
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import torch
+
+from genmodels.gan import Generator
+from genmodels.store import save_model
+from genmodels.vae import VAE
+from tests.conftest import TINY_GAN, TINY_VAE
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tiny_weights(folder: Path) -> Path:
+    """Two untrained tiny built-ins: enough to exercise every path of the UI in milliseconds."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        save_model(folder / "tiny-gan", Generator(TINY_GAN).eval(), TINY_GAN, {"name": "Tiny GAN", "preset": "custom"})
+        save_model(folder / "tiny-vae", VAE(TINY_VAE).eval(), TINY_VAE, {"name": "Tiny VAE", "preset": "custom"})
+    return folder
+
+
+def launch(weights: Path):
+    """-> (demo, url). Close with demo.close()."""
+    import app
+
+    demo = app.build_demo(weights)
+    demo.queue(default_concurrency_limit=2)
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                max_file_size=app.MAX_FILE_SIZE, allowed_paths=app.allowed_paths())
+    return demo, f"http://127.0.0.1:{port}/"
