@@ -11,7 +11,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from genmodels import SAMPLE_IMAGES
+import genmodels
 from studio import blend_tab, edit_tab, generate_tab, share_tab, train_tab
 from studio.session import WORK_ROOT, close_session, new_session
 from studio.theme import CSS, theme
@@ -70,14 +70,15 @@ def main(argv: list[str] | None = None) -> None:
     demo = build_demo(args.weights_dir)
     # Heavy work (training) has its own concurrency id and limit 1; drawing runs up to 4 at once.
     demo.queue(default_concurrency_limit=2, max_size=64)
-    demo.launch(server_name=args.host, server_port=args.port, share=args.share, max_file_size=MAX_FILE_SIZE,
-                allowed_paths=allowed_paths(), theme=theme(), css=CSS, footer_links=["api"])
+    demo.launch(server_name=args.host, server_port=args.port, share=args.share, **launch_options())
 
 
-def allowed_paths() -> list[str]:
-    """What the file route may serve besides Gradio's cache: session output folders, sample images."""
+def launch_options() -> dict:
+    """Settings every launch shares (the CLI's and the tests'): upload cap, what the file route may
+    serve besides Gradio's cache (session output folders, the sample images), and the look."""
     WORK_ROOT.mkdir(parents=True, exist_ok=True)
-    return [str(WORK_ROOT), str(SAMPLE_IMAGES)]
+    return {"max_file_size": MAX_FILE_SIZE, "allowed_paths": [str(WORK_ROOT), str(genmodels.SAMPLE_IMAGES)],
+            "theme": theme(), "css": CSS, "footer_links": ["api"]}
 
 
 if __name__ == "__main__":

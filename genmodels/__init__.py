@@ -22,15 +22,29 @@ from .api import (
     variations,
     vary_latent,
 )
-from .api_train import SAMPLE_IMAGES, can_resume, dataset_views, prepare_dataset, preset_name, run_training
 from .errors import StudioError
-from .hub import pull_model, push_model
 from .media import write_gif, write_mp4
 from .model_zip import export_zip as export_model_zip
 from .model_zip import import_zip as import_model_zip
 from .presets import PRESETS
 from .safe_image import load_image
 from .store import LoadedModel, ModelLoadError, load_model, save_model
+
+# Modules that are also command-line entry points (python -m genmodels.train / .hub) are imported on
+# first use: importing them here would make `python -m` load them twice (runpy's RuntimeWarning).
+_LAZY = {
+    "SAMPLE_IMAGES": "api_train", "can_resume": "api_train", "dataset_views": "api_train",
+    "prepare_dataset": "api_train", "preset_name": "api_train", "run_training": "api_train",
+    "pull_model": "hub", "push_model": "hub",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'genmodels' has no attribute {name!r}")
 
 __all__ = [
     "blend_between", "blend_images", "blend_seeds", "describe", "draw", "encode_picture", "generate", "get_model",

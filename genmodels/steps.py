@@ -14,7 +14,7 @@ from torch import nn
 from .augment import diff_augment
 from .gan import d_loss, g_loss
 from .precision import autocast
-from .vae import vae_loss
+from .vae import VAE, vae_loss
 
 DIFFAUG_POLICY = "color,translation,cutout"  # Zhao et al. 2020, the policy for low-data GANs
 
@@ -65,12 +65,25 @@ def g_step(D: nn.Module, opt_g: torch.optim.Optimizer, fake: torch.Tensor, gen: 
     return loss.detach()
 
 
-def vae_step(model: nn.Module, opt: torch.optim.Optimizer, real: torch.Tensor, gen: torch.Generator,
-             precision: str, device: torch.device) -> dict[str, torch.Tensor]:
-    """One VAE update; returns the detached loss terms {"loss", "reconstruction", "kl"}."""
-    eps = torch.randn(real.shape[0], model.cfg.z_dim, generator=gen, device=gen.device).to(real.device)
+class VAEObjective(nn.Module):
+    """vae_loss as a forward(): DistributedDataParallel only prepares its gradient all-reduce for work
+    done inside the wrapped module's forward, and VAE.forward is sampling (z -> image), not the loss."""
+
+    def __init__(self, vae: VAE):
+        super().__init__()
+        self.vae = vae
+
+    def forward(self, x: torch.Tensor, eps: torch.Tensor) -> dict[str, torch.Tensor]:
+        return vae_loss(self.vae, x, eps)
+
+
+def vae_step(objective: nn.Module, z_dim: int, opt: torch.optim.Optimizer, real: torch.Tensor,
+             gen: torch.Generator, precision: str, device: torch.device) -> dict[str, torch.Tensor]:
+    """One VAE update through objective (a VAEObjective, DDP-wrapped under torchrun) on real
+    (B, C, S, S); returns the detached loss terms {"loss", "reconstruction", "kl"}."""
+    eps = torch.randn(real.shape[0], z_dim, generator=gen, device=gen.device).to(real.device)  # (B, z_dim)
     with autocast(precision, device):
-        terms = vae_loss(model, real, eps)
+        terms = objective(real, eps)
     opt.zero_grad(set_to_none=True)
     terms["loss"].backward()
     opt.step()

@@ -33,7 +33,7 @@ from .precision import pick_device, pick_precision
 from .presets import get_preset
 from .safe_tensors_io import write_tensors_atomic
 from .sampling import grid, seed_latents
-from .steps import GANRecipe, d_step, ema_update, g_step, recalibrate_batchnorm, vae_step
+from .steps import GANRecipe, VAEObjective, d_step, ema_update, g_step, recalibrate_batchnorm, vae_step
 from .store import build_network, save_model
 from .train_config import TrainConfig
 
@@ -116,7 +116,7 @@ class _Run:
         else:
             self.opt = torch.optim.Adam(self.net.parameters(), lr=cfg.learning_rate)
             self.optimizers = {"vae": self.opt}
-            self.V_step = dist.wrap(self.net)
+            self.V_step = dist.wrap(VAEObjective(self.net))
         self.ema = copy.deepcopy(self.net).eval().requires_grad_(False) if cfg.uses_ema else None
         if self.ema is not None:
             self.modules["ema"] = self.ema
@@ -165,7 +165,7 @@ class _Run:
     def _one_step(self) -> dict[str, torch.Tensor]:
         real, gen = self._batch(), _step_generator(self.cfg.seed, self.step)
         if self.cfg.kind == "vae":
-            losses = vae_step(self.V_step, self.opt, real, gen, self.precision, self.device)
+            losses = vae_step(self.V_step, self.model_cfg.z_dim, self.opt, real, gen, self.precision, self.device)
             dist.average_buffers([self.net])
             return losses
         z = torch.randn(real.shape[0], self.model_cfg.z_dim, generator=gen).to(self.device)
@@ -193,6 +193,7 @@ class _Run:
     def dump_rank_state(self, folder: str) -> None:
         """Tests only (RANK_STATE_ENV): this rank's whole training state -> folder/rank<N>.safetensors."""
         tensors, _ = flatten_state(self.modules, self.optimizers)
+        Path(folder).mkdir(parents=True, exist_ok=True)
         write_tensors_atomic(Path(folder) / f"rank{self.rank}.safetensors", tensors)
 
     def export(self, seconds: float, reason: str, images_per_s: float) -> str:

@@ -14,7 +14,7 @@ from .edit_controls import control_for, value_from
 from .session import Session
 from .ui import friendly
 
-PREVIEW_SIDE = 1024  # the live view works on at most this size; the download uses the full image
+PREVIEW_SIDE = 768  # the live view works on at most this size (the slider shows ~460 px); downloads are full size
 
 
 @dataclass
@@ -41,6 +41,21 @@ def _stacked(sess: Session):
     return sess.edit_stack.apply(sess.edit_source, references=sess.edit_references)
 
 
+def _preview_pair(sess: Session):
+    """(before, after-the-stack) at preview size, cached until the picture or the stack changes, so
+    dragging a slider only costs the one edit being tuned."""
+    if sess.edit_source is None:
+        raise genmodels.StudioError("Load a picture first, or send one from Generate.")
+    key = (id(sess.edit_source), sess.edit_stack.to_json())
+    if sess.edit_preview_key != key:
+        small = sess.edit_source
+        if max(small.shape[:2]) > PREVIEW_SIDE:
+            small = postprocess.resize(small, PREVIEW_SIDE)
+        sess.edit_preview = (small, sess.edit_stack.apply(small, references=sess.edit_references))
+        sess.edit_preview_key = key
+    return sess.edit_preview
+
+
 def build(session: gr.State) -> EditTab:
     gr.Markdown("Polish a picture: choose an edit, drag its sliders while watching the before/after view, and "
                 "press Add to keep it. Edits stack in order; download a PNG that remembers them.",
@@ -65,7 +80,9 @@ def build(session: gr.State) -> EditTab:
                 remove = gr.Button("Remove step", scale=2)
                 reset = gr.Button("Reset all", variant="stop", scale=2)
         with gr.Column(scale=2):
-            slider = gr.ImageSlider(label="Before / after", type="numpy", height=460, elem_id="edit-slider")
+            # JPEG keeps the live view quick to send while dragging; downloads are lossless PNG.
+            slider = gr.ImageSlider(label="Before / after", type="numpy", height=460, elem_id="edit-slider",
+                                    format="jpeg")
             stack_view = gr.Markdown("_No edits yet: pick one, adjust it, and press Add._")
             with gr.Row():
                 palette_k = gr.Slider(2, 12, value=5, step=1, label="Palette colours", scale=2)
@@ -83,7 +100,7 @@ def build(session: gr.State) -> EditTab:
         sess.edit_recipe = None
         sess.edit_stack = postprocess.EditStack()
         sess.edit_references = {}
-        return (sess.edit_source, sess.edit_source), _stack_text(sess)
+        return _preview_pair(sess), _stack_text(sess)
 
     def on_choice(name: str):
         return [gr.update(visible=n == name) for n in groups]
@@ -103,19 +120,15 @@ def build(session: gr.State) -> EditTab:
     def make_preview(name: str):
         @friendly
         def preview(sess: Session, *values):
-            base = _stacked(sess)
-            shown = postprocess.apply_edit(postprocess.resize(base, PREVIEW_SIDE) if max(base.shape[:2]) > PREVIEW_SIDE
-                                           else base, name, _resolved(sess, name, params_of(sess, name, values)))
-            before = sess.edit_source
-            return (before, shown)
+            before, stacked = _preview_pair(sess)
+            return before, postprocess.apply_edit(stacked, name, _resolved(sess, name, params_of(sess, name, values)))
         return preview
 
     def make_add(name: str):
         @friendly
         def add(sess: Session, *values):
             sess.edit_stack = sess.edit_stack.add(name, params_of(sess, name, values))
-            result = _stacked(sess)
-            return (sess.edit_source, result), _stack_text(sess)
+            return _preview_pair(sess), _stack_text(sess)
         return add
 
     def _resolved(sess: Session, name: str, params: dict) -> dict:
@@ -131,14 +144,14 @@ def build(session: gr.State) -> EditTab:
         if not 0 <= k < len(sess.edit_stack):
             raise genmodels.StudioError(f"Choose a step between 1 and {len(sess.edit_stack)}.")
         sess.edit_stack = sess.edit_stack.remove(k)
-        return (sess.edit_source, _stacked(sess)), _stack_text(sess)
+        return _preview_pair(sess), _stack_text(sess)
 
     @friendly
     def on_reset(sess: Session):
         sess.edit_stack = postprocess.EditStack()
         if sess.edit_source is None:
             return None, _stack_text(sess)
-        return (sess.edit_source, sess.edit_source), _stack_text(sess)
+        return _preview_pair(sess), _stack_text(sess)
 
     @friendly
     def on_palette(sess: Session, k: float):
@@ -179,4 +192,4 @@ def send_to_edit(sess: Session):
     sess.edit_recipe = {k: v for k, v in pick.recipe.items() if k != "model_key"}
     sess.edit_stack = postprocess.EditStack()
     sess.edit_references = {}
-    return (pick.image, pick.image), _stack_text(sess)
+    return _preview_pair(sess), _stack_text(sess)

@@ -53,7 +53,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Gener
             count = gr.Slider(1, 64, value=16, step=1, label="Number of images")
             with gr.Row():
                 seed = gr.Number(value=0, precision=0, minimum=0, maximum=2_000_000_000, label="Seed", scale=3)
-                dice = gr.Button("🎲 New seed", scale=1, min_width=60)
+                dice = gr.Button("Random seed", scale=1, min_width=60)
             variety = gr.Slider(0.0, 2.0, value=1.0, step=0.05, label="Variety",
                                 info="1 = as trained; lower is safer and more typical, higher is wilder")
             generate = gr.Button("Generate", variant="primary", elem_id="generate-button")

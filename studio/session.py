@@ -43,6 +43,8 @@ class Session:
     edit_recipe: dict[str, Any] | None = None
     edit_stack: postprocess.EditStack = field(default_factory=postprocess.EditStack)
     edit_references: dict[str, np.ndarray] = field(default_factory=dict)
+    edit_preview: tuple | None = None  # (before, stacked) at preview size
+    edit_preview_key: tuple = ()
     quality: dict[str, Any] | None = None
 
     def __deepcopy__(self, memo):  # gr.State copies values; a session is shared by reference instead

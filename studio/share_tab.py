@@ -80,7 +80,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
         # must never be served to another from a shared cache.
         folder = genmodels.pull_model(repo_id, rev.strip() or None, _token(typed, oauth),
                                       cache_dir=sess.workdir / "hub-cache")
-        key = f"{SESSION_PREFIX}hub-{repo_id.replace('/', '--')}"
+        key = f"{SESSION_PREFIX}hub-{repo_id.replace('/', '--')}@{rev.strip() or 'main'}"
         sess.models[key] = str(folder)
         return f"Pulled **{repo_id}**; it is now in the model picker.", model_update(catalog, sess, key)
 

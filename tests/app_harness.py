@@ -35,5 +35,5 @@ def launch(weights: Path):
     demo.queue(default_concurrency_limit=2)
     port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                max_file_size=app.MAX_FILE_SIZE, allowed_paths=app.allowed_paths())
+                **app.launch_options())
     return demo, f"http://127.0.0.1:{port}/"

@@ -56,7 +56,7 @@ def assert_ranks_identical(states: Path) -> dict[str, torch.Tensor]:
 
 def assert_written_once(output: str, out: Path) -> None:
     """Only rank 0 reports, checkpoints and exports: one "model folder" line, one start line."""
-    assert output.count("model folder:") == 1 and output.count("Training ") == 1, output[-2000:]
+    assert output.count("model folder:") == 1 and output.count(", 2 processes.") == 1, output[-2000:]
     assert {"config.json", "model.safetensors", "README.md"} <= {p.name for p in out.iterdir()}
     assert (out / "checkpoint" / "checkpoint.safetensors").is_file() and not list(out.rglob("*.tmp"))
 

@@ -57,12 +57,13 @@ def extreme_settings(name: str) -> list[dict]:
 
 @pytest.mark.parametrize("name", EDIT_NAMES)
 def test_defaults_keep_contract(name: str) -> None:
-    source = IMAGE.copy()
-    out = pp.apply_edit(source, name, with_references(name, {}))
+    source, reference = IMAGE.copy(), REFERENCE.copy()
+    out = pp.apply_edit(source, name, with_references(name, {}, reference=reference))
     assert out.dtype == np.uint8 and out.ndim == 3 and out.shape[2] == 3
     if name not in SIZE_EDITS:
         assert out.shape == IMAGE.shape
     assert np.array_equal(source, IMAGE), "input was modified"
+    assert np.array_equal(reference, REFERENCE), "reference image was modified"
     assert out is not source and not np.shares_memory(out, source)
 
 
@@ -153,3 +154,12 @@ def test_every_combination_of_small_choices_runs() -> None:
         for combo in itertools.product(*options.values()):
             out = pp.apply_edit(IMAGE, name, dict(zip(options, combo)))
             assert out.shape == IMAGE.shape
+
+
+@pytest.mark.parametrize("name", EDIT_NAMES)
+def test_array_views_are_accepted(name: str) -> None:
+    """Flipped, strided and channel-reversed views (what numpy slicing gives) work like copies."""
+    for view in (IMAGE[:, ::-1], IMAGE[::2, ::3], IMAGE[..., ::-1], IMAGE.transpose(1, 0, 2)):
+        params = with_references(name, {}, reference=view)
+        assert np.array_equal(pp.apply_edit(view, name, params),
+                              pp.apply_edit(np.ascontiguousarray(view), name, params))

@@ -1,0 +1,50 @@
+"""A real browser (Debian's Chromium, driven by Playwright) clicks through the studio."""
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.app_harness import launch, tiny_weights
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory):
+    demo, url = launch(tiny_weights(tmp_path_factory.mktemp("weights")))
+    yield url
+    demo.close()
+
+
+@pytest.fixture
+def page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        yield page
+        browser.close()
+
+
+def test_generate_then_edit_in_the_browser(studio, page, tmp_path):
+    shots = Path(os.environ.get("LS_SCREENSHOTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    page.set_default_timeout(60_000)  # CI machines are small and may be busy
+    page.goto(studio, wait_until="domcontentloaded")
+    page.locator("#generate-button").click()
+    images = page.locator("#generate-gallery img")
+    images.nth(15).wait_for()
+    assert images.count() >= 16
+    page.screenshot(path=str(shots / "generate.png"))
+
+    images.first.click()
+    page.get_by_role("button", name="Edit this image").click()
+    page.locator("#edit-slider img").first.wait_for()
+    page.locator("#add-brightness").click()
+    page.get_by_text("Brightness amount", exact=False).first.wait_for()
+    page.screenshot(path=str(shots / "edit.png"))
+    assert page.locator("#edit-slider img").count() >= 1
