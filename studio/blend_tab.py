@@ -47,29 +47,29 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> tuple
     @friendly
     def on_blend(sess: Session, model_key: str, choice: str, seed_a: float, seed_b: float, picture_a: str | None,
                  picture_b: str | None, steps: float, path: str, loop: bool, fps: float):
-        n, mode, ping, rate, a, b, up_a, up_b = steps, path, loop, fps, seed_a, seed_b, picture_a, picture_b
         if choice not in SOURCES:
             raise genmodels.StudioError("Choose what to blend between.")
+        steps, loop = int(steps), bool(loop)
         folder = catalog.folder(sess, model_key)
         if choice == SOURCES[0]:
-            frames = genmodels.blend_seeds(folder, int(a), int(b), int(n), mode, 1.0, bool(ping))
+            frames = genmodels.blend_seeds(folder, int(seed_a), int(seed_b), steps, path, 1.0, loop)
         elif choice == SOURCES[1]:
-            ends = sess.blend_ends
-            if ends[0] is None or ends[1] is None:
+            start, end = sess.blend_ends
+            if start is None or end is None:
                 raise genmodels.StudioError("In Generate, select an image and press 'Blend from this', "
                                             "then another and 'Blend to this'.")
-            folder = catalog.folder(sess, ends[0].recipe["model_key"])
-            frames = genmodels.blend_between(folder, ends[0].latent, ends[1].latent, int(n), mode, bool(ping))
+            folder = catalog.folder(sess, start.recipe["model_key"])
+            frames = genmodels.blend_between(folder, start.latent, end.latent, steps, path, loop)
         else:
-            if not up_a or not up_b:
+            if not picture_a or not picture_b:
                 raise genmodels.StudioError("Upload a start picture and an end picture.")
-            frames = genmodels.blend_images(folder, genmodels.load_image(up_a), genmodels.load_image(up_b),
-                                            int(n), mode, bool(ping))
-        strip_img = genmodels.strip(frames[: int(n)])
+            frames = genmodels.blend_images(folder, genmodels.load_image(picture_a), genmodels.load_image(picture_b),
+                                            steps, path, loop)
+        strip_img = genmodels.strip(frames[:steps])  # the one-way path; the loop is in the animations
         strip_path, gif_path, mp4_path = sess.path("blend-strip.png"), sess.path("blend.gif"), sess.path("blend.mp4")
         Image.fromarray(strip_img).save(strip_path)
-        genmodels.write_gif(frames, gif_path, float(rate))
-        genmodels.write_mp4(frames, mp4_path, float(rate))
+        genmodels.write_gif(frames, gif_path, float(fps))
+        genmodels.write_mp4(frames, mp4_path, float(fps))
         return strip_img, str(gif_path), str(mp4_path), [str(strip_path), str(gif_path), str(mp4_path)]
 
     source.change(on_source, source, [seeds_row, picks_row, uploads_row], api_name="blend_source")

@@ -78,12 +78,10 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
 
     @friendly
     def on_check(sess: Session, pictures, model_type: str, size_px: int, grayscale: bool, framing: str):
-        files, k, s, gray, how = pictures, model_type, size_px, grayscale, framing
-        if not files:
+        if not pictures:
             return "Add pictures to see how the model will see them.", None, None
-        preset = genmodels.preset_name(k, int(s), bool(gray))
-        text, grid_seen, grid_aug = genmodels.dataset_views(_dataset(sess, files, preset, how))
-        return text, grid_seen, grid_aug
+        preset = genmodels.preset_name(model_type, int(size_px), bool(grayscale))
+        return genmodels.dataset_views(_dataset(sess, pictures, preset, framing))
 
     def use_samples():
         return sorted(str(p) for p in genmodels.SAMPLE_IMAGES.glob("*.png"))
@@ -92,24 +90,22 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
     def on_train(sess: Session, pictures, model_type: str, size_px: int, grayscale: bool, framing: str,
                  training_recipe: str, time_minutes: float, training_seed: float, batch_size: float,
                  resume_run: bool = False):
-        files, k, s, gray, how, rec = pictures, model_type, size_px, grayscale, framing, training_recipe
-        mins, sd, bs = time_minutes, training_seed, batch_size
-        preset = genmodels.preset_name(k, int(s), bool(gray))
+        preset = genmodels.preset_name(model_type, int(size_px), bool(grayscale))
         if resume_run:
             if sess.train_dir is None or not genmodels.can_resume(sess.train_dir):
                 raise genmodels.StudioError("There is no stopped training to resume in this session.")
             out = sess.train_dir
         else:
-            if not files:
+            if not pictures:
                 raise genmodels.StudioError("Add some pictures first (or use the sample images).")
             out = sess.workdir / "models" / f"my-{preset}-{len(sess.models) + 1}"
-        dataset = _dataset(sess, files, preset, how)
+        dataset = _dataset(sess, pictures, preset, framing)
         sess.stop.clear()
         sess.train_dir = out
         rows: list[dict] = []
         last_grid = None
-        events = genmodels.run_training(dataset, preset, rec, float(mins), out, sess.stop, resume=bool(resume_run),
-                                        seed=int(sd), batch_size=int(bs))
+        events = genmodels.run_training(dataset, preset, training_recipe, float(time_minutes), out, sess.stop,
+                                        resume=bool(resume_run), seed=int(training_seed), batch_size=int(batch_size))
         for ev in events:
             for name, value in ev.losses.items():
                 rows.append({"step": ev.step, "value": value, "loss": LOSS_NAMES.get(name, name)})
