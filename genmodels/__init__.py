@@ -35,6 +35,7 @@ from .store import LoadedModel, ModelLoadError, load_model, save_model
 _LAZY = {
     "SAMPLE_IMAGES": "api_train", "can_resume": "api_train", "dataset_views": "api_train",
     "prepare_dataset": "api_train", "preset_name": "api_train", "run_training": "api_train",
+    "quality_summary": "api_train", "originality_index": "api_train", "nearest_training": "api_train",
     "pull_model": "hub", "push_model": "hub",
 }
 

@@ -59,3 +59,29 @@ def run_training(dataset: Dataset, preset: str, recipe: str, minutes: float, out
 
 def can_resume(out_dir: str | Path) -> bool:
     return (Path(out_dir) / "checkpoint" / "checkpoint.safetensors").is_file()
+
+
+def quality_summary(model_folder: str | Path, dataset: Dataset, n: int = 256) -> str:
+    """Markdown with the quality figures shown when training ends (SWD against the pictures, the
+    real-vs-real floor, and the near-copy check). n images keep it to seconds on a laptop."""
+    from .quality import quality_report
+
+    report = quality_report(model_folder, dataset, n=min(n, 4096), seed=0)
+    return f"**Quality check** ({report['images']} images, {report['seconds']:.0f} s): {report['summary']}"
+
+
+def originality_index(dataset: Dataset):
+    """An index of a dataset's pictures for nearest_training (build once per dataset, reuse)."""
+    from .originality import OriginalityIndex
+
+    return OriginalityIndex(dataset.images)
+
+
+def nearest_training(image: np.ndarray, dataset: Dataset, index=None) -> tuple[np.ndarray, str]:
+    """(the closest training picture, one sentence with its similarity and a near-copy warning)."""
+    from .quality import nearest_training_picture
+
+    found = nearest_training_picture(image, dataset, index)
+    verdict = ("**Looks like a near copy**: don't ship this one." if found["near_copy"]
+               else "Original enough: not a near copy.")
+    return found["image"], f"Closest training picture: {found['name']} (similarity {found['similarity']:.2f}). {verdict}"

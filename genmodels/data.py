@@ -13,6 +13,7 @@ Names in reports are base names or paths relative to the dataset, never server p
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 import os
 from collections import Counter
@@ -21,6 +22,7 @@ from typing import Sequence, Union
 
 import numpy as np
 import torch
+from PIL import Image
 from torchvision.utils import make_grid
 
 from .archive import ARCHIVE_EXTENSIONS, ArchiveError, is_junk, is_zip, iter_zip
@@ -165,6 +167,36 @@ def load_dataset(sources: PathLike | Sequence[PathLike], image_size: int, channe
     builder = _Builder(DatasetReport(_describe(items), image_size, channels, fit), limits)
     for item in items:
         builder.add_source(item, single)
+    return builder.finish()
+
+
+def dataset_from_arrays(images: np.ndarray, image_size: int, channels: int, source_name: str,
+                        fit: str = "crop", limits: DataLimits = DataLimits()) -> Dataset:
+    """A Dataset from in-memory pictures, e.g. an .npz data set: uint8 (N, H, W, 3) RGB.
+
+    Each picture takes exactly the path of an image file (encoded as lossless PNG, then decoded,
+    fitted, converted and de-duplicated as load_dataset does), so the result is bit for bit what
+    load_dataset gives for a folder of those PNGs. source_name labels the report and the names
+    ("emoji.npz#0007"); image_size, channels, fit and limits as in load_dataset.
+    Raises DatasetError for an empty array or more than limits.max_files pictures.
+    """
+    if isinstance(image_size, bool) or not isinstance(image_size, int) or not 4 <= image_size <= MAX_IMAGE_SIZE:
+        raise StudioError(f"Image size must be a whole number of pixels from 4 to {MAX_IMAGE_SIZE}, "
+                          f"got {image_size!r}.")
+    if channels not in (1, 3):
+        raise StudioError(f"Channels must be 1 (grayscale) or 3 (colour), got {channels!r}.")
+    if fit not in FITS:
+        raise StudioError(f"Fit must be one of {', '.join(FITS)}, got {fit!r}.")
+    images = np.asarray(images)
+    if images.dtype != np.uint8 or images.ndim != 4 or images.shape[-1] != 3:
+        raise StudioError(f"Pictures must be uint8 shaped (N, H, W, 3), got {images.dtype} {images.shape}.")
+    source = os.path.basename(source_name) or "pictures"
+    builder = _Builder(DatasetReport(source, image_size, channels, fit), limits)
+    for i, rgb in enumerate(images):
+        buf = io.BytesIO()
+        Image.fromarray(rgb).save(buf, format="PNG", compress_level=1)
+        builder.count(buf.tell(), file=True)
+        builder.add_bytes(buf.getvalue(), f"{source}#{i:04d}")
     return builder.finish()
 
 

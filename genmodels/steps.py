@@ -90,6 +90,15 @@ def vae_step(objective: nn.Module, z_dim: int, opt: torch.optim.Optimizer, real:
     return {k: v.detach().float() for k, v in terms.items()}
 
 
+def ema_beta(batch_size: int, images_seen: int, half_life_images: int) -> float:
+    """The EMA decay for one step, as StyleGAN2-ADA sets it (Karras et al. 2020, training_loop.py:
+    ema_kimg with ema_rampup = 0.05): the average's half-life is half_life_images, but never more than
+    5 % of the images seen so far. A fixed 0.999 would keep two thirds of the random start after the
+    400 steps a laptop manages in 20 minutes; the ramp makes the average useful from the first minutes."""
+    half_life = max(1.0, min(float(half_life_images), 0.05 * images_seen))
+    return 0.5 ** (batch_size / half_life)
+
+
 @torch.no_grad()
 def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
     """ema <- decay * ema + (1 - decay) * model for weights (Karras et al. 2018's generator average);

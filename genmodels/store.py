@@ -68,15 +68,20 @@ def build_network(cfg: ModelConfig, init_seed: int = 0) -> nn.Module:
 
 
 def save_model(folder: str | Path, network: nn.Module, cfg: ModelConfig, meta: dict[str, Any] | None = None,
-               sample_grid: np.ndarray | None = None) -> Path:
-    """Write a model folder. meta may carry name, preset, training, dataset, credit, license."""
+               sample_grid: np.ndarray | None = None, half_precision: bool = False) -> Path:
+    """Write a model folder. meta may carry name, preset, training, dataset, credit, license.
+
+    half_precision stores floating weights as float16 (half the size; pixels move by < 1/8 of a level):
+    the built-in models use it to fit the repository's size budget. Loading casts back to float32."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     state = {k: v for k, v in network.state_dict().items()}
     if not all(torch.isfinite(v).all() for v in state.values() if v.is_floating_point()):
         raise ModelLoadError("The model has non-finite weights (training diverged), so it was not saved.")
+    if half_precision:
+        state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
     content = {**(meta or {}), "format_version": FORMAT_VERSION, "kind": model_kind(cfg),
-               "config": dataclasses.asdict(cfg)}
+               "config": dataclasses.asdict(cfg), "weights_dtype": "float16" if half_precision else "float32"}
     write_tensors_atomic(folder / WEIGHTS_FILE, state, metadata={"format": "pt", "kind": content["kind"]})
     if sample_grid is not None:
         write_bytes_atomic(folder / SAMPLES_FILE, _png_bytes(sample_grid))

@@ -33,7 +33,7 @@ from .precision import pick_device, pick_precision
 from .presets import get_preset
 from .safe_tensors_io import write_tensors_atomic
 from .sampling import grid, seed_latents
-from .steps import GANRecipe, VAEObjective, d_step, ema_update, g_step, recalibrate_batchnorm, vae_step
+from .steps import GANRecipe, VAEObjective, d_step, ema_beta, ema_update, g_step, recalibrate_batchnorm, vae_step
 from .store import build_network, save_model
 from .train_config import TrainConfig
 
@@ -63,9 +63,11 @@ class TrainEvent:
     model_dir: str | None = None
 
 
-def _step_generator(seed: int, step: int, salt: int = 0) -> torch.Generator:
-    """The generator for one step: a pure function of (seed, step), so resume repeats a run exactly."""
-    return torch.Generator().manual_seed((seed * 1_000_003 + step * 7_919 + salt) % (2**63 - 1))
+def _step_generator(seed: int, step: int, salt: int = 0, rank: int = 0) -> torch.Generator:
+    """The generator for one step: a pure function of (seed, step), so resume repeats a run exactly.
+    Each process of a multi-process run draws its own latents, noise and augmentations (rank 0's are
+    the single-process ones); one shared stream would give every rank the same fakes."""
+    return torch.Generator().manual_seed((seed * 1_000_003 + step * 7_919 + salt + rank * 2_147_483_659) % (2**63 - 1))
 
 
 class _Run:
@@ -163,7 +165,7 @@ class _Run:
         return real.contiguous(memory_format=torch.channels_last)
 
     def _one_step(self) -> dict[str, torch.Tensor]:
-        real, gen = self._batch(), _step_generator(self.cfg.seed, self.step)
+        real, gen = self._batch(), _step_generator(self.cfg.seed, self.step, rank=self.rank)
         if self.cfg.kind == "vae":
             losses = vae_step(self.V_step, self.model_cfg.z_dim, self.opt, real, gen, self.precision, self.device)
             dist.average_buffers([self.net])
@@ -173,7 +175,9 @@ class _Run:
         loss_g = g_step(self.D, self.opt_g, fake, gen, self.recipe)  # unwrapped: D gets no gradient here
         dist.average_buffers([self.net, self.D])  # before the EMA copies G's buffers
         if self.ema is not None:
-            ema_update(self.ema, self.net, self.cfg.ema_decay)
+            # images seen by the whole run (all ranks) after this step: a pure function of the step
+            beta = ema_beta(self.batch, (self.step + 1) * self.batch, self.cfg.ema_half_life_images)
+            ema_update(self.ema, self.net, beta)
         return {"d": loss_d, "g": loss_g}
 
     def sampler(self) -> torch.nn.Module:

@@ -32,6 +32,8 @@ class TrainConfig:
     lr: Adam learning rate; None = the recipe's default (2e-4 for GANs as in the article, 1e-3 for VAEs).
     seed: drives initial weights, data order, latents and augmentation: same seed, same run.
     precision: "auto" picks bf16 autocast where the CPU (or GPU) supports it, else fp32.
+    ema_half_life_images: the generator average's half-life in training images (StyleGAN2-ADA's
+        ema_kimg = 10), ramped up over the first 20x that many images; see steps.ema_beta.
     preview_every: steps between sample-grid previews; checkpoint_minutes: minutes between checkpoints.
     """
 
@@ -43,7 +45,7 @@ class TrainConfig:
     batch_size: int = 64
     lr: float | None = None
     seed: int = 0
-    ema_decay: float = 0.999
+    ema_half_life_images: int = 10_000
     preview_every: int = 100
     checkpoint_minutes: float = 2.0
     precision: str = "auto"
@@ -64,7 +66,7 @@ class TrainConfig:
         _range("Batch size", self.batch_size, 1, MAX_BATCH, whole=True)
         _range("Learning rate", self.lr, 1e-6, 1.0)
         _range("Seed", self.seed, 0, 2**31 - 1, whole=True)
-        _range("EMA decay", self.ema_decay, 0.0, 0.99999)
+        _range("EMA half-life", self.ema_half_life_images, 1, 10_000_000, whole=True)
         _range("Preview interval", self.preview_every, 1, 1_000_000, whole=True)
         _range("Checkpoint interval", self.checkpoint_minutes, 0.0, MAX_MINUTES)
 

@@ -70,6 +70,12 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Gener
                 blend_start = gr.Button("Blend from this")
                 blend_end = gr.Button("Blend to this")
             with gr.Row():
+                nearest_button = gr.Button("Find the closest training picture", scale=1)
+                nearest_text = gr.Markdown("For models you trained here: checks the selected image is not a "
+                                           "near copy of one of your pictures.")
+                nearest_image = gr.Image(label="Closest training picture", interactive=False, height=110,
+                                         scale=0, min_width=120)
+            with gr.Row():
                 upscale = gr.Radio(list(UPSCALES), value="x1 (original)", label="Download size", scale=2)
                 png_button = gr.Button("Download selected PNG", scale=1)
                 zip_button = gr.Button("Download all (ZIP)", scale=1)
@@ -131,7 +137,20 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Gener
             zf.writestr("recipes.json", json.dumps([_plain(p.recipe) for p in sess.picks], indent=2))
         return str(path)
 
+    @friendly
+    def on_nearest(sess: Session):
+        pick = _require_pick(sess)
+        key = pick.recipe["model_key"]
+        dataset = sess.trained_on.get(key)
+        if dataset is None:
+            raise genmodels.StudioError("The originality check works for models you trained in this session.")
+        if key not in sess.originality:
+            sess.originality[key] = genmodels.originality_index(dataset)
+        picture, text = genmodels.nearest_training(pick.image, dataset, sess.originality[key])
+        return picture, text
+
     dice.click(new_seed, None, seed, api_name="new_seed")
+    nearest_button.click(on_nearest, session, [nearest_image, nearest_text], api_name="nearest_training_picture")
     inputs = [session, model, count, seed, variety]
     generate.click(on_generate, inputs, [gallery, selected_info], api_name="generate", concurrency_id="draw",
                    concurrency_limit=4)

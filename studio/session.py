@@ -37,7 +37,8 @@ class Session:
     dataset: Any = None  # a genmodels Dataset, prepared from this visitor's uploads
     dataset_key: tuple = ()
     train_dir: Path | None = None
-    train_model_key: str | None = None
+    trained_on: dict[str, Any] = field(default_factory=dict)  # model key -> the Dataset it learned from
+    originality: dict[str, Any] = field(default_factory=dict)  # model key -> its dataset's OriginalityIndex
     stop: threading.Event = field(default_factory=threading.Event)
     edit_source: np.ndarray | None = None
     edit_recipe: dict[str, Any] | None = None
@@ -45,7 +46,6 @@ class Session:
     edit_references: dict[str, np.ndarray] = field(default_factory=dict)
     edit_preview: tuple | None = None  # (before, stacked) at preview size
     edit_preview_key: tuple = ()
-    quality: dict[str, Any] | None = None
 
     def __deepcopy__(self, memo):  # gr.State copies values; a session is shared by reference instead
         return self

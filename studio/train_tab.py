@@ -116,7 +116,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
             if ev.kind in ("finished", "stopped", "diverged"):
                 key = f"{SESSION_PREFIX}{Path(out).name}"
                 sess.models[key] = str(out)
-                sess.train_model_key = key
+                sess.trained_on[key] = dataset
                 zip_path = genmodels.export_model_zip(out, sess.path(f"{Path(out).name}.zip"))
                 done = f"{ev.message} Your model is now in the model picker at the top."
                 yield (_progress_html(1.0 if ev.kind == "finished" else ev.fraction, done), pd.DataFrame(rows),
@@ -146,5 +146,5 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
 
 
 def _quality(folder, dataset) -> str:
-    """Quality figures shown when training ends."""
-    return ""
+    """Quality figures shown when training ends (a few seconds: SWD and the near-copy check)."""
+    return genmodels.quality_summary(folder, dataset)

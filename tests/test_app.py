@@ -117,6 +117,14 @@ def test_a_short_training_run_stops_and_lands_in_the_picker(client, tmp_path):
             break
     final = job.result()
     assert "model picker" in final[0] and final[3].endswith(".zip")
-    gallery, _ = client.predict(final[4]["value"] if isinstance(final[4], dict) else "session:my-dcgan-32-1",
-                                2, 0, 1.0, api_name="/generate")
+    assert "Quality check" in final[5] and "near copies" in final[5]
+    gallery, _ = client.predict("session:my-dcgan-32-1", 2, 0, 1.0, api_name="/generate")
     assert len(gallery) == 2
+    picture, verdict = client.predict(api_name="/nearest_training_picture")
+    assert "Closest training picture: disc_" in verdict and "similarity" in verdict
+
+
+def test_originality_check_needs_a_model_trained_here(client):
+    client.predict("builtin:tiny-gan", 2, 0, 1.0, api_name="/generate")
+    with pytest.raises(Exception, match="trained in this session"):
+        client.predict(api_name="/nearest_training_picture")

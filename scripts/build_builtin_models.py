@@ -1,0 +1,179 @@
+"""Rebuild a built-in model in weights/ from the Noto Emoji data set: one command per model.
+
+    python scripts/build_builtin_models.py emoji-gan-64             # small-data DCGAN, 64 px, 20 min
+    python scripts/build_builtin_models.py emoji-vae-64             # VAE, 64 px, 10 min
+    python scripts/build_builtin_models.py emoji-dcgan-32-classic   # the seed article's DCGAN, 32 px, 10 min
+    python scripts/build_builtin_models.py all                      # the three, one after the other
+
+Options: --minutes M (training budget; default per model, as above), --data NPZ (default
+../shared/datasets/noto_emoji_64.npz: `images` uint8 (N, 64, 64, 3)), --weights DIR (default weights/),
+--seed S (default 0), --report-images N (images drawn for the quality report, default 512).
+
+Each model trains with genmodels.train in a temporary folder (its checkpoint stays there), then
+weights/NAME is replaced by a folder holding only the model files: config.json, model.safetensors,
+README.md (the card: sample grid, settings, training time, data summary, the credit
+"Noto Emoji (Google), Apache-2.0") and samples.png; config.json also gets license "apache-2.0" and
+the quality report's figures under "quality". The script prints the wall time of the whole build
+and the size of every built-in model (the budget is 25 MB for all of them together).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from genmodels.data import Dataset, dataset_from_arrays  # noqa: E402
+from genmodels.presets import get_preset  # noqa: E402
+from genmodels.quality import quality_report  # noqa: E402
+from genmodels.store import CONFIG_FILE, SAMPLES_FILE, load_model, read_config, save_model  # noqa: E402
+from genmodels.train import train  # noqa: E402
+from genmodels.train_config import TrainConfig  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = REPO.parent / "shared" / "datasets" / "noto_emoji_64.npz"
+DEFAULT_WEIGHTS = REPO / "weights"
+CREDIT = "Noto Emoji (Google), Apache-2.0"
+LICENSE = "apache-2.0"
+SIZE_BUDGET = 25_000_000  # bytes, all built-in models together (issue 7: <= 25 MB)
+
+
+@dataclass(frozen=True)
+class Builtin:
+    preset: str
+    recipe: str  # GANs: "small-data" or "classic"; VAEs ignore it
+    minutes: float
+
+
+BUILTINS = {
+    "emoji-gan-64": Builtin("dcgan-64", "small-data", 20.0),
+    "emoji-vae-64": Builtin("vae-64", "small-data", 10.0),
+    "emoji-dcgan-32-classic": Builtin("dcgan-32", "classic", 10.0),
+}
+
+
+def load_npz_dataset(path: Path, image_size: int, channels: int) -> Dataset:
+    """The npz's `images` (uint8 (N, H, W, 3)) as a Dataset at the model's size, with its report."""
+    with np.load(path) as data:
+        images = data["images"]
+    return dataset_from_arrays(images, image_size, channels, path.name)
+
+
+def run_training(cfg: TrainConfig, dataset: Dataset, out: Path, label: str) -> None:
+    """train() with a progress line every 30 s; Ctrl-C stops early and keeps the model."""
+    stop, last = threading.Event(), -30.0
+    events = train(cfg, dataset, out, stop=stop)
+    while True:
+        try:
+            ev = next(events)
+        except StopIteration:
+            break
+        except KeyboardInterrupt:
+            stop.set()
+            continue
+        if ev.kind == "progress" and ev.elapsed_s - last >= 30:
+            last = ev.elapsed_s
+            losses = " ".join(f"{k}={v:.3f}" for k, v in ev.losses.items())
+            print(f"  {label}: {ev.elapsed_s / 60:5.1f} min, step {ev.step}, {ev.images_per_s:.0f} img/s, {losses}",
+                  flush=True)
+        elif ev.kind in ("started", "finished", "stopped", "diverged"):
+            print(f"  {label}: {ev.message}", flush=True)
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def build(name: str, minutes: float, data: Path, weights: Path, seed: int, report_images: int) -> Path:
+    spec = BUILTINS[name]
+    model_cfg = get_preset(spec.preset)
+    start = time.perf_counter()
+    dataset = load_npz_dataset(data, model_cfg.image_size, model_cfg.channels)
+    print(f"{name}: {spec.preset}, {spec.recipe if spec.preset.startswith('dcgan') else 'VAE'}, {minutes:g} min. "
+          f"{dataset.report.summary()}", flush=True)
+    cfg = TrainConfig(preset=spec.preset, recipe=spec.recipe, minutes=minutes, seed=seed, checkpoint_minutes=0.0)
+    with tempfile.TemporaryDirectory(prefix="latent-studio-build-") as tmp:
+        trained = Path(tmp) / name  # the folder's name becomes the model's name
+        run_training(cfg, dataset, trained, name)
+        model = load_model(trained)
+        meta = {k: v for k, v in read_config(trained).items() if k not in ("format_version", "kind", "config")}
+        samples = np.asarray(Image.open(trained / SAMPLES_FILE).convert("RGB"))
+    print(f"{name}: quality report on {report_images} images...", flush=True)
+    report = quality_report(model, dataset, n=report_images, seed=0)
+    print(f"  {report['summary']}", flush=True)
+    meta.update(credit=CREDIT, license=LICENSE, quality={
+        "swd_x1000": round(report["swd"]["mean"], 2),
+        "swd_levels_x1000": {k: round(v, 2) for k, v in report["swd"]["levels"].items()},
+        "swd_floor_x1000": round(report["swd_floor"]["mean"], 2), "swd_ratio": report["swd_ratio"],
+        "near_copy_rate": report["originality"]["near_copy_rate"], "images": report["images"],
+        "note": "SWD of generated images vs half of the data set; floor = the other half vs that half "
+                "(genmodels/quality.py)."})
+    final = weights / name
+    _replace_folder(final, lambda staging: save_model(staging, model.network, model.config, meta, samples,
+                                                                half_precision=True))
+    wall = time.perf_counter() - start
+    print(f"{name}: wrote {final} ({folder_bytes(final) / 1e6:.2f} MB: "
+          + ", ".join(f"{p.name} {p.stat().st_size / 1e6:.2f} MB" for p in sorted(final.iterdir())) + ")")
+    print(f"{name}: wall time {wall / 60:.1f} min ({wall:.0f} s) for training + report + export", flush=True)
+    return final
+
+
+def _replace_folder(final: Path, write) -> None:
+    """Write into a hidden staging folder, then swap it in: a failed build never leaves half a model."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging, old = final.parent / f".{final.name}.partial", final.parent / f".{final.name}.old"
+    for p in (staging, old):
+        shutil.rmtree(p, ignore_errors=True)
+    write(staging)
+    if final.exists():
+        final.rename(old)
+    staging.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def print_sizes(weights: Path) -> None:
+    total = 0
+    for name in BUILTINS:
+        folder = weights / name
+        if (folder / CONFIG_FILE).is_file():
+            size = folder_bytes(folder)
+            total += size
+            print(f"  {name:26} {size / 1e6:6.2f} MB")
+    verdict = "within" if total <= SIZE_BUDGET else "OVER"
+    print(f"  {'built-in models together':26} {total / 1e6:6.2f} MB "
+          f"({verdict} the {SIZE_BUDGET / 1e6:.0f} MB budget)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("model", choices=[*BUILTINS, "all"], help="which built-in model to rebuild")
+    parser.add_argument("--minutes", type=float, default=None, help="training budget (default: per model)")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the Noto Emoji npz")
+    parser.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS, help="where the model folders go")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--report-images", type=int, default=512, help="images drawn for the quality report")
+    args = parser.parse_args()
+    if not args.data.is_file():
+        raise SystemExit(f"error: {args.data} not found (see ../shared/datasets/README.md)")
+    names = list(BUILTINS) if args.model == "all" else [args.model]
+    start = time.perf_counter()
+    for name in names:
+        build(name, args.minutes or BUILTINS[name].minutes, args.data, args.weights, args.seed, args.report_images)
+    if len(names) > 1:
+        print(f"all: wall time {(time.perf_counter() - start) / 60:.1f} min")
+    print("sizes:")
+    print_sizes(args.weights)
+
+
+if __name__ == "__main__":
+    main()
