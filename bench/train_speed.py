@@ -12,10 +12,13 @@ Same Generator / Discriminator / VAE classes (genmodels.gan, genmodels.vae), sam
 Ours: train() with the classic and the small-data recipe on the same folder (decoded once into memory,
 bf16 autocast where the CPU has native bf16, channels_last), timed between its progress events.
 
-Timing: the first 5 steps of each side are warm-up (one-off oneDNN kernel creation, DataLoader
-worker start-up). Then the two sides alternate in chunks of 5 steps, so that load from other
-processes hits both alike; the table shows the median images/s of each side and the median of the
-per-chunk speed-ups. On a shared machine read the load average printed with it.
+Timing: the first chunk of each side is warm-up (one-off oneDNN kernel creation). Then the two sides
+alternate in chunks of 5 steps, so that load from other processes hits both alike; the table shows
+the median images/s of each side and the median of the per-chunk speed-ups. Each plain chunk takes a
+fresh DataLoader iterator and one untimed step first (worker start-up, which the example pays once
+per epoch, is left out: generous to the plain loop), and closes it after, so that its workers do not
+decode ahead on the CPU while our engine is timed. On a shared machine read the load average printed
+with the table; --threads 1 gives the steadiest numbers there.
 
     python bench/train_speed.py [--models dcgan-32,dcgan-64,vae-64] [--chunks 4] [--workers 2] [--threads N]
 """
@@ -84,55 +87,59 @@ def plain_loader(root: Path, size: int, workers: int) -> torch.utils.data.DataLo
     return torch.utils.data.DataLoader(dataset, batch_size=BATCH, shuffle=True, num_workers=workers)
 
 
-def plain_gan_steps(cfg: GANConfig, loader) -> Iterator[None]:
-    """pytorch/examples dcgan/main.py's inner loop, one yield per step, epochs without end."""
-    torch.manual_seed(0)
-    netG, netD = Generator(cfg).train(), Discriminator(cfg).train()
-    criterion = torch.nn.BCEWithLogitsLoss()
-    optimizerD = torch.optim.Adam(netD.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    optimizerG = torch.optim.Adam(netG.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    while True:
-        for real_cpu, _ in loader:
-            # (1) Update D: maximize log(D(x)) + log(1 - D(G(z)))
-            netD.zero_grad()
-            b = real_cpu.size(0)
-            label = torch.full((b,), 1.0)
-            output = netD(real_cpu)
-            errD_real = criterion(output, label)
-            errD_real.backward()
-            output.mean().item()
-            noise = torch.randn(b, cfg.z_dim, 1, 1)
-            fake = netG(noise)
-            label.fill_(0.0)
-            output = netD(fake.detach())
-            errD_fake = criterion(output, label)
-            errD_fake.backward()
-            output.mean().item()
-            optimizerD.step()
-            # (2) Update G: maximize log(D(G(z)))
-            netG.zero_grad()
-            label.fill_(1.0)
-            output = netD(fake)
-            errG = criterion(output, label)
-            errG.backward()
-            output.mean().item()
-            optimizerG.step()
-            yield
+class PlainGAN:
+    """pytorch/examples dcgan/main.py's networks, optimisers and inner-loop body."""
+
+    def __init__(self, cfg: GANConfig):
+        torch.manual_seed(0)
+        self.z_dim = cfg.z_dim
+        self.netG, self.netD = Generator(cfg).train(), Discriminator(cfg).train()
+        self.criterion = torch.nn.BCEWithLogitsLoss()
+        self.optimizerD = torch.optim.Adam(self.netD.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        self.optimizerG = torch.optim.Adam(self.netG.parameters(), lr=2e-4, betas=(0.5, 0.999))
+
+    def step(self, real_cpu: torch.Tensor) -> None:
+        netD, netG, criterion = self.netD, self.netG, self.criterion
+        # (1) Update D network: maximize log(D(x)) + log(1 - D(G(z)))
+        netD.zero_grad()
+        b = real_cpu.size(0)
+        label = torch.full((b,), 1.0)
+        output = netD(real_cpu)
+        errD_real = criterion(output, label)
+        errD_real.backward()
+        output.mean().item()
+        noise = torch.randn(b, self.z_dim, 1, 1)
+        fake = netG(noise)
+        label.fill_(0.0)
+        output = netD(fake.detach())
+        errD_fake = criterion(output, label)
+        errD_fake.backward()
+        output.mean().item()
+        self.optimizerD.step()
+        # (2) Update G network: maximize log(D(G(z)))
+        netG.zero_grad()
+        label.fill_(1.0)
+        output = netD(fake)
+        errG = criterion(output, label)
+        errG.backward()
+        output.mean().item()
+        self.optimizerG.step()
 
 
-def plain_vae_steps(cfg, loader) -> Iterator[None]:
-    """pytorch/examples vae/main.py's train() loop, one yield per step."""
-    torch.manual_seed(0)
-    model = VAE(cfg).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    while True:
-        for data, _ in loader:
-            optimizer.zero_grad()
-            loss = vae_loss(model, data, torch.randn(data.shape[0], cfg.z_dim))["loss"]
-            loss.backward()
-            loss.item()
-            optimizer.step()
-            yield
+class PlainVAE:
+    """pytorch/examples vae/main.py's train() loop body (Adam 1e-3)."""
+
+    def __init__(self, cfg):
+        torch.manual_seed(0)
+        self.model = VAE(cfg).train()
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=1e-3)
+
+    def step(self, data: torch.Tensor) -> None:
+        self.optimizer.zero_grad()
+        loss = vae_loss(self.model, data, torch.randn(data.shape[0], self.model.cfg.z_dim))["loss"]
+        loss.backward()
+        loss.item()
+        self.optimizer.step()
 
 
 # ---- timing -----------------------------------------------------------------------------------------
@@ -148,11 +155,18 @@ def time_ours(events: Iterator) -> float:
     raise RuntimeError("training ended early")
 
 
-def time_plain(steps: Iterator[None]) -> float:
+def time_plain(plain, loader) -> float:
+    """Seconds for CHUNK steps of the plain loop, after one untimed step. A fresh DataLoader iterator
+    per chunk (as the example gets one per epoch), closed afterwards: its worker processes would
+    otherwise keep decoding ahead while our engine is timed, and steal its CPU."""
+    batches = iter(loader)
+    plain.step(next(batches)[0])  # worker start-up and the first batches: not timed
     start = time.perf_counter()
     for _ in range(CHUNK):
-        next(steps)
-    return time.perf_counter() - start
+        plain.step(next(batches)[0])
+    elapsed = time.perf_counter() - start
+    del batches  # shuts the workers down
+    return elapsed
 
 
 def measure(preset: str, recipe: str, folder: Path, chunks: int, workers: int, out: Path) -> dict:
@@ -162,22 +176,21 @@ def measure(preset: str, recipe: str, folder: Path, chunks: int, workers: int, o
                       preview_every=10**6, checkpoint_minutes=0.0, seed=0)
     ours = train(cfg, dataset, out)
     loader = plain_loader(folder, model_cfg.image_size, workers)
-    plain = plain_vae_steps(model_cfg, loader) if preset.startswith("vae") else plain_gan_steps(model_cfg, loader)
-    time_ours(ours), time_plain(plain)  # warm-up
+    plain = PlainVAE(model_cfg) if preset.startswith("vae") else PlainGAN(model_cfg)
+    time_ours(ours), time_plain(plain, loader)  # warm-up: one-off kernel creation on both sides
     ours_s, plain_s = [], []
     for _ in range(chunks):
         ours_s.append(time_ours(ours))
-        plain_s.append(time_plain(plain))
+        plain_s.append(time_plain(plain, loader))
     ours.close()  # train() still exports the model folder on close: outside the timing
     ips = lambda s: CHUNK * BATCH / s  # noqa: E731
     return {"ours": statistics.median(map(ips, ours_s)), "plain": statistics.median(map(ips, plain_s)),
             "speedup": statistics.median(p / o for o, p in zip(ours_s, plain_s)), "images": len(dataset)}
 
 
-def preview_seconds(preset: str, recipe: str, dataset) -> float:
+def preview_seconds(preset: str, dataset, out: Path) -> float:
     """One preview grid (copy, BatchNorm recalibration, 16 samples): paid every preview_every steps."""
-    run = _Run(TrainConfig(preset=preset, recipe=recipe, minutes=None, max_steps=1, batch_size=BATCH),
-               dataset, Path(tempfile.mkdtemp()), resume=False)
+    run = _Run(TrainConfig(preset=preset, minutes=None, max_steps=1, batch_size=BATCH), dataset, out, resume=False)
     run.preview()
     start = time.perf_counter()
     run.preview()
@@ -193,6 +206,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch threads for both sides (default: torch's)")
     parser.add_argument("--images", type=int, default=512)
     args = parser.parse_args()
+    if args.images < (CHUNK + 1) * BATCH:
+        parser.error(f"--images must be at least {(CHUNK + 1) * BATCH} (one plain chunk per epoch)")
+    if any(get_preset(p).channels != 3 for p in args.models.split(",")):
+        parser.error("--models: RGB presets only (the plain loop's ImageFolder yields RGB)")
     if args.threads:
         torch.set_num_threads(args.threads)
     device = pick_device("auto")
@@ -222,7 +239,7 @@ def main() -> None:
         for preset in dict.fromkeys(p for p, _, _ in rows):
             cfg = get_preset(preset)
             data = load_dataset(folder, cfg.image_size, cfg.channels)
-            seconds = preview_seconds(preset, "small-data", data)
+            seconds = preview_seconds(preset, data, Path(tmp) / f"preview-{preset}")
             print(f"preview grid {preset}: {seconds * 1000:.0f} ms each ({len(PREVIEW_SEEDS)} samples + "
                   f"BatchNorm recalibration), paid every preview_every steps (default 100)")
 

@@ -62,6 +62,14 @@ def render_card(meta: dict[str, Any], has_samples: bool, repo_id: str | None = N
         count = next((dataset[k] for k in _IMAGE_COUNT_KEYS if isinstance(dataset.get(k), int)), None)
         if count is not None and not isinstance(count, bool):
             lines += [f"Trained on {count} images.", ""]
+    quality = meta.get("quality")
+    if isinstance(quality, dict) and "swd_x1000" in quality:
+        lines += ["## Quality", "",
+                  f"- sliced Wasserstein distance to the training pictures (x1000, lower is better): "
+                  f"{quality['swd_x1000']}",
+                  f"- the same distance between two halves of the pictures (the floor): {quality.get('swd_floor_x1000')}",
+                  f"- near copies of a training picture among {quality.get('images')} drawn images: "
+                  f"{quality.get('near_copy_rate', 0):.1%}", ""]
     if meta.get("credit"):
         lines += ["## Credits", "", str(meta["credit"]), ""]
     lines += [

@@ -10,6 +10,10 @@ What keeps the ranks identical (the contract tests/test_distributed.py checks):
 - the EMA generator: updated from identical weights and buffers, so identical;
 - decisions (stop, time budget, divergence): any_rank_each(), so every rank leaves the loop at the
   same step and no rank is left waiting in a collective.
+What differs per rank, on purpose: each takes its slice of the same global batch and draws its own
+latents, noise and augmentations (train._Run._batch, train._step_generator). Only rank 0 reports
+progress, previews, writes checkpoints and exports, none of which is a collective, so the other
+ranks simply wait at the next step's all-reduce meanwhile.
 """
 from __future__ import annotations
 
@@ -60,11 +64,12 @@ def wrap(module: nn.Module) -> nn.Module:
 
     DDP's per-forward buffer broadcast is off. The classic recipe calls D twice (real, then fake)
     before one backward, as the seed article does, so that BatchNorm normalises each batch alone.
-    DDP allows that (both uses feed one AccumulateGrad per parameter, so each gradient hook fires once,
-    and the all-reduce sums the whole gradient), but broadcasting buffers at the second forward would
+    DDP allows that: both uses feed one AccumulateGrad per parameter, so each gradient hook fires once
+    and the all-reduce carries the whole gradient (checked: bit-equal to the mean of the per-rank
+    gradients, fp32 and bf16 autocast). But broadcasting buffers at the second forward would
     overwrite running statistics in place between two forwards of one graph and make them rank 0's
-    alone. We average buffers after each step instead (average_buffers). Buffers are still synced from
-    rank 0 once at wrap time, with the parameters.
+    alone. We average buffers after each step instead (average_buffers). At wrap time the buffers are
+    equal anyway: every rank builds the networks from the same seed.
     """
     if not active():
         return module

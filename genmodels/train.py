@@ -67,7 +67,8 @@ def _step_generator(seed: int, step: int, salt: int = 0, rank: int = 0) -> torch
     """The generator for one step: a pure function of (seed, step), so resume repeats a run exactly.
     Each process of a multi-process run draws its own latents, noise and augmentations (rank 0's are
     the single-process ones); one shared stream would give every rank the same fakes."""
-    return torch.Generator().manual_seed((seed * 1_000_003 + step * 7_919 + salt + rank * 2_147_483_659) % (2**63 - 1))
+    mixed = seed * 1_000_003 + step * 7_919 + salt + rank * 2_147_483_659
+    return torch.Generator().manual_seed(mixed % (2**63 - 1))
 
 
 class _Run:
@@ -87,6 +88,7 @@ class _Run:
         self.images = dataset.images.to(self.device)  # preloaded uint8 (N, C, S, S), decoded once
         self._build()
         self.step, self.prior_seconds, self.epoch_perm = 0, 0.0, (-1, None)
+        self.exported_samples: np.ndarray | None = None  # export()'s grid = the final preview
         if resume:
             self._resume()
         self.last_good = self._snapshot()
@@ -99,6 +101,9 @@ class _Run:
         return base
 
     def _build(self) -> None:
+        # channels_last for every network, the BatchNorm discriminator included: measured on a 2-core
+        # AVX512-BF16 CPU at batch 64 (1 thread), it is 2-5% faster than the default layout for G and D,
+        # fp32 and bf16, 32 and 64 px, and for the VAE; no case was slower.
         cfg, mem = self.cfg, torch.channels_last
         self.net = build_network(self.model_cfg, cfg.seed).to(self.device, memory_format=mem).train()
         self.modules: dict[str, torch.nn.Module] = {"model": self.net}
@@ -107,6 +112,9 @@ class _Run:
                 torch.manual_seed(cfg.seed + 1)
                 self.D = Discriminator(self.model_cfg).to(self.device, memory_format=mem).train()
             betas = (0.5, 0.999) if cfg.recipe == "classic" else (0.0, 0.99)
+            # Adam's default (foreach) kernels, not fused=True: fused would save ~2% of a step on a CPU, but
+            # it walks parameter and state memory as flat arrays, so a resumed state (contiguous, from
+            # safetensors) beside a channels_last parameter pairs the wrong elements (measured: wrong weights).
             self.opt_g = torch.optim.Adam(self.net.parameters(), lr=cfg.learning_rate, betas=betas)
             self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.learning_rate, betas=betas)
             self.optimizers = {"g": self.opt_g, "d": self.opt_d}
@@ -212,6 +220,7 @@ class _Run:
                 "dataset": self.dataset.report.to_dict(), "license": "other"}
         with torch.no_grad():
             samples = grid(to_images(net(seed_latents(PREVIEW_SEEDS, self.model_cfg.z_dim))))
+        self.exported_samples = samples  # what preview() would draw now, without a second recalibration
         save_model(self.out_dir, net, self.model_cfg if self.cfg.kind == "vae" else
                    dataclasses.replace(self.model_cfg, d_norm=get_preset(self.cfg.preset).d_norm),
                    meta, samples)
@@ -311,7 +320,7 @@ def train(cfg: TrainConfig, dataset: Dataset, out_dir: str | Path, stop: threadi
         message = {"finished": f"Finished ({reason}) after {run.step} steps.",
                    "diverged": f"Training {reason}. Try a lower learning rate."}.get(
             kind, f"Stopped ({reason}) after {run.step} steps; the model so far is saved.")
-        yield event(kind, preview=run.preview(), message=message, model_dir=model_dir)
+        yield event(kind, preview=run.exported_samples, message=message, model_dir=model_dir)
 
 
 if __name__ == "__main__":

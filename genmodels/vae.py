@@ -52,6 +52,9 @@ class VAEConfig:
         return int(math.log2(self.image_size // 4))
 
 
+LOGVAR_BOUND = 10.0  # |log variance| < 10: standard deviations between 0.007 and 150
+
+
 def _init_weights(module: nn.Module) -> None:
     if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
         nn.init.kaiming_normal_(module.weight, a=0.2, nonlinearity="leaky_relu")
@@ -78,8 +81,10 @@ class VAE(nn.Module):
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x (B, C, S, S) in [-1, 1] -> (mu, logvar), each (B, z_dim)."""
-        mu, logvar = self.to_stats(self.encoder(x)).flatten(1).chunk(2, dim=1)
-        return mu, logvar.clamp(-30.0, 20.0)  # clamp keeps exp() finite
+        mu, raw = self.to_stats(self.encoder(x)).flatten(1).chunk(2, dim=1)
+        # A soft bound keeps exp(logvar) finite without a hard clamp's zero gradient: a clamped
+        # dimension could never move back and froze the KL term (seen in training: KL stuck at 185.2).
+        return mu, LOGVAR_BOUND * torch.tanh(raw / LOGVAR_BOUND)
 
     def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.from_z(z.view(z.shape[0], -1, 1, 1)))
