@@ -41,7 +41,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
             kind = gr.Radio([("GAN: crisp, varied", "gan"), ("VAE: smooth, can blend your photos", "vae")],
                             value="gan", label="Model type")
             with gr.Row():
-                size = gr.Radio([("32 px", 32), ("64 px", 64)], value=64, label="Size")
+                size = gr.Radio([("32 px (fast)", 32), ("64 px", 64)], value=32, label="Size")
                 colour = gr.Radio([("Colour", False), ("Grayscale", True)], value=False, label="Colour")
             fit = gr.Radio([("Crop to square", "crop"), ("Fit whole picture", "pad")], value="crop",
                            label="Framing")
