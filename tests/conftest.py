@@ -26,3 +26,13 @@ def gan_folder(tmp_path):
 @pytest.fixture
 def vae_folder(tmp_path):
     return save_model(tmp_path / "tiny-vae", _fresh(VAE, TINY_VAE, 0), TINY_VAE, {"name": "tiny vae"})
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory):
+    """The studio running in-process on a free port with tiny built-ins; yields its URL."""
+    from tests.app_harness import launch, tiny_weights
+
+    demo, url = launch(tiny_weights(tmp_path_factory.mktemp("weights")))
+    yield url
+    demo.close()

@@ -7,15 +7,7 @@ import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from tests.app_harness import launch, tiny_weights
 from tests.train_helpers import write_discs
-
-
-@pytest.fixture(scope="module")
-def studio(tmp_path_factory):
-    demo, url = launch(tiny_weights(tmp_path_factory.mktemp("weights")))
-    yield url
-    demo.close()
 
 
 @pytest.fixture

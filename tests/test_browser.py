@@ -5,18 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_harness import launch, tiny_weights
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture(scope="module")
-def studio(tmp_path_factory):
-    demo, url = launch(tiny_weights(tmp_path_factory.mktemp("weights")))
-    yield url
-    demo.close()
 
 
 @pytest.fixture
