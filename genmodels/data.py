@@ -153,13 +153,7 @@ def load_dataset(sources: PathLike | Sequence[PathLike], image_size: int, channe
     listed in the report; exact and near duplicates are removed and counted.
     Raises DatasetError for no usable image, too many files or bytes, or a refused archive.
     """
-    if isinstance(image_size, bool) or not isinstance(image_size, int) or not 4 <= image_size <= MAX_IMAGE_SIZE:
-        raise StudioError(f"Image size must be a whole number of pixels from 4 to {MAX_IMAGE_SIZE}, "
-                          f"got {image_size!r}.")
-    if channels not in (1, 3):
-        raise StudioError(f"Channels must be 1 (grayscale) or 3 (colour), got {channels!r}.")
-    if fit not in FITS:
-        raise StudioError(f"Fit must be one of {', '.join(FITS)}, got {fit!r}.")
+    _check_settings(image_size, channels, fit)
     single = isinstance(sources, (str, os.PathLike))
     items = [sources] if single else list(sources)
     if not single and not items:
@@ -168,6 +162,17 @@ def load_dataset(sources: PathLike | Sequence[PathLike], image_size: int, channe
     for item in items:
         builder.add_source(item, single)
     return builder.finish()
+
+
+def _check_settings(image_size: int, channels: int, fit: str) -> None:
+    """The checks load_dataset and dataset_from_arrays share."""
+    if isinstance(image_size, bool) or not isinstance(image_size, int) or not 4 <= image_size <= MAX_IMAGE_SIZE:
+        raise StudioError(f"Image size must be a whole number of pixels from 4 to {MAX_IMAGE_SIZE}, "
+                          f"got {image_size!r}.")
+    if channels not in (1, 3):
+        raise StudioError(f"Channels must be 1 (grayscale) or 3 (colour), got {channels!r}.")
+    if fit not in FITS:
+        raise StudioError(f"Fit must be one of {', '.join(FITS)}, got {fit!r}.")
 
 
 def dataset_from_arrays(images: np.ndarray, image_size: int, channels: int, source_name: str,
@@ -180,13 +185,7 @@ def dataset_from_arrays(images: np.ndarray, image_size: int, channels: int, sour
     ("emoji.npz#0007"); image_size, channels, fit and limits as in load_dataset.
     Raises DatasetError for an empty array or more than limits.max_files pictures.
     """
-    if isinstance(image_size, bool) or not isinstance(image_size, int) or not 4 <= image_size <= MAX_IMAGE_SIZE:
-        raise StudioError(f"Image size must be a whole number of pixels from 4 to {MAX_IMAGE_SIZE}, "
-                          f"got {image_size!r}.")
-    if channels not in (1, 3):
-        raise StudioError(f"Channels must be 1 (grayscale) or 3 (colour), got {channels!r}.")
-    if fit not in FITS:
-        raise StudioError(f"Fit must be one of {', '.join(FITS)}, got {fit!r}.")
+    _check_settings(image_size, channels, fit)
     images = np.asarray(images)
     if images.dtype != np.uint8 or images.ndim != 4 or images.shape[-1] != 3:
         raise StudioError(f"Pictures must be uint8 shaped (N, H, W, 3), got {images.dtype} {images.shape}.")
