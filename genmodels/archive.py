@@ -8,6 +8,9 @@ reported. Caps (RELIABILITY.md, "Archives and uploads"):
 - bytes are counted as they are really decompressed, in chunks, never from the sizes the headers
   claim (zip bombs lie; overlapping entries re-read the same data): reading stops at the cap, having
   read at most one chunk past it;
+- past the first RATIO_GRACE_BYTES, an archive may unpack to at most MAX_RATIO times its own size:
+  images are already compressed (about 1:1 in a zip), so only a bomb gets there, and stopping early
+  keeps a 10 MB -> 10 GB bomb to well under a second of work instead of a gigabyte of inflating;
 - nested archives are not opened; junk (__MACOSX/, ._*, .DS_Store, Thumbs.db, directories) is skipped
   and counted.
 """
@@ -30,6 +33,8 @@ DEFAULT_MAX_ENTRIES = 10_000
 DEFAULT_MAX_TOTAL_BYTES = 1024 * 1024 * 1024  # bytes really decompressed from one archive
 DEFAULT_MAX_MEMBER_BYTES = 64 * 1024 * 1024  # one member (same as one image file)
 CHUNK_BYTES = 1024 * 1024
+MAX_RATIO = 20  # bytes unpacked per byte of archive; PNG/JPEG/WEBP in a zip are ~1, flat BMPs ~10-50
+RATIO_GRACE_BYTES = 32 * 1024 * 1024  # unpacked before the ratio applies (small BMP sets compress well)
 
 ARCHIVE_EXTENSIONS = frozenset({".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar",
                                 ".zst", ".lz", ".lzma", ".cab", ".jar", ".cbz", ".cbr", ".apk"})
@@ -112,6 +117,19 @@ def _is_symlink(info: zipfile.ZipInfo) -> bool:
     return stat.S_ISLNK(info.external_attr >> 16)
 
 
+def unpack_cap(archive_bytes: int, max_total_bytes: int) -> int:
+    """The most bytes an archive of archive_bytes may unpack to: max_total_bytes, or less for a small
+    archive (MAX_RATIO times its size, but never under RATIO_GRACE_BYTES)."""
+    return min(max_total_bytes, max(RATIO_GRACE_BYTES, MAX_RATIO * archive_bytes))
+
+
+def declared_entries(path: str | os.PathLike, archive_name: str) -> int:
+    """The member count a zip's end record declares, read from its last 64 KiB without parsing the
+    table of contents (100 000 entries take a second to parse). Raises ArchiveError if not a zip."""
+    with open(path, "rb") as f:
+        return _entry_count(f, archive_name)[0]
+
+
 def _entry_count(f: BinaryIO, archive_name: str) -> tuple[int, int]:
     """(entries, central directory bytes) from the end record, without parsing the directory."""
     f.seek(0, os.SEEK_END)
@@ -142,7 +160,8 @@ def iter_zip(source: ArchiveSource, archive_name: str | None = None, *,
 
     Only members with image extensions are decompressed; others are skipped with a reason. Raises
     ArchiveError (with one sentence) when the archive is not a zip, has more than max_entries members,
-    or decompresses to more than max_total_bytes; members over max_member_bytes are skipped.
+    or decompresses to more than max_total_bytes (or to more than unpack_cap allows for its size);
+    members over max_member_bytes are skipped.
     """
     name = archive_name or ("This archive" if isinstance(source, (bytes, bytearray))
                             else os.path.basename(os.fspath(source)))
@@ -153,6 +172,7 @@ def iter_zip(source: ArchiveSource, archive_name: str | None = None, *,
         # contents holds more entries than the end record admits.
         if entries > max_entries or cd_size > max_entries * 1024:
             raise ArchiveError(f"{name} has too many files ({entries:,}; the limit is {max_entries:,}).")
+        archive_bytes = f.seek(0, os.SEEK_END)
         try:
             zf = zipfile.ZipFile(f)
         except Exception:  # noqa: BLE001 - a crafted directory can raise BadZipFile, struct.error, ...
@@ -162,7 +182,7 @@ def iter_zip(source: ArchiveSource, archive_name: str | None = None, *,
             if len(infos) > max_entries:
                 raise ArchiveError(f"{name} has too many files ({len(infos):,}; "
                                    f"the limit is {max_entries:,}).")
-            budget = _Budget(max_total_bytes, name)
+            budget = _Budget(max_total_bytes, unpack_cap(archive_bytes, max_total_bytes), name)
             for info in infos:
                 yield _read_member(zf, info, budget, max_member_bytes, chunk_bytes)
 
@@ -170,11 +190,15 @@ def iter_zip(source: ArchiveSource, archive_name: str | None = None, *,
 class _Budget:
     """Counts the bytes really decompressed from one archive and stops at the cap."""
 
-    def __init__(self, cap: int, archive_name: str):
-        self.cap, self.used, self.archive_name = cap, 0, archive_name
+    def __init__(self, cap: int, ratio_cap: int, archive_name: str):
+        self.cap, self.ratio_cap, self.used, self.archive_name = cap, ratio_cap, 0, archive_name
 
     def spend(self, n: int) -> None:
         self.used += n
+        if self.used > self.ratio_cap and self.ratio_cap < self.cap:
+            raise ArchiveError(f"{self.archive_name} unpacks to more than {MAX_RATIO} times its own size, "
+                               "which image files never do (a zip bomb?); zip PNG or JPEG pictures instead.",
+                               bytes_read=self.used)
         if self.used > self.cap:
             raise ArchiveError(f"{self.archive_name} unpacks to more than {self.cap / 1e6:.0f} MB; "
                                "use fewer or smaller images.", bytes_read=self.used)

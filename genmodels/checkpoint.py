@@ -3,8 +3,9 @@
 The JSON part (step, epoch, configs, optimizer hyper-parameters, elapsed time) rides in the
 safetensors header's __metadata__, so the tensors and the JSON can never disagree, and one
 os.replace makes the whole checkpoint appear at once: a run killed mid-save leaves the previous
-checkpoint intact and no temp file behind (safe_tensors_io.write_bytes_atomic). A readable copy of
-the JSON is written beside it for people; the loader never trusts that copy.
+checkpoint intact (safe_tensors_io.write_bytes_atomic), and the next run in that folder (a --resume)
+deletes the half-written temp file first (safe_tensors_io.remove_stale_temps). A readable copy of the
+JSON is written beside it for people; the loader never trusts that copy.
 
 Randomness needs no saved generator state: every step draws from a generator seeded by
 (run seed, step), so (seed, step) *is* the RNG state, and both are in the JSON.

@@ -2,7 +2,8 @@
 
 Export writes only the folder's fixed files. Import treats the zip as hostile (RELIABILITY.md):
 at most a handful of entries, only the fixed file names (at the top level or inside one folder),
-bytes counted as really decompressed against a cap, pickles refused by name, nothing nested, and
+bytes counted as really decompressed against a cap (smaller for a small zip: archive.unpack_cap, so
+a bomb stops early), pickles refused by name, nothing nested, and
 the result is validated with load_model before anyone can use it. Members are read into memory
 and written under names we choose, so a zip-slip name cannot write anywhere.
 """
@@ -13,6 +14,7 @@ import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from .archive import ArchiveError, declared_entries, unpack_cap
 from .errors import StudioError
 from .safe_tensors_io import MAX_FILE_BYTES
 from .store import CARD_FILE, CONFIG_FILE, PICKLE_SUFFIXES, SAMPLES_FILE, WEIGHTS_FILE, load_model
@@ -59,12 +61,15 @@ def import_zip(zip_path: str | Path, dest_root: str | Path) -> Path:
     """Unpack a model zip into a new folder under dest_root and validate it. Returns the folder."""
     zip_path, zip_name = Path(zip_path), Path(zip_path).name
     try:
+        declared = declared_entries(zip_path, zip_name)  # from the end record: nothing parsed yet
+        if declared > MAX_ENTRIES:
+            raise ModelZipError(f"{zip_name} has {declared} files; a model zip has at most {len(FOLDER_FILES)}.")
         zf = zipfile.ZipFile(zip_path)
-    except (zipfile.BadZipFile, OSError):
+    except (ArchiveError, zipfile.BadZipFile, OSError):
         raise ModelZipError(f"{zip_name} is not a valid zip file.") from None
     with zf:
         infos = zf.infolist()
-        if len(infos) > MAX_ENTRIES:
+        if len(infos) > MAX_ENTRIES:  # the end record can lie
             raise ModelZipError(f"{zip_name} has {len(infos)} files; a model zip has at most {len(FOLDER_FILES)}.")
         wanted = [(info, _member_name(info, zip_name)) for info in infos]
         names = [n for _, n in wanted if n]
@@ -75,10 +80,11 @@ def import_zip(zip_path: str | Path, dest_root: str | Path) -> Path:
         stem = Path(zip_name).stem[:48] or "imported"
         folder = Path(tempfile.mkdtemp(prefix=f"{_safe(stem)}-", dir=dest_root))
         try:
-            budget = MAX_ZIP_BYTES
+            cap = unpack_cap(zip_path.stat().st_size, MAX_ZIP_BYTES)
+            budget = cap
             for info, name in wanted:
                 if name:
-                    budget = _extract(zf, info, folder / name, budget, zip_name)
+                    budget = _extract(zf, info, folder / name, budget, cap, zip_name)
             load_model(folder)  # raises ModelLoadError with the reason if anything is wrong
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
@@ -86,14 +92,14 @@ def import_zip(zip_path: str | Path, dest_root: str | Path) -> Path:
     return folder
 
 
-def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, budget: int, zip_name: str) -> int:
+def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, budget: int, cap: int, zip_name: str) -> int:
     """Copy one member, counting the bytes really decompressed (headers can lie)."""
     try:
         with zf.open(info) as src, open(target, "wb") as dst:
             while chunk := src.read(_CHUNK):
                 budget -= len(chunk)
                 if budget < 0:
-                    raise ModelZipError(f"{zip_name} unpacks to more than {MAX_ZIP_BYTES >> 20} MB; "
+                    raise ModelZipError(f"{zip_name} unpacks to more than {cap >> 20} MB; "
                                         "that is not a Latent Studio model.")
                 dst.write(chunk)
     except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, ValueError) as exc:

@@ -84,7 +84,11 @@ def read_file_capped(path: str | os.PathLike, max_bytes: int, name: str) -> byte
     if st.st_size > max_bytes:
         raise _too_many_bytes(name, st.st_size, max_bytes)
     with open(path, "rb") as f:
-        data = f.read(max_bytes + 1)  # the file may have grown since stat
+        # read(n) allocates n bytes up front, so ask for the size stat gave (+1 to see growth), not
+        # for max_bytes: a 50 KB file must not cost a 64 MB buffer.
+        data = f.read(st.st_size + 1)
+        if len(data) > st.st_size:  # the file has grown since stat
+            data += f.read(max_bytes + 1 - len(data))
     if len(data) > max_bytes:
         raise _too_many_bytes(name, len(data), max_bytes)
     return data

@@ -84,6 +84,19 @@ def _umask() -> int:
     return mask
 
 
+def remove_stale_temps(folder: str | Path) -> list[str]:
+    """Delete the temp files write_bytes_atomic leaves behind when its process is killed mid-write
+    (SIGKILL, power loss): folder/.NAME.XXXXXXXX.tmp. Returns their names. Call it only where no other
+    process may be writing into folder at the same time (a training run's own folders, at its start)."""
+    folder = Path(folder)
+    removed = []
+    for tmp in folder.glob(".*.tmp") if folder.is_dir() else ():
+        if tmp.is_file() and not tmp.is_symlink():
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp.name)
+    return removed
+
+
 def write_bytes_atomic(path: str | Path, data: bytes) -> None:
     """A reader sees the old file or the new one, never half of one, even if we are killed mid-write."""
     path = Path(path)

@@ -31,7 +31,7 @@ from .gan import Discriminator
 from .imageio_tensors import to_images, uint8_to_float
 from .precision import pick_device, pick_precision
 from .presets import get_preset
-from .safe_tensors_io import write_tensors_atomic
+from .safe_tensors_io import remove_stale_temps, write_tensors_atomic
 from .sampling import grid, seed_latents
 from .steps import GANRecipe, VAEObjective, d_step, ema_beta, ema_update, g_step, recalibrate_batchnorm, vae_step
 from .store import build_network, save_model
@@ -81,6 +81,9 @@ class _Run:
             raise CheckpointError(f"The dataset was prepared at {dataset.image_size} px with {dataset.channels} "
                                   f"channel(s), but {cfg.preset} needs {self.model_cfg.image_size} px.")
         self.world, self.rank = dist.world_size(), dist.rank()
+        if self.rank == 0:  # a run killed while saving (SIGKILL) left its temp files: this run owns the folders
+            for folder in (self.out_dir, self.out_dir / "checkpoint"):
+                remove_stale_temps(folder)
         if len(dataset) < self.world:  # every process needs at least one image per step
             raise StudioError(f"{len(dataset)} image(s) cannot be shared between {self.world} processes.")
         self.batch = max(self.world, min(cfg.batch_size, len(dataset)))

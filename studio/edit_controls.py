@@ -5,6 +5,8 @@ from typing import Any
 
 import gradio as gr
 
+from .ui import PictureUpload
+
 
 def control_for(param: dict[str, Any]) -> gr.components.Component:
     """A component for one registry parameter (see postprocess.Param.to_dict)."""
@@ -22,7 +24,7 @@ def control_for(param: dict[str, Any]) -> gr.components.Component:
         return gr.Textbox(value=", ".join(param["default"]), label=label,
                           info=info or "Hex colours separated by commas, e.g. #1d2b53, #ff004d")
     if kind == "image":
-        return gr.Image(label=label, type="filepath", sources=["upload"], height=140)
+        return PictureUpload(label=label)
     raise ValueError(f"no control for parameter type {kind!r}")
 
 

@@ -3,6 +3,7 @@ choices, file helpers."""
 from __future__ import annotations
 
 import functools
+import math
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -41,6 +42,43 @@ def _is_generator(fn: Callable) -> bool:
     import inspect
 
     return inspect.isgeneratorfunction(fn)
+
+
+class PictureUpload(gr.Image):
+    """An image upload whose handler gets the uploaded file's path untouched (type="filepath").
+
+    gr.Image's own preprocess opens every upload with Pillow and no format allow-list, and converts it
+    to RGB there: a 400 Mpx PNG, HTML or SVG fails inside Gradio with no message the visitor can read,
+    an EPS in CMYK would start Ghostscript, alpha is dropped rather than composited and 16-bit grey is
+    clipped. Handlers decode the path with genmodels.load_image instead (RELIABILITY.md, "Images").
+    Gradio has already checked that the path is one of its own uploads before preprocess runs.
+    """
+
+    is_template = True  # drawn by the front end's ordinary Image component
+
+    def __init__(self, label: str, height: int = 140, sources: list[str] | None = None, **kwargs):
+        super().__init__(label=label, type="filepath", image_mode=None, sources=sources or ["upload"],
+                         height=height, **kwargs)
+
+    def get_config(self, cls=None):
+        # Gradio builds a component's props from its class's __init__ signature; this short one would
+        # drop Image's (buttons, webcam_options, ...) and the front end then fails to draw the tab.
+        return super().get_config(cls or gr.Image)
+
+    def preprocess(self, payload):
+        if payload is None:
+            return None
+        if not payload.path:
+            raise gr.Error("Upload the picture as a file (PNG, JPEG, WEBP, GIF or BMP).", print_exception=False)
+        return str(payload.path)
+
+
+def finite(value, label: str) -> float:
+    """A slider's value as a float. Gradio checks a slider's range but lets NaN through (it compares
+    false both ways), so an API caller could reach int(nan); refuse it in one sentence instead."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise genmodels.StudioError(f"{label} must be a number.")
+    return float(value)
 
 
 def new_seed() -> int:
