@@ -7,7 +7,9 @@ out) plus the few types it returns. The UI imports only this.
 from .api import (
     blend_between,
     blend_images,
+    blend_latents,
     blend_seeds,
+    decode_latents,
     describe,
     draw,
     encode_picture,
@@ -17,11 +19,14 @@ from .api import (
     list_models,
     preset_names,
     reconstruct,
+    render_path,
+    seed_latent,
     strip,
     untrained_model,
     variations,
     vary_latent,
 )
+from .api_explore import direction_strips, find_directions, find_in_model, move_along
 from .errors import StudioError
 from .media import write_gif, write_mp4
 from .model_zip import export_zip as export_model_zip
@@ -53,4 +58,6 @@ __all__ = [
     "SAMPLE_IMAGES", "can_resume", "dataset_views", "prepare_dataset", "preset_name", "run_training",
     "StudioError", "pull_model", "push_model", "write_gif", "write_mp4", "export_model_zip", "import_model_zip",
     "PRESETS", "load_image", "LoadedModel", "ModelLoadError", "load_model", "save_model",
+    "direction_strips", "find_directions", "find_in_model", "move_along",
+    "blend_latents", "decode_latents", "render_path", "seed_latent",
 ]

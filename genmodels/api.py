@@ -9,13 +9,13 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import sampling
+from . import keyframes, sampling
 from .errors import StudioError
 from .fit import fit_square
 from .presets import PRESETS, get_preset
@@ -228,3 +228,64 @@ def encode_picture(model: ModelRef, image: np.ndarray, fit: str = "crop") -> np.
     if m.kind != "vae":
         raise StudioError("Turning a picture into a starting point needs a VAE model.")
     return sampling.encode(m, [fit_square(image, m.config.image_size, fit)])[0].numpy()
+
+
+# ---- keyframe paths and recipes (a looping walk through 2..8 images; redrawing from a latent) ----
+
+MAX_PATH_SECONDS = 20.0
+MAX_PATH_FPS = 30.0
+
+
+def seed_latent(model: ModelRef, seed: int, variety: float = 1.0) -> np.ndarray:
+    """The latent (z_dim,) float32 of the image drawn from seed at variety (what draw would use)."""
+    m = get_model(model)
+    seed = _check_int("Seed", seed, 0, MAX_SEED)
+    return sampling.seed_latents([seed], m.z_dim, _check_float("Variety", variety, 0.0, MAX_VARIETY))[0].numpy()
+
+
+def decode_latents(model: ModelRef, latents: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Images from remembered latents (N, z_dim), N = 1..64: a favourite or a restored recipe redrawn."""
+    import torch
+
+    m = get_model(model)
+    try:
+        rows = np.asarray(latents, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise StudioError("A latent must be a list of numbers.") from None
+    rows = rows[None] if rows.ndim == 1 else rows
+    if rows.ndim != 2 or not 1 <= len(rows) <= MAX_IMAGES:
+        raise StudioError(f"Give 1 to {MAX_IMAGES} latents of {m.z_dim} numbers each.")
+    return sampling.decode(m, torch.stack([_latent(m, row) for row in rows]))
+
+
+def blend_latents(model: ModelRef, latent_a: np.ndarray, latent_b: np.ndarray, steps: int = 8,
+                  mode: str = "smooth") -> np.ndarray:
+    """The latents (steps, z_dim) float32 of a blend's frames, the ends included: what blend_* decodes."""
+    m = get_model(model)
+    return sampling.interpolate(_latent(m, latent_a), _latent(m, latent_b),
+                                _check_int("Steps", steps, 2, MAX_BLEND_STEPS), _check_mode(mode)).numpy()
+
+
+def render_path(model: ModelRef, latents: np.ndarray | Sequence[np.ndarray], seconds: float = 4.0,
+                fps: float = 12.0, motion: str = "smooth",
+                on_progress: Callable[[int, int], None] | None = None) -> list[np.ndarray]:
+    """A looping path through 2..8 keyframe latents (K, z_dim): round(seconds * fps) frames, every
+    keyframe one of them, the last frame leading back to the first. seconds 0.5..20, fps 1..30;
+    motion "smooth" (glides through keyframes) or "ease" (slows into each one)."""
+    m = get_model(model)
+    keys = list(latents) if not isinstance(latents, np.ndarray) or latents.ndim == 2 else [latents]
+    if not keyframes.MIN_KEYFRAMES <= len(keys) <= keyframes.MAX_KEYFRAMES:
+        raise StudioError(f"A path needs {keyframes.MIN_KEYFRAMES} to {keyframes.MAX_KEYFRAMES} keyframes; "
+                          f"it has {len(keys)}.")
+    import torch
+
+    z = torch.stack([_latent(m, key) for key in keys])  # (K, z_dim), each checked: size and finite
+    seconds = _check_float("Length (seconds)", seconds, 0.5, MAX_PATH_SECONDS)
+    fps = _check_float("Frames per second", fps, 1.0, MAX_PATH_FPS)
+    if motion not in keyframes.MOTIONS:
+        raise StudioError("The path's motion must be 'smooth' or 'ease'.")
+    n = keyframes.frame_count(seconds, fps)
+    if n < len(keys):
+        raise StudioError(f"{len(keys)} keyframes need at least {len(keys)} frames; make the path longer or "
+                          f"raise the frame rate.")
+    return keyframes.render_path(m, z.numpy(), seconds, fps, motion, on_progress=on_progress)

@@ -21,7 +21,11 @@ def write_gif(frames: Sequence[np.ndarray], path: str | Path, fps: float = 12.0,
     if not 1 <= fps <= 60:
         raise ValueError(f"fps must be 1..60, got {fps}")
     path = Path(path)
-    iio.imwrite(path, np.stack(enlarge(frames, size)), extension=".gif", duration=1000.0 / fps, loop=0)
+    # Fast octree quantisation per frame: Pillow's default (median cut, what imageio uses) costs
+    # ~130 ms per 256 px frame here against ~2 ms, for no visible difference on generated images.
+    paletted = [Image.fromarray(f).quantize(256, method=Image.Quantize.FASTOCTREE) for f in enlarge(frames, size)]
+    paletted[0].save(path, format="GIF", save_all=True, append_images=paletted[1:], duration=round(1000.0 / fps),
+                     loop=0, optimize=False)
     return path
 
 

@@ -1,0 +1,189 @@
+"""Explore: move an image along the model's main directions of variation (GANSpace sliders), starting
+from the image selected in Generate or from your own picture found in the model; send the result to
+the Generate gallery, to Blend or to Edit with a recipe that makes it again."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+import genmodels
+import postprocess
+
+from . import edit_tab, generate_tab, history
+from .session import Pick, Session
+from .ui import ModelCatalog, PictureUpload, friendly
+
+N_SLIDERS = 8  # genmodels computes 8 directions (fewer only for models with a smaller latent)
+SLIDER_RANGE = 3.0  # standard deviations
+STRIP_STEPS, STRIP_SPAN = 5, 2.0
+
+
+@dataclass
+class ExploreState:
+    """What the sliders move: the starting image (a Pick with its latent) and its model."""
+
+    model_key: str
+    base: Pick
+
+
+def _require(sess: Session) -> ExploreState:
+    if not isinstance(sess.explore, ExploreState):
+        raise genmodels.StudioError("Start from an image: use the one selected in Generate, or find a picture "
+                                    "in the model.")
+    return sess.explore
+
+
+def _current(catalog: ModelCatalog, sess: Session, offsets: tuple) -> Pick:
+    """The image the sliders show, as a Pick whose recipe makes it again (the exact latent, plus the
+    starting image's recipe and the direction amounts for people and for re-deriving it)."""
+    state = _require(sess)
+    try:
+        amounts = [round(float(v), 4) for v in offsets]
+    except (TypeError, ValueError):
+        raise genmodels.StudioError("Direction amounts must be numbers.") from None
+    if not any(amounts):
+        return state.base
+    folder = catalog.folder(sess, state.model_key)
+    info = genmodels.find_directions(folder)
+    if any(amounts[info["count"]:]):
+        raise genmodels.StudioError(f"This model has {info['count']} directions.")
+    amounts = amounts[:info["count"]]
+    image, latent = genmodels.move_along(folder, state.base.latent, amounts)
+    base = {k: v for k, v in state.base.recipe.items() if k != "model_key"}
+    recipe = {"model": base["model"], "model_key": state.model_key, "latent": [float(v) for v in latent],
+              "source": "explored image", "directions": {str(k + 1): v for k, v in enumerate(amounts) if v},
+              "directions_method": info["method"], "explored_from": base}
+    return Pick(image, latent, recipe)
+
+
+def _describe(state: ExploreState, count: int) -> str:
+    r = state.base.recipe
+    if "seed" not in r:
+        what = r.get("source", "a picked image")
+    elif "strength" in r:
+        what = f"variation {r.get('variation_index', 0) + 1} of seed {r['seed']}"
+    else:
+        what = f"seed {r['seed']}"
+    return (f"Starting image: **{what}** from {r['model']}. Drag a slider to move it along one of the model's "
+            f"{count} main directions (1 = the biggest change); 0 everywhere is the starting image.")
+
+
+def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, gen: generate_tab.GenerateTab,
+          blend_ends: tuple[gr.Image, gr.Image], edit: edit_tab.EditTab, tabs: gr.Tabs) -> None:
+    gr.Markdown("Find the main ways the model's images vary, and move an image along them. Start from the "
+                "image selected in Generate, or upload a picture and find it in the model.",
+                elem_classes="ls-intro")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=280):
+            use_selected = gr.Button("Use the image selected in Generate", elem_id="explore-use-selected")
+            upload = PictureUpload(label="Or your own picture", height=160)
+            with gr.Row():
+                find_seed = gr.Number(value=0, precision=0, minimum=0, maximum=2_000_000_000, label="Search seed",
+                                      scale=1, min_width=90)
+                find = gr.Button("Find in model", variant="primary", elem_id="explore-find", scale=2)
+            quality = gr.Markdown("", elem_id="explore-quality")
+            base_view = gr.Image(label="Starting image", interactive=False, height=160, format="png")
+        with gr.Column(scale=2):
+            result = gr.Image(label="Result", interactive=False, height=280, format="png", elem_id="explore-result")
+            info = gr.Markdown("Start from an image to see its directions.")
+            with gr.Row():
+                reset = gr.Button("Reset", elem_id="explore-reset")
+                to_gallery = gr.Button("Add to the Generate gallery", elem_id="explore-to-gallery")
+                blend_from = gr.Button("Blend from this")
+                blend_to = gr.Button("Blend to this")
+                to_edit = gr.Button("Edit this image")
+            sliders, strips = [], []
+            for k in range(N_SLIDERS):
+                with gr.Row(equal_height=True):
+                    sliders.append(gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0.0, step=0.1,
+                                             label=f"Direction {k + 1}", elem_id=f"explore-direction-{k + 1}",
+                                             scale=2, min_width=200))
+                    strips.append(gr.Image(label=f"Direction {k + 1}: -2 to +2", interactive=False, height=70,
+                                           format="png", show_label=False, scale=3, min_width=240, buttons=[]))
+
+    def start(sess: Session, model_key: str, pick: Pick, note: str):
+        """Make pick the starting image: sliders to 0, strips around it."""
+        folder = catalog.folder(sess, model_key)
+        strip_images = genmodels.direction_strips(folder, pick.latent, steps=STRIP_STEPS, span=STRIP_SPAN)
+        sess.explore = ExploreState(model_key, pick)
+        count = len(strip_images)
+        slider_updates = [gr.update(value=0.0, visible=k < count) for k in range(N_SLIDERS)]
+        strip_updates = [gr.update(value=strip_images[k] if k < count else None, visible=k < count)
+                         for k in range(N_SLIDERS)]
+        return [pick.image, pick.image, _describe(sess.explore, count), note, *slider_updates, *strip_updates]
+
+    start_outputs = [base_view, result, info, quality, *sliders, *strips]
+
+    @friendly
+    def on_use_selected(sess: Session):
+        pick = sess.selected_pick()
+        if pick is None or pick.latent is None:
+            raise genmodels.StudioError("Select an image in the Generate gallery first.")
+        return start(sess, pick.recipe["model_key"], pick, "")
+
+    @friendly
+    def on_find(sess: Session, model_key: str, path: str | None, seed: float | None, progress=gr.Progress()):
+        if not path:
+            raise genmodels.StudioError("Upload a picture first.")
+        if seed is None:
+            raise genmodels.StudioError("The search seed must be a whole number.")
+        folder = catalog.folder(sess, model_key)
+        picture = genmodels.load_image(path)
+        progress(0.0, desc="Looking for your picture in the model")
+        image, latent, q = genmodels.find_in_model(folder, picture, int(seed),
+                                                   progress=lambda f, message: progress(f, desc=message))
+        recipe = {"model": genmodels.describe(folder)["name"], "model_key": model_key,
+                  "latent": [float(v) for v in latent], "source": "your picture, found in the model",
+                  "search_seed": int(seed), "similarity": q["score"]}
+        note = (f"**Similarity {q['score']:g}%** (SSIM {q['ssim']:.2f}, PSNR {q['psnr']:.1f} dB): the closest "
+                f"image this model can draw.")
+        pick = Pick(image, latent, recipe)
+        history.record(sess, pick)
+        return start(sess, model_key, pick, note)
+
+    @friendly
+    def on_move(sess: Session, *offsets):
+        return _current(catalog, sess, offsets).image
+
+    @friendly
+    def on_reset(sess: Session):
+        return [_require(sess).base.image, *[0.0 for _ in sliders]]
+
+    @friendly
+    def on_to_gallery(sess: Session, *offsets):
+        pick = _current(catalog, sess, offsets)
+        sess.picks = sess.picks + [pick]
+        sess.selected = len(sess.picks) - 1
+        history.record(sess, pick)
+        gr.Info("Added to the Generate gallery.")
+        return generate_tab.gallery_of(sess.picks), generate_tab._describe_pick(pick)
+
+    def make_blend(which: int):
+        @friendly
+        def on_blend(sess: Session, *offsets):
+            pick = _current(catalog, sess, offsets)
+            sess.blend_ends[which] = pick
+            gr.Info(f"Set as the blend's {'start' if which == 0 else 'end'} (Blend: two picks from Generate).")
+            return pick.image
+        return on_blend
+
+    @friendly
+    def on_to_edit(sess: Session, *offsets):
+        pick = _current(catalog, sess, offsets)
+        view, stack = edit_tab.load_restored(sess, pick.image, generate_tab._plain(pick.recipe),
+                                             postprocess.EditStack())
+        return view, stack, gr.Tabs(selected="edit")
+
+    use_selected.click(on_use_selected, session, start_outputs, api_name="explore_use_selected",
+                       concurrency_id="draw")
+    find.click(on_find, [session, model, upload, find_seed], start_outputs, api_name="explore_find",
+               concurrency_id="find", concurrency_limit=1)
+    gr.on([s.input for s in sliders], on_move, [session, *sliders], result, api_name="explore_move",
+          trigger_mode="always_last", show_progress="hidden", concurrency_id="draw")
+    reset.click(on_reset, session, [result, *sliders], api_name="explore_reset")
+    to_gallery.click(on_to_gallery, [session, *sliders], [gen.gallery, gen.selected_info],
+                     api_name="explore_to_gallery")
+    blend_from.click(make_blend(0), [session, *sliders], blend_ends[0], api_name="explore_blend_from")
+    blend_to.click(make_blend(1), [session, *sliders], blend_ends[1], api_name="explore_blend_to")
+    to_edit.click(on_to_edit, [session, *sliders], [edit.slider, edit.stack_view, tabs], api_name="explore_to_edit")

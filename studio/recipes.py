@@ -1,0 +1,152 @@
+"""Recipes: what made an image (model, seed or latent, variety, variation, edits), checked as untrusted
+input (they come back from PNG files and from the browser's storage) and turned back into pictures.
+
+A recipe is a small JSON dict. The ones the studio writes:
+  {"model": name, "model_key": key, "seed": s, "variety": v}                       a drawn image
+  {... , "strength": a, "variation_seed": t, "variation_index": i, "from": {...}}   a variation
+  {"model": name, "model_key": key, "latent": [z_dim numbers], ...}                 anything else
+                                                                                    (blend frame, upload)
+plus, optionally, "edits": an edit stack (postprocess.EditStack.to_dict()). "model_key" is an
+internal key of this app; PNG files carry only "model" (the name), which is matched to a model here.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+import genmodels
+import postprocess
+
+from .session import Pick, Session
+from .ui import ModelCatalog
+
+MAX_RECIPE_CHARS = 16_000  # a z_dim-512 latent as JSON is ~6 KB; anything larger is not ours
+MAX_CHAIN = 8  # variations of variations of ...
+MAX_LATENT = 1000.0  # prior draws are within ~±6; encoded pictures a little wider
+
+
+@dataclass
+class Restored:
+    """A recipe made real again: the model it names, the image before and after its edits."""
+
+    model_key: str
+    pick: Pick  # the image before edits, with its latent and recipe (model_key included)
+    edits: postprocess.EditStack
+    image: np.ndarray  # the image after the edits
+
+
+def latent_json(z: np.ndarray) -> list[float]:
+    """A float32 latent as the shortest JSON numbers that read back to exactly the same float32."""
+    return [float(str(x)) for x in np.asarray(z, dtype=np.float32).reshape(-1)]
+
+
+def _number(recipe: dict, key: str, low: float, high: float, whole: bool = False, default: Any = None) -> Any:
+    value = recipe.get(key, default)
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or not low <= value <= high or (whole and value != int(value)):
+        raise genmodels.StudioError(f"The recipe's {key.replace('_', ' ')} is not valid.")
+    return int(value) if whole else float(value)
+
+
+def model_key_for(catalog: ModelCatalog, sess: Session, recipe: dict) -> str:
+    """The key of an available model the recipe names: its model_key if that is loaded here, else the
+    first model (built-in, then this visitor's) whose name matches."""
+    key = recipe.get("model_key")
+    if isinstance(key, str) and (key in catalog.builtins or key in sess.models):
+        return key
+    name = recipe.get("model")
+    if not isinstance(name, str) or not name.strip():
+        raise genmodels.StudioError("The recipe does not say which model made the picture.")
+    for key, (label, _) in catalog.builtins.items():
+        if label == name:
+            return key
+    for key, folder in sess.models.items():
+        if genmodels.describe(folder)["name"] == name:
+            return key
+    raise genmodels.StudioError(f"The picture was made with the model '{name[:60]}', which is not loaded here; "
+                                "import or pull it, then try again.")
+
+
+def latent_for(folder: str, recipe: Any, depth: int = 0) -> np.ndarray:
+    """The latent (z_dim,) a recipe describes, every field checked."""
+    if not isinstance(recipe, dict):
+        raise genmodels.StudioError("The recipe is not a JSON object.")
+    if depth > MAX_CHAIN:
+        raise genmodels.StudioError("The recipe's chain of variations is too long.")
+    z_dim = genmodels.describe(folder)["z_dim"]
+    if "latent" in recipe:
+        latent = recipe["latent"]
+        if (not isinstance(latent, list) or len(latent) != z_dim
+                or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in latent)):
+            raise genmodels.StudioError(f"The recipe's latent must be a list of {z_dim} numbers for this model.")
+        z = np.asarray(latent, dtype=np.float64)
+        if not np.isfinite(z).all() or np.abs(z).max() > MAX_LATENT:
+            raise genmodels.StudioError(f"The recipe's latent holds numbers that are not finite or beyond "
+                                        f"±{MAX_LATENT:g}.")
+        return z.astype(np.float32)
+    seed = _number(recipe, "seed", 0, genmodels.api.MAX_SEED, whole=True)
+    variety = _number(recipe, "variety", 0.0, genmodels.api.MAX_VARIETY, default=1.0)
+    if "strength" not in recipe:
+        return genmodels.seed_latent(folder, seed, variety)
+    base = latent_for(folder, recipe["from"], depth + 1) if "from" in recipe else genmodels.seed_latent(folder, seed, variety)
+    index = _number(recipe, "variation_index", 0, genmodels.api.MAX_IMAGES - 1, whole=True)
+    strength = _number(recipe, "strength", 0.0, 1.0)
+    vseed = _number(recipe, "variation_seed", 0, genmodels.api.MAX_SEED - genmodels.api.MAX_IMAGES, whole=True)
+    _, latents = genmodels.vary_latent(folder, base, index + 1, strength, vseed)
+    return latents[index]
+
+
+def edits_from(data: Any) -> postprocess.EditStack:
+    """An edit stack from its JSON form (None = no edits), validated by EditStack."""
+    if data is None:
+        return postprocess.EditStack()
+    stack = postprocess.EditStack.from_dict(data)
+    if stack.references_needed():
+        raise genmodels.StudioError("The picture's edits use a reference picture, which a recipe cannot carry.")
+    return stack
+
+
+def restore(catalog: ModelCatalog, sess: Session, recipe: Any, edits: Any = None) -> Restored:
+    """Redraw the image a recipe (and optional edit stack; else the recipe's "edits") describes."""
+    if not isinstance(recipe, dict):
+        raise genmodels.StudioError("The recipe is not a JSON object.")
+    try:
+        size = len(json.dumps(recipe, allow_nan=False))
+    except (TypeError, ValueError):
+        raise genmodels.StudioError("The recipe holds values that are not plain JSON.") from None
+    if size > MAX_RECIPE_CHARS:
+        raise genmodels.StudioError("The recipe is too large to be a Latent Studio recipe.")
+    key = model_key_for(catalog, sess, recipe)
+    folder = catalog.folder(sess, key)
+    z = latent_for(folder, recipe)
+    image = genmodels.decode_latents(folder, z)[0]
+    stack = edits_from(edits if edits is not None else recipe.get("edits"))
+    base = {k: v for k, v in recipe.items() if k != "edits"}
+    base.update(model=genmodels.describe(folder)["name"], model_key=key)
+    return Restored(key, Pick(image, z, base), stack, stack.apply(image) if len(stack) else image)
+
+
+def describe_recipe(recipe: dict, edits: postprocess.EditStack | None = None) -> str:
+    """One line for people: 'model Tiny GAN · seed 12 · variety 0.8 · edits: brightness, sharpen'."""
+    parts = [f"model {recipe.get('model', '?')}"]
+    if "latent" in recipe and "seed" not in recipe:
+        parts.append(f"a remembered latent ({len(recipe['latent'])} numbers)")
+    elif "seed" in recipe:
+        parts.append(f"seed {recipe['seed']}")
+        if "strength" in recipe:
+            parts.append(f"variation {recipe.get('variation_index', 0) + 1} (strength {recipe['strength']:g}, "
+                         f"variation seed {recipe.get('variation_seed')})")
+    if isinstance(recipe.get("variety"), (int, float)):
+        parts.append(f"variety {recipe['variety']:g}")
+    if edits is not None and len(edits):
+        parts.append("edits: " + ", ".join(name for name, _ in edits.steps))
+    return " · ".join(parts)
+
+
+def plain(recipe: dict) -> dict:
+    """The recipe as written into PNG files: without the app's internal model key."""
+    return {k: v for k, v in recipe.items() if k != "model_key"}

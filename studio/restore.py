@@ -1,0 +1,72 @@
+"""Recipe restore ("PNG info"): drop a PNG the studio made back in, and get the model, the seed or
+latent and the edit stack that made it. Everything read from the file is checked (studio.recipes)."""
+from __future__ import annotations
+
+import gradio as gr
+
+import genmodels
+import postprocess
+
+from . import edit_tab, history, recipes
+from .generate_tab import GenerateTab, gallery_of
+from .session import Session
+from .ui import ModelCatalog, friendly
+
+NO_RECIPE = "This picture has no Latent Studio recipe."
+
+
+def read(catalog: ModelCatalog, sess: Session, path: str | None) -> recipes.Restored:
+    """Restore what made the PNG at path; one clear sentence (StudioError / EditError) otherwise."""
+    if not path:
+        raise genmodels.StudioError("Drop a PNG made by Latent Studio first.")
+    with open(path, "rb") as handle:
+        info = postprocess.read_png_recipe(handle)
+    if info["recipe"] is None:
+        raise genmodels.StudioError(NO_RECIPE)
+    got = recipes.restore(catalog, sess, info["recipe"], info["edit_stack"])
+    history.record(sess, got.pick)
+    if len(got.edits):
+        history.record_edited(sess, got.image, recipes.plain(got.pick.recipe), got.edits)
+    return got
+
+
+def _shown(got: recipes.Restored) -> str:
+    where = " The edits are loaded in the Edit tab." if len(got.edits) else ""
+    return f"**Restored:** {recipes.describe_recipe(got.pick.recipe, got.edits)}.{where}"
+
+
+def build_generate(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, gen: GenerateTab) -> None:
+    """A drop zone under the Generate tab: the image, its model, seed and variety come back."""
+    with gr.Row():
+        drop = gr.File(label="Restore from a Latent Studio PNG (drop it here)", file_types=[".png"],
+                       type="filepath", height=90, elem_id="restore-generate", scale=1)
+        shown = gr.Markdown("Drop a PNG made here to get back the model, seed and edits that made it.")
+
+    @friendly
+    def on_drop(sess: Session, path: str | None):
+        got = read(catalog, sess, path)
+        sess.picks, sess.selected = [got.pick], 0
+        edit_tab.load_restored(sess, got.pick.image, recipes.plain(got.pick.recipe), got.edits)
+        r = got.pick.recipe
+        seed = r["seed"] if "seed" in r and "latent" not in r else gr.update()
+        variety = r["variety"] if isinstance(r.get("variety"), (int, float)) else gr.update()
+        return (gallery_of(sess.picks), _shown(got), got.model_key, seed, variety, _shown(got))
+
+    drop.upload(on_drop, [session, drop], [gen.gallery, gen.selected_info, model, gen.seed, gen.variety, shown],
+                api_name="restore_png")
+
+
+def build_edit(catalog: ModelCatalog, session: gr.State, edit: edit_tab.EditTab) -> None:
+    """A drop zone under the Edit tab: the image before its edits comes back with the edit stack."""
+    with gr.Row():
+        drop = gr.File(label="Restore from a Latent Studio PNG (drop it here)", file_types=[".png"],
+                       type="filepath", height=90, elem_id="restore-edit", scale=1)
+        shown = gr.Markdown("Drop a PNG made here to continue editing it where you left off.")
+
+    @friendly
+    def on_drop(sess: Session, path: str | None):
+        got = read(catalog, sess, path)
+        view, stack_text = edit_tab.load_restored(sess, got.pick.image, recipes.plain(got.pick.recipe), got.edits)
+        return view, stack_text, _shown(got)
+
+    drop.upload(on_drop, [session, drop], [edit.slider, edit.stack_view, shown], api_name="edit_restore_png")
