@@ -12,7 +12,8 @@ from pathlib import Path
 import gradio as gr
 
 import genmodels
-from studio import blend_tab, edit_tab, generate_tab, share_tab, train_tab
+from studio import (blend_tab, edit_tab, explore_tab, generate_tab, history, paths_tab, restore, share_tab,
+                    train_tab)
 from studio.session import WORK_ROOT, close_session, new_session
 from studio.theme import CSS, theme
 from studio.ui import ModelCatalog, friendly, model_update
@@ -25,6 +26,7 @@ def build_demo(weights_dir: str | Path = ROOT / "weights") -> gr.Blocks:
     catalog = ModelCatalog(weights_dir)
     with gr.Blocks(title="Latent Studio") as demo:
         session = gr.State(new_session, delete_callback=close_session)
+        favourites = history.browser_store()
         with gr.Row(elem_classes="ls-header"):
             gr.Markdown("# Latent Studio\nTrain small image generators on your own pictures, then draw, blend "
                         "and polish what they make.")
@@ -34,12 +36,20 @@ def build_demo(weights_dir: str | Path = ROOT / "weights") -> gr.Blocks:
         with gr.Tabs() as tabs:
             with gr.Tab("Generate", id="generate"):
                 gen = generate_tab.build(catalog, session, model)
+                restore.build_generate(catalog, session, model, gen)
             with gr.Tab("Blend", id="blend"):
                 pick_a, pick_b = blend_tab.build(catalog, session, model)
+            with gr.Tab("Paths", id="paths"):
+                paths_tab.build(catalog, session, model)
             with gr.Tab("Train", id="train"):
                 train_tab.build(catalog, session, model)
             with gr.Tab("Edit", id="edit"):
                 edit = edit_tab.build(session)
+                restore.build_edit(catalog, session, edit)
+            with gr.Tab("Explore", id="explore"):
+                explore_tab.build(catalog, session, model, gen, (pick_a, pick_b), edit, tabs)
+            with gr.Tab("History", id="history") as history_page:
+                history.build(catalog, session, favourites, demo, history_page)
             with gr.Tab("Share", id="share"):
                 share_tab.build(catalog, session, model)
 
@@ -68,7 +78,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--weights-dir", type=Path, default=ROOT / "weights", help="folder of built-in models")
     args = parser.parse_args(argv)
     demo = build_demo(args.weights_dir)
-    # Heavy work (training) has its own concurrency id and limit 1; drawing runs up to 4 at once.
+    # Training has its own concurrency id and limit 1 ("find in model" too). Drawing (Generate, variations,
+    # Blend, Paths, Explore: one "draw" id) runs 2 at once: a laptop has few cores, and torch uses them all.
     demo.queue(default_concurrency_limit=2, max_size=64)
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, **launch_options())
 

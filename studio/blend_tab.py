@@ -6,8 +6,9 @@ from PIL import Image
 
 import genmodels
 
+from . import history
 from .session import Pick, Session
-from .ui import ModelCatalog, friendly
+from .ui import ModelCatalog, PictureUpload, finite, friendly
 
 SOURCES = ["Two seeds", "Two picks from Generate", "Two pictures (VAE models)"]
 
@@ -25,8 +26,8 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> tuple
                 pick_a = gr.Image(label="Start (from Generate)", interactive=False, height=120)
                 pick_b = gr.Image(label="End (from Generate)", interactive=False, height=120)
             with gr.Row(visible=False) as uploads_row:
-                upload_a = gr.Image(label="Start picture", type="filepath", sources=["upload"], height=140)
-                upload_b = gr.Image(label="End picture", type="filepath", sources=["upload"], height=140)
+                upload_a = PictureUpload(label="Start picture")
+                upload_b = PictureUpload(label="End picture")
             steps = gr.Slider(2, 60, value=12, step=1, label="Steps")
             path = gr.Radio([("Smooth", "smooth"), ("Straight", "linear")], value="smooth", label="Path",
                             info="Smooth follows the model's natural curve, so the middle stays crisp")
@@ -49,10 +50,11 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> tuple
                  picture_b: str | None, steps: float, path: str, loop: bool, fps: float):
         if choice not in SOURCES:
             raise genmodels.StudioError("Choose what to blend between.")
-        steps, loop = int(steps), bool(loop)
+        steps, loop, fps = int(finite(steps, "Steps")), bool(loop), finite(fps, "Frames per second")
         folder = catalog.folder(sess, model_key)
         if choice == SOURCES[0]:
             frames = genmodels.blend_seeds(folder, int(seed_a), int(seed_b), steps, path, 1.0, loop)
+            ends = (genmodels.seed_latent(folder, int(seed_a)), genmodels.seed_latent(folder, int(seed_b)))
         elif choice == SOURCES[1]:
             start, end = sess.blend_ends
             if start is None or end is None:
@@ -60,11 +62,15 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> tuple
                                             "then another and 'Blend to this'.")
             folder = catalog.folder(sess, start.recipe["model_key"])
             frames = genmodels.blend_between(folder, start.latent, end.latent, steps, path, loop)
+            ends = (start.latent, end.latent)
         else:
             if not picture_a or not picture_b:
                 raise genmodels.StudioError("Upload a start picture and an end picture.")
-            frames = genmodels.blend_images(folder, genmodels.load_image(picture_a), genmodels.load_image(picture_b),
-                                            steps, path, loop)
+            pictures = genmodels.load_image(picture_a), genmodels.load_image(picture_b)
+            frames = genmodels.blend_images(folder, *pictures, steps, path, loop)
+            ends = tuple(genmodels.encode_picture(folder, p) for p in pictures)
+        key = start.recipe["model_key"] if choice == SOURCES[1] else model_key
+        history.record_blend(sess, folder, key, ends, steps, path, frames, choice.split(" (")[0].lower())
         strip_img = genmodels.strip(frames[:steps])  # the one-way path; the loop is in the animations
         strip_path, gif_path, mp4_path = sess.path("blend-strip.png"), sess.path("blend.gif"), sess.path("blend.mp4")
         Image.fromarray(strip_img).save(strip_path)

@@ -11,8 +11,9 @@ import genmodels
 import postprocess
 
 from .edit_controls import control_for, value_from
+from . import history
 from .session import Session
-from .ui import friendly
+from .ui import PictureUpload, finite, friendly
 
 PREVIEW_SIDE = 768  # the live view works on at most this size (the slider shows ~460 px); downloads are full size
 
@@ -64,7 +65,7 @@ def build(session: gr.State) -> EditTab:
     by_name = {e["name"]: e for e in edits}
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=300):
-            source = gr.Image(label="Picture to edit", type="filepath", sources=["upload", "clipboard"], height=200)
+            source = PictureUpload(label="Picture to edit", sources=["upload", "clipboard"], height=200)
             choice = gr.Dropdown([(f"{e['group']} · {e['label']}", e["name"]) for e in edits],
                                  value=edits[0]["name"], label="Edit", elem_id="edit-choice")
             groups, controls, adds = {}, {}, {}
@@ -155,7 +156,7 @@ def build(session: gr.State) -> EditTab:
 
     @friendly
     def on_palette(sess: Session, k: float):
-        colours = postprocess.extract_palette(_stacked(sess), int(k))
+        colours = postprocess.extract_palette(_stacked(sess), int(finite(k, "Palette colours")))
         hexes = [c["hex"] for c in colours]
         return postprocess.palette_swatch(hexes), "  ".join(f"`{h}`" for h in hexes)
 
@@ -164,6 +165,7 @@ def build(session: gr.State) -> EditTab:
         result = _stacked(sess)
         path = sess.path("edited.png")
         postprocess.save_png(path, result, recipe=sess.edit_recipe, edit_stack=sess.edit_stack)
+        history.record_edited(sess, result, sess.edit_recipe, sess.edit_stack)
         return str(path)
 
     source.upload(on_load, [session, source], [slider, stack_view], api_name="edit_load")
@@ -191,5 +193,14 @@ def send_to_edit(sess: Session):
     sess.edit_source = pick.image
     sess.edit_recipe = {k: v for k, v in pick.recipe.items() if k != "model_key"}
     sess.edit_stack = postprocess.EditStack()
+    sess.edit_references = {}
+    return _preview_pair(sess), _stack_text(sess)
+
+
+def load_restored(sess: Session, image, recipe: dict, stack: postprocess.EditStack):
+    """A restored studio PNG (studio/restore.py): its redrawn image, recipe and edit stack to edit on."""
+    sess.edit_source = image
+    sess.edit_recipe = recipe
+    sess.edit_stack = stack
     sess.edit_references = {}
     return _preview_pair(sess), _stack_text(sess)

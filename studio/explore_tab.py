@@ -12,7 +12,7 @@ import postprocess
 
 from . import edit_tab, generate_tab, history
 from .session import Pick, Session
-from .ui import ModelCatalog, PictureUpload, friendly
+from .ui import ModelCatalog, PictureUpload, finite, friendly
 
 N_SLIDERS = 8  # genmodels computes 8 directions (fewer only for models with a smaller latent)
 SLIDER_RANGE = 3.0  # standard deviations
@@ -38,10 +38,7 @@ def _current(catalog: ModelCatalog, sess: Session, offsets: tuple) -> Pick:
     """The image the sliders show, as a Pick whose recipe makes it again (the exact latent, plus the
     starting image's recipe and the direction amounts for people and for re-deriving it)."""
     state = _require(sess)
-    try:
-        amounts = [round(float(v), 4) for v in offsets]
-    except (TypeError, ValueError):
-        raise genmodels.StudioError("Direction amounts must be numbers.") from None
+    amounts = [round(finite(v, "A direction amount"), 4) for v in offsets]  # NaN passes Gradio's range check
     if not any(amounts):
         return state.base
     folder = catalog.folder(sess, state.model_key)
@@ -83,9 +80,11 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, gen: gen
                                       scale=1, min_width=90)
                 find = gr.Button("Find in model", variant="primary", elem_id="explore-find", scale=2)
             quality = gr.Markdown("", elem_id="explore-quality")
-            base_view = gr.Image(label="Starting image", interactive=False, height=160, format="png")
+            base_view = gr.Image(label="Starting image", interactive=False, height=160, format="png",
+                                 elem_classes="ls-pixels")
         with gr.Column(scale=2):
-            result = gr.Image(label="Result", interactive=False, height=280, format="png", elem_id="explore-result")
+            result = gr.Image(label="Result", interactive=False, height=280, format="png", elem_id="explore-result",
+                              elem_classes="ls-pixels")
             info = gr.Markdown("Start from an image to see its directions.")
             with gr.Row():
                 reset = gr.Button("Reset", elem_id="explore-reset")
@@ -100,7 +99,8 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, gen: gen
                                              label=f"Direction {k + 1}", elem_id=f"explore-direction-{k + 1}",
                                              scale=2, min_width=200))
                     strips.append(gr.Image(label=f"Direction {k + 1}: -2 to +2", interactive=False, height=70,
-                                           format="png", show_label=False, scale=3, min_width=240, buttons=[]))
+                                           format="png", show_label=False, scale=3, min_width=240, buttons=[],
+                                           elem_classes="ls-pixels"))
 
     def start(sess: Session, model_key: str, pick: Pick, note: str):
         """Make pick the starting image: sliders to 0, strips around it."""

@@ -10,8 +10,9 @@ import gradio as gr
 import genmodels
 import postprocess
 
+from . import history
 from .session import Pick, Session
-from .ui import ModelCatalog, friendly, new_seed
+from .ui import ModelCatalog, finite, friendly, new_seed
 
 UPSCALES = {"x1 (original)": 1, "x2": 2, "x4": 4}
 
@@ -23,9 +24,13 @@ class GenerateTab:
     edit_button: gr.Button
     blend_start: gr.Button
     blend_end: gr.Button
+    seed: gr.Number | None = None  # for recipe restore (studio/restore.py)
+    variety: gr.Slider | None = None
 
 
 def _caption(recipe: dict) -> str:
+    if "seed" not in recipe:  # an image known by its latent (Explore, Find in model): no seed makes it
+        return recipe.get("source", "remembered image")
     if "strength" in recipe:
         return f"variation {recipe['variation_index'] + 1} of seed {recipe['seed']}"
     return f"seed {recipe['seed']}"
@@ -35,11 +40,15 @@ def _gallery(picks: list[Pick]) -> list[tuple]:
     return [(p.image, _caption(p.recipe)) for p in picks]
 
 
+gallery_of = _gallery  # for the tabs that refill this gallery (recipe restore)
+
+
 def _describe_pick(pick: Pick | None) -> str:
     if pick is None:
         return "Click an image to select it."
     r = pick.recipe
-    parts = [f"**{_caption(r).capitalize()}**", f"model {r['model']}", f"variety {r['variety']:g}"]
+    parts = [f"**{_caption(r).capitalize()}**", f"model {r['model']}"]
+    parts += [f"variety {r['variety']:g}"] if "variety" in r else []
     if "strength" in r:
         parts.append(f"strength {r['strength']:g}, variation seed {r['variation_seed']}")
     return " · ".join(parts)
@@ -84,12 +93,14 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Gener
     @friendly
     def on_generate(sess: Session, model_key: str, count: float, first_seed: float, variety_level: float):
         folder = catalog.folder(sess, model_key)
-        images, latents = genmodels.draw(folder, int(count), int(first_seed), float(variety_level))
+        images, latents = genmodels.draw(folder, int(finite(count, "Number of images")), int(first_seed),
+                                         finite(variety_level, "Variety"))
         name = genmodels.describe(folder)["name"]
         sess.picks = [Pick(img, z, {"model": name, "model_key": model_key, "seed": int(first_seed) + k,
                                     "variety": float(variety_level)})
                       for k, (img, z) in enumerate(zip(images, latents))]
         sess.selected = 0
+        history.record_all(sess, sess.picks)
         return _gallery(sess.picks), _describe_pick(sess.picks[0])
 
     def on_select(sess: Session, evt: gr.SelectData):
@@ -104,12 +115,15 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Gener
         images, latents = genmodels.vary_latent(folder, pick.latent, 8, float(variation_strength), vseed)
         # A variation's recipe names its source: a seed, or (for a variation of a variation) the whole
         # recipe of the image it came from, so any image on screen can be made again.
-        source = {"from": _plain(pick.recipe)} if "strength" in pick.recipe else {}
-        variations = [Pick(img, z, {"model": pick.recipe["model"], "model_key": pick.recipe["model_key"],
-                                    "seed": pick.recipe["seed"], "variety": pick.recipe["variety"],
+        source = {"from": _plain(pick.recipe)} if "strength" in pick.recipe or "seed" not in pick.recipe else {}
+        made_by = ({"seed": pick.recipe["seed"], "variety": pick.recipe["variety"]} if "seed" in pick.recipe
+                   else {"source": f"variation of {pick.recipe.get('source', 'an image')}"})
+        variations = [Pick(img, z, {"model": pick.recipe["model"], "model_key": pick.recipe["model_key"], **made_by,
+                                    **({} if "seed" in made_by else {"latent": [float(v) for v in z]}),
                                     "strength": float(variation_strength), "variation_seed": vseed, "variation_index": k, **source})
                       for k, (img, z) in enumerate(zip(images, latents))]
         sess.picks = [pick] + variations
+        history.record_all(sess, variations)
         sess.selected = 0
         return _gallery(sess.picks), _describe_pick(pick)
 
@@ -121,7 +135,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Gener
         stack = postprocess.EditStack([("upscale", {"factor": factor})]) if factor > 1 else None
         if stack is not None:
             image = stack.apply(image)
-        path = sess.path(f"seed-{pick.recipe['seed']}.png")
+        path = sess.path(f"seed-{pick.recipe.get('seed', 'image')}.png")
         postprocess.save_png(path, image, recipe=_plain(pick.recipe), edit_stack=stack)
         return str(path)
 
@@ -132,7 +146,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Gener
         path = sess.path("images.zip")
         with zipfile.ZipFile(path, "w") as zf:
             for k, pick in enumerate(sess.picks):
-                zf.writestr(f"{k:02d}-seed-{pick.recipe['seed']}.png",
+                zf.writestr(f"{k:02d}-seed-{pick.recipe.get('seed', 'image')}.png",
                             postprocess.png_bytes(pick.image, recipe=_plain(pick.recipe)))
             zf.writestr("recipes.json", json.dumps([_plain(p.recipe) for p in sess.picks], indent=2))
         return str(path)
@@ -152,14 +166,13 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Gener
     dice.click(new_seed, None, seed, api_name="new_seed")
     nearest_button.click(on_nearest, session, [nearest_image, nearest_text], api_name="nearest_training_picture")
     inputs = [session, model, count, seed, variety]
-    generate.click(on_generate, inputs, [gallery, selected_info], api_name="generate", concurrency_id="draw",
-                   concurrency_limit=4)
+    generate.click(on_generate, inputs, [gallery, selected_info], api_name="generate", concurrency_id="draw")
     gallery.select(on_select, [session], selected_info, api_name="select_image")
     more.click(on_more, [session, model, strength], [gallery, selected_info], api_name="variations",
                concurrency_id="draw")
     png_button.click(on_png, [session, upscale], download, api_name="download_png")
     zip_button.click(on_zip, [session], download, api_name="download_zip")
-    return GenerateTab(gallery, selected_info, edit_button, blend_start, blend_end)
+    return GenerateTab(gallery, selected_info, edit_button, blend_start, blend_end, seed, variety)
 
 
 def _require_pick(sess: Session) -> Pick:

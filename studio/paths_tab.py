@@ -10,7 +10,7 @@ import genmodels
 
 from . import history, recipes
 from .session import Pick, Session
-from .ui import ModelCatalog, friendly
+from .ui import ModelCatalog, PictureUpload, friendly
 
 MAX_KEYFRAMES = 8
 MOTIONS = [("Smooth curve (glides through each keyframe)", "smooth"), ("Ease (pauses on each keyframe)", "ease")]
@@ -88,7 +88,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
             with gr.Row():
                 seed = gr.Number(value=1, precision=0, minimum=0, maximum=2_000_000_000, label="Seed", scale=2)
                 add_seed = gr.Button("Add seed", scale=1, min_width=90, elem_id="path-add-seed")
-            upload = gr.Image(label="Picture", type="filepath", sources=["upload"], height=140)
+            upload = PictureUpload(label="Picture", height=140)
             add_upload = gr.Button("Add upload")
             seconds = gr.Slider(1, 20, value=4, step=0.5, label="Length (seconds)")
             fps = gr.Slider(2, 30, value=12, step=1, label="Frames per second")
@@ -191,7 +191,9 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
         return str(gif_path), str(mp4_path), [str(gif_path), str(mp4_path)], line
 
     add_selected.click(on_add_selected, session, [keys, status], api_name="path_add_selected")
-    add_seed.click(on_add_seed, [session, model, seed], [keys, status], api_name="path_add_seed")
+    added = add_seed.click(on_add_seed, [session, model, seed], [keys, status], api_name="path_add_seed")
+    added.success(lambda value: min(int(value) + 1, 2_000_000_000), seed, seed, api_name=False,
+                  queue=False)  # so the next click adds a new image
     add_upload.click(on_add_upload, [session, model, upload], [keys, status], api_name="path_add_upload",
                      concurrency_id="draw")
     keys.select(on_select, None, position, api_name=False)

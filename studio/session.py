@@ -40,12 +40,19 @@ class Session:
     trained_on: dict[str, Any] = field(default_factory=dict)  # model key -> the Dataset it learned from
     originality: dict[str, Any] = field(default_factory=dict)  # model key -> its dataset's OriginalityIndex
     stop: threading.Event = field(default_factory=threading.Event)
+    # Start clicks in the page whose queued run has not begun yet (see train_tab.arm_run): a Stop
+    # pressed while the run waits in the queue must still stop it.
+    runs_waiting: int = 0
     edit_source: np.ndarray | None = None
     edit_recipe: dict[str, Any] | None = None
     edit_stack: postprocess.EditStack = field(default_factory=postprocess.EditStack)
     edit_references: dict[str, np.ndarray] = field(default_factory=dict)
     edit_preview: tuple | None = None  # (before, stacked) at preview size
     edit_preview_key: tuple = ()
+    keyframes: list[Pick] = field(default_factory=list)  # the Paths tab's keyframes, in order
+    history: list[Pick] = field(default_factory=list)  # every image made this visit, oldest first (capped)
+    favourites: list[Pick] = field(default_factory=list)  # starred images; their recipes live in the browser
+    explore: Any = None  # the Explore tab's starting image and model (studio/explore_tab.py)
 
     def __deepcopy__(self, memo):  # gr.State copies values; a session is shared by reference instead
         return self

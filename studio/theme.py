@@ -10,6 +10,8 @@ CSS = """
 .ls-progress-fill { height: 100%; background: linear-gradient(90deg, #6366f1, #ec4899); transition: width .4s; }
 .ls-progress-text { margin: 6px 0 0 0; font-size: 0.92em; }
 footer { display: none !important; }
+/* Model images are 32 or 64 px: fill the frame, keeping their pixels sharp instead of a tiny thumbnail. */
+.ls-pixels img { width: 100% !important; height: 100% !important; object-fit: contain; image-rendering: pixelated; }
 """
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import genmodels
 
 from .session import Session
-from .ui import SESSION_PREFIX, ModelCatalog, friendly, model_update
+from .ui import SESSION_PREFIX, ModelCatalog, finite, friendly, model_update
 
 IMAGE_TYPES = [".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".zip"]
 LOSS_NAMES = {"d": "critic", "g": "generator", "loss": "total", "reconstruction": "reconstruction", "kl": "KL"}
@@ -90,6 +90,15 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
     def on_train(sess: Session, pictures, model_type: str, size_px: int, grayscale: bool, framing: str,
                  training_recipe: str, time_minutes: float, training_seed: float, batch_size: float,
                  resume_run: bool = False):
+        if sess.runs_waiting:  # started from the page: arm_run cleared the flag at the click
+            sess.runs_waiting -= 1
+        else:  # an API call has no click step
+            sess.stop.clear()
+        if sess.stop.is_set():  # Stop was pressed while this run waited in the queue
+            sess.stop.clear()
+            yield (_progress_html(0.0, "Stopped before training started."), None, None, None, gr.update(),
+                   gr.update())
+            return
         preset = genmodels.preset_name(model_type, int(size_px), bool(grayscale))
         if resume_run:
             if sess.train_dir is None or not genmodels.can_resume(sess.train_dir):
@@ -100,12 +109,12 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
                 raise genmodels.StudioError("Add some pictures first (or use the sample images).")
             out = sess.workdir / "models" / f"my-{preset}-{len(sess.models) + 1}"
         dataset = _dataset(sess, pictures, preset, framing)
-        sess.stop.clear()
         sess.train_dir = out
         rows: list[dict] = []
         last_grid = None
-        events = genmodels.run_training(dataset, preset, training_recipe, float(time_minutes), out, sess.stop,
-                                        resume=bool(resume_run), seed=int(training_seed), batch_size=int(batch_size))
+        events = genmodels.run_training(dataset, preset, training_recipe, finite(time_minutes, "Time budget"), out,
+                                        sess.stop, resume=bool(resume_run), seed=int(training_seed),
+                                        batch_size=int(finite(batch_size, "Batch size")))
         for ev in events:
             for name, value in ev.losses.items():
                 rows.append({"step": ev.step, "value": value, "loss": LOSS_NAMES.get(name, name)})
@@ -136,6 +145,10 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
     samples.click(use_samples, None, uploads, api_name="use_sample_images")
     train_inputs = [session, uploads, kind, size, colour, fit, recipe, minutes, seed, batch]
     outputs = [status, chart, grid, download, model, quality]
+    # arm_run runs at the click, outside the queue, before the queued run: Stop pressed from then on,
+    # even while another visitor's training holds the slot, stops this run (a second click is harmless).
+    start.click(arm_run, session, None, queue=False, api_name=False, show_progress="hidden")
+    resume.click(arm_run, session, None, queue=False, api_name=False, show_progress="hidden")
     start.click(on_train, train_inputs, outputs, api_name="train", concurrency_id="train", concurrency_limit=1)
     def on_resume(*args):
         yield from on_train(*args, resume_run=True)
@@ -143,6 +156,11 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
     resume.click(on_resume, train_inputs, outputs, api_name="resume_training", concurrency_id="train",
                  concurrency_limit=1)
     stop.click(on_stop, session, status, api_name="stop_training", concurrency_limit=None, queue=False)
+
+
+def arm_run(sess: Session) -> None:
+    sess.stop.clear()
+    sess.runs_waiting += 1
 
 
 def _quality(folder, dataset) -> str:

@@ -40,3 +40,28 @@ def test_generate_then_edit_in_the_browser(studio, page, tmp_path):
     page.get_by_text("Brightness amount", exact=False).first.wait_for()
     page.screenshot(path=str(shots / "edit.png"))
     assert page.locator("#edit-slider img").count() >= 1
+
+
+def test_stop_while_waiting_in_the_queue_stops_that_run(studio, tmp_path):
+    """Visitor A trains; visitor B presses Start (B's run waits for the one training slot), then Stop:
+    B's run must not train once A's frees the slot (Stop is for the run that was asked for)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        a, b = (browser.new_context(viewport={"width": 1400, "height": 1000}).new_page() for _ in range(2))
+        for page in (a, b):
+            page.set_default_timeout(60_000)
+            page.goto(studio, wait_until="domcontentloaded")
+            page.get_by_role("tab", name="Train").click()
+            page.get_by_role("button", name="Use the sample images (emoji)").click()
+            page.get_by_text("pictures ready", exact=False).first.wait_for()
+        a.locator("#train-start").click()
+        a.get_by_text("images/s", exact=False).first.wait_for()  # A holds the slot and is training
+        b.locator("#train-start").click()
+        b.get_by_role("button", name="Stop", exact=True).click()
+        a.get_by_role("button", name="Stop", exact=True).click()
+        a.get_by_text("Your model is now in the model picker", exact=False).first.wait_for()
+        b.get_by_text("Stopped before training started.", exact=False).first.wait_for()
+        assert b.get_by_text("Your model is now in the model picker", exact=False).count() == 0
+        browser.close()
