@@ -237,3 +237,29 @@ def test_two_sessions_never_see_each_others_work(studio, tmp_path):
         bob.predict(imported[0], 1, 0, 1.0, api_name="/generate")  # ...and not Bob's
     with pytest.raises(Exception, match="no stopped training to resume in this session"):
         bob.predict([], "gan", 32, False, "crop", "small-data", 0.5, 0, 8, api_name="/resume_training")
+
+
+def test_a_visitors_hub_token_reaches_no_other_session_state_or_file(studio):
+    """Alice pushes with her token (no Hub is reachable here, so the push fails after using it): the
+    token is in no reply to her or to Bob, in no session object the server keeps, and in no file of
+    any session folder."""
+    import gc
+
+    from studio.session import WORK_ROOT, Session
+
+    token = "hf_ALICE_" + uuid.uuid4().hex
+    alice, bob = Client(studio, verbose=False), Client(studio, verbose=False)
+    replies = []
+    with pytest.raises(Exception) as err:
+        alice.predict("builtin:tiny-gan", "alice/my-model", False, token, api_name="/hub_push")
+    replies.append(str(err.value))
+    replies.append(str(bob.predict(api_name="/load_models")))
+    replies.append(str(bob.predict("builtin:tiny-gan", 2, 0, 1.0, api_name="/generate")))
+    assert all(token not in reply for reply in replies)
+    sessions = [obj for obj in gc.get_objects() if type(obj) is Session]  # type(): no property lookups
+    assert sessions, "the server keeps the visitors' sessions in this process"
+    for sess in sessions:
+        assert token not in repr(vars(sess))
+    for path in WORK_ROOT.rglob("*"):
+        if path.is_file() and path.stat().st_size < 50_000_000:
+            assert token.encode() not in path.read_bytes(), path
