@@ -11,13 +11,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -26,18 +22,8 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+from bench.app_server import rss_mb, start_app  # noqa: E402
+from bench.timing import median_ms  # noqa: E402
 
 
 def model_64(weights: Path) -> tuple[Path, str]:
@@ -52,36 +38,18 @@ def model_64(weights: Path) -> tuple[Path, str]:
     return tmp, "builtin:untrained-64"
 
 
-def timed(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--weights-dir", type=Path, default=ROOT / "weights")
     parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args()
     weights, key = model_64(args.weights_dir)
-    port = free_port()
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), "--weights-dir", str(weights)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
     try:
-        while True:
-            try:
-                if urllib.request.urlopen(url, timeout=1).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.05)
-            if time.perf_counter() - start > 120:
-                raise SystemExit("the app did not start within 120 s")
+        proc, url = start_app(weights, Path(tempfile.mkdtemp()) / "app.log", timeout_s=120)
+    except RuntimeError as exc:
+        raise SystemExit(str(exc)) from None
+    try:
         cold = time.perf_counter() - start
         time.sleep(2)
         idle = rss_mb(proc.pid)
@@ -90,14 +58,14 @@ def main() -> None:
         # download_files=False: the timing covers the request and the server's work and encoding, as in a
         # browser, which then fetches thumbnails lazily.
         client = Client(url, verbose=False, download_files=False)
-        gen_ms = timed(lambda: client.predict(key, 16, 0, 1.0, api_name="/generate"), args.repeats)
+        gen_ms = median_ms(lambda: client.predict(key, 16, 0, 1.0, api_name="/generate"), args.repeats)
         photo = Path(tempfile.mkdtemp()) / "photo.png"
         rng = np.random.default_rng(0)
         yy, xx = np.mgrid[:1024, :1024]
         img = np.stack([xx / 4, yy / 4, (xx + yy) / 8], -1) + rng.normal(0, 8, (1024, 1024, 3))
         Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).save(photo)
         client.predict(handle_file(str(photo)), api_name="/edit_load")
-        edit_ms = timed(lambda: client.predict(1.3, api_name="/preview_contrast"), args.repeats)
+        edit_ms = median_ms(lambda: client.predict(1.3, api_name="/preview_contrast"), args.repeats)
         busy = rss_mb(proc.pid)
     finally:
         proc.terminate()

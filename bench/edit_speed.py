@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Callable
 
@@ -25,6 +23,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere without installing
 
 import postprocess as pp  # noqa: E402
+from bench.timing import median_ms  # noqa: E402
 
 BUDGET_MS = {"upscale x4": 600.0, "painterly": 600.0, "watercolour": 600.0, "upscale x2": 600.0}
 DEFAULT_BUDGET_MS = 150.0
@@ -65,16 +64,6 @@ def photo_like(size: int, seed: int = 0) -> np.ndarray:
     image = cv2.GaussianBlur(image, (0, 0), max(0.6, 0.8 * s))  # lens softness
     image += rng.normal(0.0, 4.0, image.shape).astype(np.float32)  # sensor noise
     return np.clip(image + 0.5, 0, 255).astype(np.uint8)
-
-
-def median_ms(fn: Callable[[], object], repeats: int) -> float:
-    fn()  # warm-up: first-call costs (allocations, cached tables) are not the steady state
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000.0)
-    return statistics.median(times)
 
 
 def cases(big: np.ndarray, small: np.ndarray) -> list[tuple[str, Callable[[np.ndarray], object], np.ndarray | None]]:

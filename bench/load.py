@@ -16,56 +16,21 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.app_server import rss_mb, start_app  # noqa: E402
+
 SAMPLES = ROOT / "samples" / "emoji"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process in MB (from /proc: psutil is not a dependency)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def start_app(weights: Path, log: Path, timeout_s: float = 180) -> tuple[subprocess.Popen, str]:
-    """`python app.py` on 127.0.0.1 and a free port, up and answering; -> (process, url)."""
-    port = free_port()
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port),
-                                 "--weights-dir", str(weights)], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    start = time.perf_counter()
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the app exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            if urllib.request.urlopen(url, timeout=2).status == 200:
-                return proc, url
-        except OSError:
-            time.sleep(0.1)
-        if time.perf_counter() - start > timeout_s:
-            proc.kill()
-            raise RuntimeError(f"the app did not start within {timeout_s:.0f} s")
 
 
 def client_for(url: str):

@@ -34,6 +34,7 @@ from genmodels.presets import PRESETS, get_preset  # noqa: E402
 from genmodels.quality import OriginalityIndex, quality_report  # noqa: E402
 from genmodels.train import train  # noqa: E402
 from genmodels.train_config import TrainConfig  # noqa: E402
+from scripts.train_events import interruptible  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "datasets" / "noto_emoji_64.npz"
@@ -48,15 +49,7 @@ def train_for(cfg: TrainConfig, dataset: Dataset, out: Path, cpu_seconds: float)
     last event, and the wall and CPU seconds of the whole call (the budget plus warm-up and export)."""
     wall0, cpu0, last, steps, train_s = time.perf_counter(), time.process_time(), 0.0, 0, 0.0
     stop = threading.Event()
-    events = train(cfg, dataset, out, stop=stop)
-    while True:
-        try:
-            ev = next(events)
-        except StopIteration:
-            break
-        except KeyboardInterrupt:
-            stop.set()
-            continue
+    for ev in interruptible(train(cfg, dataset, out, stop=stop), stop):
         steps, train_s = ev.step, ev.elapsed_s
         if time.process_time() - cpu0 >= cpu_seconds:
             stop.set()  # train() finishes the step, exports the model and yields its last event

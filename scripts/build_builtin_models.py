@@ -39,6 +39,7 @@ from genmodels.quality import quality_report  # noqa: E402
 from genmodels.store import CONFIG_FILE, SAMPLES_FILE, load_model, read_config, save_model  # noqa: E402
 from genmodels.train import train  # noqa: E402
 from genmodels.train_config import TrainConfig  # noqa: E402
+from scripts.train_events import interruptible  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "datasets" / "noto_emoji_64.npz"
@@ -72,15 +73,7 @@ def load_npz_dataset(path: Path, image_size: int, channels: int) -> Dataset:
 def run_training(cfg: TrainConfig, dataset: Dataset, out: Path, label: str) -> None:
     """train() with a progress line every 30 s; Ctrl-C stops early and keeps the model."""
     stop, last = threading.Event(), -30.0
-    events = train(cfg, dataset, out, stop=stop)
-    while True:
-        try:
-            ev = next(events)
-        except StopIteration:
-            break
-        except KeyboardInterrupt:
-            stop.set()
-            continue
+    for ev in interruptible(train(cfg, dataset, out, stop=stop), stop):
         if ev.kind == "progress" and ev.elapsed_s - last >= 30:
             last = ev.elapsed_s
             losses = " ".join(f"{k}={v:.3f}" for k, v in ev.losses.items())

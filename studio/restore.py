@@ -35,12 +35,19 @@ def _shown(got: recipes.Restored) -> str:
     return f"**Restored:** {recipes.describe_recipe(got.pick.recipe, got.edits)}.{where}"
 
 
-def build_generate(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, gen: GenerateTab) -> None:
-    """A drop zone under the Generate tab: the image, its model, seed and variety come back."""
+def _drop_zone(elem_id: str, hint: str) -> tuple[gr.File, gr.Markdown]:
+    """A row: the PNG drop zone (elem_id) and a line that shows `hint` until it says what was restored."""
     with gr.Row():
         drop = gr.File(label="Restore from a Latent Studio PNG (drop it here)", file_types=[".png"],
-                       type="filepath", height=90, elem_id="restore-generate", scale=1)
-        shown = gr.Markdown("Drop a PNG made here to get back the model, seed and edits that made it.")
+                       type="filepath", height=90, elem_id=elem_id, scale=1)
+        shown = gr.Markdown(hint)
+    return drop, shown
+
+
+def build_generate(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, gen: GenerateTab) -> None:
+    """A drop zone under the Generate tab: the image, its model, seed and variety come back."""
+    drop, shown = _drop_zone("restore-generate",
+                             "Drop a PNG made here to get back the model, seed and edits that made it.")
 
     @friendly
     def on_drop(sess: Session, path: str | None):
@@ -58,10 +65,7 @@ def build_generate(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown,
 
 def build_edit(catalog: ModelCatalog, session: gr.State, edit: edit_tab.EditTab) -> None:
     """A drop zone under the Edit tab: the image before its edits comes back with the edit stack."""
-    with gr.Row():
-        drop = gr.File(label="Restore from a Latent Studio PNG (drop it here)", file_types=[".png"],
-                       type="filepath", height=90, elem_id="restore-edit", scale=1)
-        shown = gr.Markdown("Drop a PNG made here to continue editing it where you left off.")
+    drop, shown = _drop_zone("restore-edit", "Drop a PNG made here to continue editing it where you left off.")
 
     @friendly
     def on_drop(sess: Session, path: str | None):

@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import torch
+from PIL import Image
 
 from genmodels.gan import Generator
 from genmodels.store import save_model
@@ -37,3 +41,21 @@ def launch(weights: Path):
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
                 **app.launch_options())
     return demo, f"http://127.0.0.1:{port}/"
+
+
+@contextmanager
+def serving(weights: Path) -> Iterator[str]:
+    """The studio with the built-in models in `weights`, running for the length of the block; -> its URL."""
+    demo, url = launch(weights)
+    try:
+        yield url
+    finally:
+        demo.close()
+
+
+def pixels(item) -> np.ndarray:
+    """The uint8 (H, W, 3) picture an endpoint returned: a file path, a gallery item {"image": ...}
+    or a file {"path": ...}."""
+    while isinstance(item, dict):
+        item = item["image"] if "image" in item else item["path"]
+    return np.asarray(Image.open(item).convert("RGB"))

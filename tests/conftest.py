@@ -31,8 +31,15 @@ def vae_folder(tmp_path):
 @pytest.fixture(scope="module")
 def studio(tmp_path_factory):
     """The studio running in-process on a free port with tiny built-ins; yields its URL."""
-    from tests.app_harness import launch, tiny_weights
+    from tests.app_harness import serving, tiny_weights
 
-    demo, url = launch(tiny_weights(tmp_path_factory.mktemp("weights")))
-    yield url
-    demo.close()
+    with serving(tiny_weights(tmp_path_factory.mktemp("weights"))) as url:
+        yield url
+
+
+@pytest.fixture
+def client(studio):
+    """A gradio_client session (one visitor) on the `studio` fixture's app."""
+    from gradio_client import Client
+
+    return Client(studio, verbose=False)

@@ -51,7 +51,8 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 
 
 def bomb_png(width: int = 20000, height: int = 20000) -> bytes:
-    """A valid all-black 1-bit PNG (20000 x 20000 = 400 Mpx, 1.2 GB as RGB) of ~50 KB."""
+    """A valid all-black 1-bit PNG of any size, compressed row by row (the default 20000 x 20000 =
+    400 Mpx, 1.2 GB as RGB, is ~50 KB)."""
     ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
     row = b"\x00" * (1 + (width + 7) // 8)  # filter byte + packed bits
     comp = zlib.compressobj(9)

@@ -7,23 +7,15 @@ import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
+from tests.app_harness import pixels
 from tests.train_helpers import write_discs
-
-
-@pytest.fixture
-def client(studio):
-    return Client(studio, verbose=False)
-
-
-def _pixels(path) -> np.ndarray:
-    return np.asarray(Image.open(path).convert("RGB"))
 
 
 def test_generate_is_reproducible_and_variations_follow(client):
     gallery, info = client.predict("builtin:tiny-gan", 6, 10, 1.0, api_name="/generate")
     assert len(gallery) == 6 and gallery[2]["caption"] == "seed 12" and "Seed 10" in info
     again, _ = client.predict("builtin:tiny-gan", 1, 12, 1.0, api_name="/generate")
-    assert np.array_equal(_pixels(gallery[2]["image"]), _pixels(again[0]["image"]))
+    assert np.array_equal(pixels(gallery[2]["image"]), pixels(again[0]["image"]))
     more, _ = client.predict("builtin:tiny-gan", 0.3, api_name="/variations")
     assert len(more) == 9 and "variation" in more[1]["caption"]
 
@@ -43,7 +35,7 @@ def test_download_png_carries_the_recipe_and_zip_holds_the_batch(client):
 def test_blend_seeds_writes_strip_gif_and_mp4(client):
     strip, gif, video, files = client.predict("builtin:tiny-gan", "Two seeds", 1, 2, None, None, 5, "smooth", True,
                                               10, api_name="/blend")
-    assert _pixels(strip["path"] if isinstance(strip, dict) else strip).shape[1] > 5 * 32
+    assert pixels(strip).shape[1] > 5 * 32
     assert Image.open(gif).n_frames == 8  # 5 there, 3 back
     assert len(files) == 3
 

@@ -1,32 +1,19 @@
 """A real browser (Debian's Chromium, driven by Playwright) clicks through the studio."""
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 
+from tests.browser_helpers import chromium, needs_chromium, open_page, screenshots
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+pytestmark = needs_chromium
 
 
 @pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        yield page
-        browser.close()
+def page(studio):
+    with chromium() as browser:
+        yield open_page(browser, studio)
 
 
-def test_generate_then_edit_in_the_browser(studio, page, tmp_path):
-    shots = Path(os.environ.get("LS_SCREENSHOTS", tmp_path))
-    shots.mkdir(parents=True, exist_ok=True)
-    page.set_default_timeout(60_000)  # CI machines are small and may be busy
-    page.goto(studio, wait_until="domcontentloaded")
+def test_generate_then_edit_in_the_browser(page, tmp_path):
+    shots = screenshots(tmp_path)
     page.locator("#generate-button").click()
     images = page.locator("#generate-gallery img")
     images.nth(15).wait_for()
@@ -45,14 +32,9 @@ def test_generate_then_edit_in_the_browser(studio, page, tmp_path):
 def test_stop_while_waiting_in_the_queue_stops_that_run(studio, tmp_path):
     """Visitor A trains; visitor B presses Start (B's run waits for the one training slot), then Stop:
     B's run must not train once A's frees the slot (Stop is for the run that was asked for)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        a, b = (browser.new_context(viewport={"width": 1400, "height": 1000}).new_page() for _ in range(2))
+    with chromium() as browser:
+        a, b = (open_page(browser, studio, context=True) for _ in range(2))
         for page in (a, b):
-            page.set_default_timeout(60_000)
-            page.goto(studio, wait_until="domcontentloaded")
             page.get_by_role("tab", name="Train").click()
             page.get_by_role("button", name="Use the sample images (emoji)").click()
             page.get_by_text("pictures ready", exact=False).first.wait_for()
@@ -64,4 +46,3 @@ def test_stop_while_waiting_in_the_queue_stops_that_run(studio, tmp_path):
         a.get_by_text("Your model is now in the model picker", exact=False).first.wait_for()
         b.get_by_text("Stopped before training started.", exact=False).first.wait_for()
         assert b.get_by_text("Your model is now in the model picker", exact=False).count() == 0
-        browser.close()

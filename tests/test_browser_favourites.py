@@ -1,26 +1,16 @@
 """A real browser (Debian's Chromium via Playwright): a starred image survives a page reload, because
 its recipe sits in the browser's localStorage and the page redraws it on load."""
-import os
-import shutil
-from pathlib import Path
+from tests.browser_helpers import chromium, needs_chromium, open_page, screenshots
 
-import pytest
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (apt-get install chromium)")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+pytestmark = needs_chromium
 
 
 def test_a_favourite_survives_a_reload(studio, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    shots = Path(os.environ.get("LS_SCREENSHOTS", tmp_path))
-    shots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(60_000)
-        page.goto(studio, wait_until="domcontentloaded")
+    shots = screenshots(tmp_path)
+    with chromium() as browser:
+        page = open_page(browser, studio)
         page.locator("#generate-button").click()
         page.locator("#generate-gallery img").nth(3).wait_for()
 
@@ -39,4 +29,3 @@ def test_a_favourite_survives_a_reload(studio, tmp_path):
         page.locator("#favourites-gallery img").first.wait_for()
         assert page.locator("#favourites-gallery").get_by_text("seed 14").count() >= 1
         page.screenshot(path=str(shots / "after-reload.png"))
-        browser.close()

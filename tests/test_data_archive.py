@@ -1,9 +1,9 @@
-"""RELIABILITY.md "Archives and uploads": reading untrusted zips (genmodels.archive). Zips are made here."""
+"""RELIABILITY.md "Archives and uploads": reading untrusted zips (genmodels.archive). Zips are made by code,
+here and in tests/hostile_files.py."""
 from __future__ import annotations
 
 import io
 import os
-import stat
 import struct
 import zipfile
 import zlib
@@ -14,6 +14,7 @@ from PIL import Image
 
 from genmodels import archive
 from genmodels.archive import ArchiveError, iter_zip, read_zip_images
+from tests.hostile_files import make_zip, zip_symlink
 
 EOCD = struct.Struct("<4s4H2LH")
 
@@ -21,14 +22,6 @@ EOCD = struct.Struct("<4s4H2LH")
 def png(seed: int = 0, size: int = 8) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(np.random.default_rng(seed).integers(0, 256, (size, size, 3), dtype=np.uint8)).save(buf, "PNG")
-    return buf.getvalue()
-
-
-def make_zip(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression) as zf:
-        for name, data in members.items():
-            zf.writestr(zipfile.ZipInfo(name) if name.endswith("/") else name, data)
     return buf.getvalue()
 
 
@@ -88,14 +81,7 @@ def test_zip_slip_names_refused_and_nothing_written(tmp_path, monkeypatch):
 
 
 def test_symlink_member_refused():
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        link = zipfile.ZipInfo("link.png")
-        link.create_system = 3  # unix
-        link.external_attr = (stat.S_IFLNK | 0o777) << 16
-        zf.writestr(link, "/etc/passwd")
-        zf.writestr("ok.png", png())
-    out = read_zip_images(buf.getvalue())
+    out = read_zip_images(zip_symlink())  # link.png -> /etc/passwd, and ok.png
     assert [n for n, _ in out.images] == ["ok.png"]
     assert out.skipped == [("link.png", "symbolic link in archive")]
 

@@ -1,12 +1,11 @@
-"""RELIABILITY.md "Images": decoding one untrusted file (genmodels.safe_image). All files are made here."""
+"""RELIABILITY.md "Images": decoding one untrusted file (genmodels.safe_image). All files are made by code,
+here and with the byte builders of tests/hostile_files.py."""
 from __future__ import annotations
 
 import io
 import os
 import random
 import resource
-import struct
-import zlib
 
 import numpy as np
 import pytest
@@ -14,35 +13,10 @@ from PIL import Image, ImageFile
 
 from genmodels.errors import StudioError
 from genmodels.safe_image import ImageLoadError, check_image_upload, load_image, to_rgb_array
+from tests.hostile_files import animated_gif, bomb_png, cmyk_jpeg, encode, fits, noise, psd
 
 
-# -- makers -------------------------------------------------------------------------------------------
-
-def encode(img: Image.Image, fmt: str, **save_args) -> bytes:
-    buf = io.BytesIO()
-    img.save(buf, fmt, **save_args)
-    return buf.getvalue()
-
-
-def noise(h: int = 48, w: int = 64, seed: int = 0) -> Image.Image:
-    return Image.fromarray(np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8))
-
-
-def png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def huge_png(width: int, height: int) -> bytes:
-    """A valid all-black 1-bit PNG of any size, compressed row by row (20000 x 20000 -> ~50 KB)."""
-    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit greyscale
-    row = b"\x00" * (1 + (width + 7) // 8)  # filter byte + packed bits
-    comp = zlib.compressobj(9)
-    block = row * 256
-    parts = [comp.compress(block) for _ in range(height // 256)]
-    parts += [comp.compress(row * (height % 256)), comp.flush()]
-    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", b"".join(parts))
-            + png_chunk(b"IEND", b""))
-
+# -- makers (bytes: tests/hostile_files.py) ------------------------------------------------------------
 
 def write(tmp_path, name: str, data: bytes) -> str:
     path = tmp_path / name
@@ -53,7 +27,7 @@ def write(tmp_path, name: str, data: bytes) -> str:
 # -- pixel cap -----------------------------------------------------------------------------------------
 
 def test_20000_square_png_refused_from_header_without_decoding(tmp_path, monkeypatch):
-    data = huge_png(20000, 20000)
+    data = bomb_png(20000, 20000)
     assert len(data) < 1_000_000  # "a few hundred KB compressed"
     path = write(tmp_path, "huge.png", data)
 
@@ -72,9 +46,9 @@ def test_own_pixel_cap_below_pillows_warning(monkeypatch):
     # 42 Mpx: Pillow would decode it without a word; our 40 Mpx default refuses it from the header.
     monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: pytest.fail("pixels were decoded"))
     with pytest.raises(ImageLoadError, match=r"7000 x 6000 pixels; the limit is 40 megapixels"):
-        load_image(huge_png(7000, 6000), "big.png")
+        load_image(bomb_png(7000, 6000), "big.png")
     with pytest.raises(ImageLoadError, match="too large"):
-        load_image(huge_png(200, 100), "small.png", max_pixels=10_000)
+        load_image(bomb_png(200, 100), "small.png", max_pixels=10_000)
 
 
 def test_byte_cap_per_file(tmp_path):
@@ -88,24 +62,12 @@ def test_byte_cap_per_file(tmp_path):
 
 # -- format allow-list -----------------------------------------------------------------------------------
 
-def _psd() -> bytes:
-    """A minimal valid 4 x 4 RGB Photoshop file (raw channel data)."""
-    header = b"8BPS" + struct.pack(">H6xHIIHH", 1, 3, 4, 4, 8, 3)
-    return header + struct.pack(">III", 0, 0, 0) + struct.pack(">H", 0) + bytes(3 * 16)
-
-
-def _fits() -> bytes:
-    cards = [b"SIMPLE  =                    T", b"BITPIX  =                    8", b"NAXIS   =                    2",
-             b"NAXIS1  =                    4", b"NAXIS2  =                    4", b"END"]
-    return b"".join(c.ljust(80) for c in cards).ljust(2880) + bytes(16).ljust(2880, b"\0")
-
-
 DISGUISED = {
-    "PSD": _psd,
+    "PSD": psd,
     "EPS": lambda: encode(noise(8, 8), "EPS"),
     "TIFF": lambda: encode(noise(8, 8), "TIFF"),
     "JPEG2000": lambda: encode(noise(8, 8), "JPEG2000"),
-    "FITS": _fits,
+    "FITS": fits,
     "ICO": lambda: encode(noise(16, 16), "ICO"),
     "PPM": lambda: encode(noise(8, 8), "PPM"),
     "TGA": lambda: encode(noise(8, 8), "TGA"),
@@ -135,7 +97,7 @@ def test_pdf_renamed_refused():
 
 def test_message_names_the_file_never_the_server_path(tmp_path):
     with pytest.raises(ImageLoadError) as err:
-        load_image(write(tmp_path, "photo.psd", _psd()))
+        load_image(write(tmp_path, "photo.psd", psd()))
     assert str(err.value) == "photo.psd is not a supported image (PNG, JPEG, WEBP, GIF or BMP)."
     assert str(tmp_path) not in str(err.value)
     assert isinstance(err.value, StudioError) and isinstance(err.value, ValueError)
@@ -158,7 +120,7 @@ def test_check_image_upload_accepts_allowed_formats():
     for fmt in ("PNG", "JPEG", "WEBP", "GIF", "BMP"):
         assert check_image_upload(encode(noise(8, 8), fmt)) == fmt
     with pytest.raises(ImageLoadError, match="too large"):
-        check_image_upload(huge_png(20000, 20000), "huge.png")
+        check_image_upload(bomb_png(20000, 20000), "huge.png")
 
 
 # -- damaged files ---------------------------------------------------------------------------------------
@@ -233,7 +195,7 @@ def test_missing_file_is_a_clear_error(tmp_path):
 # -- modes -------------------------------------------------------------------------------------------------
 
 def test_cmyk_jpeg_becomes_rgb():
-    data = encode(Image.new("CMYK", (16, 16), (0, 255, 255, 0)), "JPEG", quality=95)  # pure red in CMYK
+    data = cmyk_jpeg()  # pure red in CMYK
     assert Image.open(io.BytesIO(data)).mode == "CMYK"
     out = load_image(data)
     assert out.shape == (16, 16, 3)
@@ -304,10 +266,7 @@ def test_exif_orientation_applied():
 
 
 def test_animated_gif_with_thousands_of_frames_gives_first_frame():
-    frames = [Image.new("RGB", (8, 8), c) for c in ((255, 0, 0), (0, 0, 255))]
-    data = encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=10)
-    second = data.index(b"\x21\xf9\x04", data.index(b"\x21\xf9\x04") + 1)  # 2nd graphic control block
-    many = data[:-1] + data[second:-1] * 5000 + b";"  # 5001 frames, ~100 KB
+    many = animated_gif(5001)  # first red, then blue; ~100 KB
     out = load_image(many, "anim.gif")
     assert out.shape == (8, 8, 3) and out[0, 0].tolist() == [255, 0, 0]
 

@@ -8,14 +8,7 @@ import pytest
 from gradio_client import Client
 from PIL import Image
 
-
-@pytest.fixture
-def client(studio):
-    return Client(studio, verbose=False)
-
-
-def _pixels(item) -> np.ndarray:
-    return np.asarray(Image.open(item["image"] if isinstance(item, dict) else item).convert("RGB"))
+from tests.app_harness import pixels
 
 
 def test_history_keeps_generate_variations_and_blends(client):
@@ -43,8 +36,8 @@ def test_favourites_are_recipes_that_redraw_on_a_new_page(client, studio):
     page = Client(studio, verbose=False)  # a reload: a new session, the browser hands back `saved`
     redrawn, status = page.predict(saved, api_name="/load_favourites")
     assert "2 favourites" in status
-    assert np.array_equal(_pixels(redrawn[0]), _pixels(history[0]))
-    assert np.array_equal(_pixels(redrawn[1]), _pixels(history[1]))
+    assert np.array_equal(pixels(redrawn[0]), pixels(history[0]))
+    assert np.array_equal(pixels(redrawn[1]), pixels(history[1]))
 
     with zipfile.ZipFile(page.predict(api_name="/download_favourites")) as zf:
         names = zf.namelist()

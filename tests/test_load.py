@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from bench.load import (client_for, cycle, generate_load, rss_mb, sample_pictures, start_app, start_training,
-                        stop_training)
+from bench.app_server import rss_mb, start_app
+from bench.load import client_for, cycle, generate_load, sample_pictures, start_training, stop_training
 from tests.app_harness import tiny_weights
 
 MODEL = "builtin:tiny-gan"

@@ -1,13 +1,8 @@
 """Paths tab through gradio_client: keyframes in, order them, render a looping GIF and MP4."""
 import numpy as np
 import pytest
-from gradio_client import Client, handle_file
+from gradio_client import handle_file
 from PIL import Image
-
-
-@pytest.fixture
-def client(studio):
-    return Client(studio, verbose=False)
 
 
 def _captions(gallery) -> list[str]:

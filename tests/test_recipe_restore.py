@@ -4,19 +4,11 @@ import json
 
 import numpy as np
 import pytest
-from gradio_client import Client, handle_file
+from gradio_client import handle_file
 from PIL import Image
 
 import postprocess
-
-
-@pytest.fixture
-def client(studio):
-    return Client(studio, verbose=False)
-
-
-def _pixels(item) -> np.ndarray:
-    return np.asarray(Image.open(item["image"] if isinstance(item, dict) else item).convert("RGB"))
+from tests.app_harness import pixels
 
 
 def test_generate_png_restores_model_seed_and_variety(client):
@@ -25,7 +17,7 @@ def test_generate_png_restores_model_seed_and_variety(client):
     client.predict("builtin:tiny-gan", 2, 0, 1.0, api_name="/generate")  # move on to something else
     shown, info, model, seed, variety, restored = client.predict(handle_file(png), api_name="/restore_png")
     assert model == "builtin:tiny-vae" and seed == 20 and variety == 0.6
-    assert np.array_equal(_pixels(shown[0]), _pixels(gallery[0]))
+    assert np.array_equal(pixels(shown[0]), pixels(gallery[0]))
     assert "seed 20" in restored and "upscale" in restored and "Edit tab" in restored
 
 
@@ -38,7 +30,7 @@ def test_edited_png_restores_its_edit_stack_in_edit(client):
     client.predict(api_name="/edit_reset")
     view, stack_text, restored = client.predict(handle_file(png), api_name="/edit_restore_png")
     assert "Brightness" in stack_text and "Contrast" in stack_text and "seed 3" in restored
-    before, after = (_pixels(v) for v in (view if isinstance(view, (list, tuple)) else [view["image"]] * 2))
+    before, after = (pixels(v) for v in (view if isinstance(view, (list, tuple)) else [view["image"]] * 2))
     assert before.shape == after.shape == (32, 32, 3)
 
 
