@@ -116,7 +116,7 @@ def find_in_model(model: ModelRef, image: np.ndarray, seed: int = 0, fit: str = 
                   progress: Callable[[float, str], None] | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
     """Find a picture in the model: the latent whose image is closest to it.
 
-    GANs search (about 10-15 s for a 64 px model on one CPU core, deterministic given seed); VAEs read it
+    GANs search (about 3-5 s for a 64 px model on a 2-core laptop CPU, deterministic given seed); VAEs read it
     with the encoder, then polish when refine is True. fit: "crop" or "pad" to the model's square.
     progress(fraction 0..1, message) is called along the way.
     Returns (uint8 image found, latent (z_dim,) float32, {"score": similarity 0..100 %, "ssim", "psnr"})."""

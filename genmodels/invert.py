@@ -38,7 +38,7 @@ Progress = Callable[[float, str], None]
 
 @dataclass(frozen=True)
 class InvertSettings:
-    """The search schedule. About 12 s for a 64 px DCGAN on one CPU thread, ~1 s at 32 px tiny."""
+    """The search schedule. About 3 s for a 64 px DCGAN on 2 CPU threads (5 s on one), ~1 s at 32 px tiny."""
 
     candidates: int = 128  # seeded random latents screened by pixel loss (GANs)
     starts: int = 4  # the best candidates optimised side by side (independent: Adam is per element)
@@ -47,10 +47,10 @@ class InvertSettings:
     lr: float = 0.1  # Adam step size, decayed to 0 on a cosine
     shell_weight: float = 0.05  # weight of the |z|^2 / z_dim = 1 term
     levels: int = 4  # Laplacian pyramid levels (64 px: 64, 32, 16, 8 + the low-pass residual)
-    # torch threads while searching (None = leave as is). Batches of 1-4 small images gain little from a
-    # second core, and on a busy 2-core machine two threads ran 7-10x slower than one
-    # (bench/explore_speed.py). OpenMP's thread count is per calling thread; it is restored afterwards.
-    threads: int | None = 1
+    # torch threads while searching (None = leave as is; the bench sets it to compare 1 and 2). Not
+    # pinned by default: torch's thread count is process-wide, so pinning it in a server would also
+    # slow whatever else runs at the time, and overlapping searches could restore the wrong value.
+    threads: int | None = None
 
 
 @dataclass

@@ -7,10 +7,12 @@ data) costs a few bytes of reading, not a large allocation.
 """
 from __future__ import annotations
 
+import glob
 import json
 import os
 import struct
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -84,16 +86,18 @@ def _umask() -> int:
     return mask
 
 
-def remove_stale_temps(folder: str | Path) -> list[str]:
+def remove_stale_temps(folder: str | Path, names: Sequence[str]) -> list[str]:
     """Delete the temp files write_bytes_atomic leaves behind when its process is killed mid-write
-    (SIGKILL, power loss): folder/.NAME.XXXXXXXX.tmp. Returns their names. Call it only where no other
-    process may be writing into folder at the same time (a training run's own folders, at its start)."""
+    (SIGKILL, power loss) for the given file names: folder/.NAME.XXXXXXXX.tmp, and nothing else (a
+    --out folder may hold the user's own hidden files). Returns their names. Call it only where no
+    other process may be writing those files (a training run's own folders, at its start)."""
     folder = Path(folder)
     removed = []
-    for tmp in folder.glob(".*.tmp") if folder.is_dir() else ():
-        if tmp.is_file() and not tmp.is_symlink():
-            tmp.unlink(missing_ok=True)
-            removed.append(tmp.name)
+    for name in names if folder.is_dir() else ():
+        for tmp in folder.glob(f".{glob.escape(name)}.????????.tmp"):  # mkstemp's 8 random characters
+            if tmp.is_file() and not tmp.is_symlink():
+                tmp.unlink(missing_ok=True)
+                removed.append(tmp.name)
     return removed
 
 

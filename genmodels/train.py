@@ -24,7 +24,8 @@ import numpy as np
 import torch
 
 from . import distributed as dist
-from .checkpoint import CheckpointError, flatten_state, load_checkpoint, restore_state, save_checkpoint
+from .checkpoint import (CHECKPOINT_FILE, CheckpointError, flatten_state, load_checkpoint, restore_state,
+                         save_checkpoint)
 from .data import Dataset
 from .errors import StudioError
 from .gan import Discriminator
@@ -34,7 +35,7 @@ from .presets import get_preset
 from .safe_tensors_io import remove_stale_temps, write_tensors_atomic
 from .sampling import grid, seed_latents
 from .steps import GANRecipe, VAEObjective, d_step, ema_beta, ema_update, g_step, recalibrate_batchnorm, vae_step
-from .store import build_network, save_model
+from .store import MODEL_FILES, SAMPLES_FILE, build_network, save_model
 from .train_config import TrainConfig
 
 PROGRESS_EVERY = 5  # steps between progress events (each costs one host sync for the losses)
@@ -82,8 +83,8 @@ class _Run:
                                   f"channel(s), but {cfg.preset} needs {self.model_cfg.image_size} px.")
         self.world, self.rank = dist.world_size(), dist.rank()
         if self.rank == 0:  # a run killed while saving (SIGKILL) left its temp files: this run owns the folders
-            for folder in (self.out_dir, self.out_dir / "checkpoint"):
-                remove_stale_temps(folder)
+            remove_stale_temps(self.out_dir, (*MODEL_FILES, SAMPLES_FILE))
+            remove_stale_temps(self.out_dir / "checkpoint", (CHECKPOINT_FILE,))
         if len(dataset) < self.world:  # every process needs at least one image per step
             raise StudioError(f"{len(dataset)} image(s) cannot be shared between {self.world} processes.")
         self.batch = max(self.world, min(cfg.batch_size, len(dataset)))

@@ -71,10 +71,7 @@ def _picture_latent(folder: str, image, progress=None) -> tuple:
     search of genmodels/invert.py (seconds; deterministic, seed 0)."""
     if genmodels.describe(folder)["can_encode"]:
         return genmodels.encode_picture(folder, image), "encoded"
-    find = getattr(genmodels, "find_in_model", None)
-    if find is None:
-        raise genmodels.StudioError("Uploads need a VAE model here; pick a VAE, or add seeds and Generate picks.")
-    _, latent, quality = find(folder, image, 0, progress=progress)
+    _, latent, quality = genmodels.find_in_model(folder, image, 0, progress=progress)
     return latent, f"found in the model, {quality['score']:.0f}% alike"
 
 
@@ -195,7 +192,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
     added.success(lambda value: min(int(value) + 1, 2_000_000_000), seed, seed, api_name=False,
                   queue=False)  # so the next click adds a new image
     add_upload.click(on_add_upload, [session, model, upload], [keys, status], api_name="path_add_upload",
-                     concurrency_id="draw")
+                     concurrency_id="find", concurrency_limit=1)  # a GAN upload runs Explore's search
     keys.select(on_select, None, position, api_name=False)
     up.click(mover(-1), [session, position], [keys, position, status], api_name="path_move_earlier")
     down.click(mover(+1), [session, position], [keys, position, status], api_name="path_move_later")

@@ -145,16 +145,14 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
     samples.click(use_samples, None, uploads, api_name="use_sample_images")
     train_inputs = [session, uploads, kind, size, colour, fit, recipe, minutes, seed, batch]
     outputs = [status, chart, grid, download, model, quality]
-    # arm_run runs at the click, outside the queue, before the queued run: Stop pressed from then on,
-    # even while another visitor's training holds the slot, stops this run (a second click is harmless).
-    start.click(arm_run, session, None, queue=False, api_name=False, show_progress="hidden")
-    resume.click(arm_run, session, None, queue=False, api_name=False, show_progress="hidden")
-    start.click(on_train, train_inputs, outputs, api_name="train", concurrency_id="train", concurrency_limit=1)
     def on_resume(*args):
         yield from on_train(*args, resume_run=True)
 
-    resume.click(on_resume, train_inputs, outputs, api_name="resume_training", concurrency_id="train",
-                 concurrency_limit=1)
+    # arm_run runs at the click, outside the queue, then the run joins the queue: Stop pressed from then
+    # on, even while another visitor's training holds the slot, stops this run (a second click is harmless).
+    for button, run, name in ((start, on_train, "train"), (resume, on_resume, "resume_training")):
+        armed = button.click(arm_run, session, None, queue=False, api_name=False, show_progress="hidden")
+        armed.then(run, train_inputs, outputs, api_name=name, concurrency_id="train", concurrency_limit=1)
     stop.click(on_stop, session, status, api_name="stop_training", concurrency_limit=None, queue=False)
 
 

@@ -133,7 +133,7 @@ def test_resume_removes_only_stale_temp_files(pictures, tmp_path):
     stale = [out / ".model.safetensors.abcd1234.tmp", out / "checkpoint" / ".checkpoint.safetensors.k9x2m1q0.tmp"]
     for path in stale:
         path.write_bytes(b"half a file")
-    keep = [out / "notes.tmp", out / "checkpoint" / "mine.txt"]
+    keep = [out / "notes.tmp", out / ".mine.abcd1234.tmp", out / "checkpoint" / "mine.txt"]
     for path in keep:
         path.write_text("the user's")
     list(train(TrainConfig(minutes=None, max_steps=3, checkpoint_minutes=0, **SETTINGS), dataset, out, resume=True))
