@@ -37,6 +37,9 @@ _found_lock = threading.Lock()
 def _directions(model: ModelRef) -> dirs.Directions:
     """The model's directions: memory, then the folder's file (checked), then computed (and saved)."""
     m = get_model(model)
+    hit = _found.get(id(m))  # the common case (every slider move): no lock, so no wait behind a computation
+    if hit is not None and hit[0]() is m:
+        return hit[1]
     with _found_lock:  # one computation per model even when several visitors ask at once
         hit = _found.get(id(m))
         if hit is not None and hit[0]() is m:
