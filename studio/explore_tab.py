@@ -10,7 +10,7 @@ import gradio as gr
 import genmodels
 import postprocess
 
-from . import edit_tab, generate_tab, history
+from . import edit_tab, generate_tab, history, recipes
 from .session import Pick, Session
 from .ui import ModelCatalog, PictureUpload, finite, friendly
 
@@ -48,7 +48,7 @@ def _current(catalog: ModelCatalog, sess: Session, offsets: tuple) -> Pick:
     amounts = amounts[:info["count"]]
     image, latent = genmodels.move_along(folder, state.base.latent, amounts)
     base = {k: v for k, v in state.base.recipe.items() if k != "model_key"}
-    recipe = {"model": base["model"], "model_key": state.model_key, "latent": [float(v) for v in latent],
+    recipe = {"model": base["model"], "model_key": state.model_key, "latent": recipes.latent_json(latent),
               "source": "explored image", "directions": {str(k + 1): v for k, v in enumerate(amounts) if v},
               "directions_method": info["method"], "explored_from": base}
     return Pick(image, latent, recipe)
@@ -134,7 +134,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, gen: gen
         image, latent, q = genmodels.find_in_model(folder, picture, int(seed),
                                                    progress=lambda f, message: progress(f, desc=message))
         recipe = {"model": genmodels.describe(folder)["name"], "model_key": model_key,
-                  "latent": [float(v) for v in latent], "source": "your picture, found in the model",
+                  "latent": recipes.latent_json(latent), "source": "your picture, found in the model",
                   "search_seed": int(seed), "similarity": q["score"]}
         note = (f"**Similarity {q['score']:g}%** (SSIM {q['ssim']:.2f}, PSNR {q['psnr']:.1f} dB): the closest "
                 f"image this model can draw.")
@@ -171,7 +171,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, gen: gen
     @friendly
     def on_to_edit(sess: Session, *offsets):
         pick = _current(catalog, sess, offsets)
-        view, stack = edit_tab.load_restored(sess, pick.image, generate_tab._plain(pick.recipe),
+        view, stack = edit_tab.load_restored(sess, pick.image, recipes.plain(pick.recipe),
                                              postprocess.EditStack())
         return view, stack, gr.Tabs(selected="edit")
 

@@ -10,7 +10,7 @@ import gradio as gr
 import genmodels
 import postprocess
 
-from . import history
+from . import history, recipes
 from .session import Pick, Session
 from .ui import ModelCatalog, finite, friendly, new_seed
 
@@ -113,13 +113,16 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Gener
         folder = catalog.folder(sess, pick.recipe["model_key"])
         vseed = new_seed()
         images, latents = genmodels.vary_latent(folder, pick.latent, 8, float(variation_strength), vseed)
-        # A variation's recipe names its source: a seed, or (for a variation of a variation) the whole
-        # recipe of the image it came from, so any image on screen can be made again.
-        source = {"from": _plain(pick.recipe)} if "strength" in pick.recipe or "seed" not in pick.recipe else {}
-        made_by = ({"seed": pick.recipe["seed"], "variety": pick.recipe["variety"]} if "seed" in pick.recipe
-                   else {"source": f"variation of {pick.recipe.get('source', 'an image')}"})
+        # A variation's recipe names its source: a seed, or (for a variation of a variation of a seed) the
+        # whole recipe of the image it came from, so any image on screen can be made again. An image known
+        # by its latent gives variations known by theirs: no "from", which would nest at every level.
+        by_seed = "seed" in pick.recipe and "latent" not in pick.recipe
+        source = {"from": recipes.plain(pick.recipe)} if by_seed and "strength" in pick.recipe else {}
+        what = pick.recipe.get("source", "an image")
+        made_by = ({"seed": pick.recipe["seed"], "variety": pick.recipe.get("variety", 1.0)} if by_seed
+                   else {"source": what if what.startswith("variation of ") else f"variation of {what}"})
         variations = [Pick(img, z, {"model": pick.recipe["model"], "model_key": pick.recipe["model_key"], **made_by,
-                                    **({} if "seed" in made_by else {"latent": [float(v) for v in z]}),
+                                    **({} if by_seed else {"latent": recipes.latent_json(z)}),
                                     "strength": float(variation_strength), "variation_seed": vseed, "variation_index": k, **source})
                       for k, (img, z) in enumerate(zip(images, latents))]
         sess.picks = [pick] + variations
@@ -136,7 +139,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Gener
         if stack is not None:
             image = stack.apply(image)
         path = sess.path(f"seed-{pick.recipe.get('seed', 'image')}.png")
-        postprocess.save_png(path, image, recipe=_plain(pick.recipe), edit_stack=stack)
+        postprocess.save_png(path, image, recipe=recipes.plain(pick.recipe), edit_stack=stack)
         return str(path)
 
     @friendly
@@ -147,8 +150,8 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Gener
         with zipfile.ZipFile(path, "w") as zf:
             for k, pick in enumerate(sess.picks):
                 zf.writestr(f"{k:02d}-seed-{pick.recipe.get('seed', 'image')}.png",
-                            postprocess.png_bytes(pick.image, recipe=_plain(pick.recipe)))
-            zf.writestr("recipes.json", json.dumps([_plain(p.recipe) for p in sess.picks], indent=2))
+                            postprocess.png_bytes(pick.image, recipe=recipes.plain(pick.recipe)))
+            zf.writestr("recipes.json", json.dumps([recipes.plain(p.recipe) for p in sess.picks], indent=2))
         return str(path)
 
     @friendly
@@ -180,8 +183,3 @@ def _require_pick(sess: Session) -> Pick:
     if pick is None:
         raise genmodels.StudioError("Select an image in the gallery first.")
     return pick
-
-
-def _plain(recipe: dict) -> dict:
-    """The recipe as saved in PNGs: JSON values only (no internal keys)."""
-    return {k: v for k, v in recipe.items() if k != "model_key"}

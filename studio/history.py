@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass
 
@@ -160,6 +161,11 @@ def unstar(sess: Session, stored, position: float | None) -> list:
     return stored[:k] + stored[k + 1:]
 
 
+def _entry_name(recipe: dict) -> str:
+    """A safe ZIP entry name from a caption, which may hold a stored recipe's source ("../../x")."""
+    return re.sub(r"[^A-Za-z0-9-]+", "-", _caption(recipe)).strip("-")[:40].strip("-") or "image"
+
+
 def favourites_zip(sess: Session) -> bytes:
     """A ZIP: one PNG per favourite (recipe and edit stack inside) plus favourites.json (the recipes)."""
     drawable = [p for p in sess.favourites if "error" not in p.recipe]
@@ -170,7 +176,7 @@ def favourites_zip(sess: Session) -> bytes:
         for k, pick in enumerate(drawable):
             recipe = recipes.plain({key: v for key, v in pick.recipe.items() if key != "edits"})
             stack = recipes.edits_from(pick.recipe.get("edits"))
-            zf.writestr(f"{k + 1:02d}-{_caption(pick.recipe).replace(' ', '-')}.png",
+            zf.writestr(f"{k + 1:02d}-{_entry_name(pick.recipe)}.png",
                         postprocess.png_bytes(pick.image, recipe=recipe, edit_stack=stack if len(stack) else None))
         zf.writestr("favourites.json", json.dumps([recipes.plain(p.recipe) for p in drawable], indent=2))
     return buffer.getvalue()

@@ -27,6 +27,7 @@ from .ui import ModelCatalog
 MAX_RECIPE_CHARS = 16_000  # a z_dim-512 latent as JSON is ~6 KB; anything larger is not ours
 MAX_CHAIN = 8  # variations of variations of ...
 MAX_LATENT = 1000.0  # prior draws are within ~±6; encoded pictures a little wider
+MAX_SOURCE = 80  # a recipe's "source" caption, in characters
 
 
 @dataclass
@@ -46,8 +47,12 @@ def latent_json(z: np.ndarray) -> list[float]:
 
 def _number(recipe: dict, key: str, low: float, high: float, whole: bool = False, default: Any = None) -> Any:
     value = recipe.get(key, default)
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    if not ok or not low <= value <= high or (whole and value != int(value)):
+    try:  # an int too large for a float (10**400) raises OverflowError in isfinite
+        ok = (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+              and low <= value <= high and not (whole and value != int(value)))
+    except OverflowError:
+        ok = False
+    if not ok:
         raise genmodels.StudioError(f"The recipe's {key.replace('_', ' ')} is not valid.")
     return int(value) if whole else float(value)
 
@@ -71,33 +76,65 @@ def model_key_for(catalog: ModelCatalog, sess: Session, recipe: dict) -> str:
                                 "import or pull it, then try again.")
 
 
-def latent_for(folder: str, recipe: Any, depth: int = 0) -> np.ndarray:
-    """The latent (z_dim,) a recipe describes, every field checked."""
+def _source(recipe: dict) -> dict:
+    """The recipe's "source" (a caption such as "explored image") if it is a short plain string; else nothing."""
+    text = recipe.get("source")
+    return {"source": text} if isinstance(text, str) and 0 < len(text) <= MAX_SOURCE and text.isprintable() else {}
+
+
+def _latent(recipe: dict, z_dim: int) -> np.ndarray:
+    latent = recipe["latent"]
+    if (not isinstance(latent, list) or len(latent) != z_dim
+            or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in latent)):
+        raise genmodels.StudioError(f"The recipe's latent must be a list of {z_dim} numbers for this model.")
+    try:
+        z = np.asarray(latent, dtype=np.float64)
+    except OverflowError:  # an int beyond float64 (10**400)
+        z = np.full(z_dim, np.inf)
+    if not np.isfinite(z).all() or np.abs(z).max() > MAX_LATENT:
+        raise genmodels.StudioError(f"The recipe's latent holds numbers that are not finite or beyond "
+                                    f"±{MAX_LATENT:g}.")
+    return z.astype(np.float32)
+
+
+def _read(folder: str, recipe: Any, depth: int = 0) -> tuple[np.ndarray, dict]:
+    """The latent (z_dim,) a recipe describes, and the recipe rebuilt from its checked fields alone
+    (latent or seed, variety, variation, a short source; no model names): a field that is present
+    but not valid is one sentence, and anything else the file or the browser brought is left behind."""
     if not isinstance(recipe, dict):
         raise genmodels.StudioError("The recipe is not a JSON object.")
     if depth > MAX_CHAIN:
         raise genmodels.StudioError("The recipe's chain of variations is too long.")
-    z_dim = genmodels.describe(folder)["z_dim"]
-    if "latent" in recipe:
-        latent = recipe["latent"]
-        if (not isinstance(latent, list) or len(latent) != z_dim
-                or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in latent)):
-            raise genmodels.StudioError(f"The recipe's latent must be a list of {z_dim} numbers for this model.")
-        z = np.asarray(latent, dtype=np.float64)
-        if not np.isfinite(z).all() or np.abs(z).max() > MAX_LATENT:
-            raise genmodels.StudioError(f"The recipe's latent holds numbers that are not finite or beyond "
-                                        f"±{MAX_LATENT:g}.")
-        return z.astype(np.float32)
-    seed = _number(recipe, "seed", 0, genmodels.api.MAX_SEED, whole=True)
-    variety = _number(recipe, "variety", 0.0, genmodels.api.MAX_VARIETY, default=1.0)
+    has_latent = "latent" in recipe
+    z = _latent(recipe, genmodels.describe(folder)["z_dim"]) if has_latent else None
+    fields: dict[str, Any] = {"latent": latent_json(z)} if has_latent else {}
+    if "seed" in recipe or not has_latent:
+        fields["seed"] = _number(recipe, "seed", 0, genmodels.api.MAX_SEED, whole=True)
+    if "variety" in recipe or not has_latent:  # a seed without a variety was drawn at 1
+        fields["variety"] = _number(recipe, "variety", 0.0, genmodels.api.MAX_VARIETY, default=1.0)
+    if "strength" in recipe:
+        fields.update(strength=_number(recipe, "strength", 0.0, 1.0),
+                      variation_seed=_number(recipe, "variation_seed", 0,
+                                             genmodels.api.MAX_SEED - genmodels.api.MAX_IMAGES, whole=True),
+                      variation_index=_number(recipe, "variation_index", 0, genmodels.api.MAX_IMAGES - 1,
+                                              whole=True))
+    fields.update(_source(recipe))
+    if has_latent:  # the latent alone makes the image: "from" is not needed (nor read)
+        return z, fields
     if "strength" not in recipe:
-        return genmodels.seed_latent(folder, seed, variety)
-    base = latent_for(folder, recipe["from"], depth + 1) if "from" in recipe else genmodels.seed_latent(folder, seed, variety)
-    index = _number(recipe, "variation_index", 0, genmodels.api.MAX_IMAGES - 1, whole=True)
-    strength = _number(recipe, "strength", 0.0, 1.0)
-    vseed = _number(recipe, "variation_seed", 0, genmodels.api.MAX_SEED - genmodels.api.MAX_IMAGES, whole=True)
-    _, latents = genmodels.vary_latent(folder, base, index + 1, strength, vseed)
-    return latents[index]
+        return genmodels.seed_latent(folder, fields["seed"], fields["variety"]), fields
+    if "from" in recipe:
+        base, fields["from"] = _read(folder, recipe["from"], depth + 1)
+    else:
+        base = genmodels.seed_latent(folder, fields["seed"], fields["variety"])
+    index = fields["variation_index"]
+    _, latents = genmodels.vary_latent(folder, base, index + 1, fields["strength"], fields["variation_seed"])
+    return latents[index], fields
+
+
+def latent_for(folder: str, recipe: Any, depth: int = 0) -> np.ndarray:
+    """The latent (z_dim,) a recipe describes, every field checked."""
+    return _read(folder, recipe, depth)[0]
 
 
 def edits_from(data: Any) -> postprocess.EditStack:
@@ -122,11 +159,10 @@ def restore(catalog: ModelCatalog, sess: Session, recipe: Any, edits: Any = None
         raise genmodels.StudioError("The recipe is too large to be a Latent Studio recipe.")
     key = model_key_for(catalog, sess, recipe)
     folder = catalog.folder(sess, key)
-    z = latent_for(folder, recipe)
+    z, fields = _read(folder, recipe)
     image = genmodels.decode_latents(folder, z)[0]
     stack = edits_from(edits if edits is not None else recipe.get("edits"))
-    base = {k: v for k, v in recipe.items() if k != "edits"}
-    base.update(model=genmodels.describe(folder)["name"], model_key=key)
+    base = {"model": genmodels.describe(folder)["name"], "model_key": key, **fields}
     return Restored(key, Pick(image, z, base), stack, stack.apply(image) if len(stack) else image)
 
 

@@ -56,7 +56,7 @@ def build_generate(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown,
         edit_tab.load_restored(sess, got.pick.image, recipes.plain(got.pick.recipe), got.edits)
         r = got.pick.recipe
         seed = r["seed"] if "seed" in r and "latent" not in r else gr.update()
-        variety = r["variety"] if isinstance(r.get("variety"), (int, float)) else gr.update()
+        variety = r["variety"] if "variety" in r else gr.update()  # checked by recipes.restore: 0..2
         return (gallery_of(sess.picks), _shown(got), got.model_key, seed, variety, _shown(got))
 
     drop.upload(on_drop, [session, drop], [gen.gallery, gen.selected_info, model, gen.seed, gen.variety, shown],

@@ -1,6 +1,7 @@
 """History and favourites through gradio_client: every image kept with its recipe, favourites stored
 as recipes (the browser's storage is the `saved` list) and redrawn from them on a new page."""
 import json
+import re
 import zipfile
 
 import numpy as np
@@ -70,3 +71,14 @@ def test_stored_favourites_are_checked_like_any_upload(client):
         client.predict({"not": "a list"}, api_name="/load_favourites")
     with pytest.raises(Exception, match="Star some images first"):
         client.predict(api_name="/download_favourites")
+
+
+def test_favourite_zip_entry_names_are_safe(client):
+    stored = [{"model": "Tiny GAN", "latent": [0.1] * 16, "source": "../../x"},
+              {"model": "Tiny GAN", "latent": [0.2] * 16, "source": "a/" * 30}]
+    client.predict(stored, api_name="/load_favourites")
+    with zipfile.ZipFile(client.predict(api_name="/download_favourites")) as zf:
+        names = zf.namelist()
+    pngs = sorted(n for n in names if n.endswith(".png"))
+    assert pngs[0] == "01-x.png" and len(pngs) == 2
+    assert all(re.fullmatch(r"\d\d-[A-Za-z0-9-]{1,40}\.png", n) for n in pngs)

@@ -1,6 +1,7 @@
 """Recipe restore through gradio_client: a studio PNG dropped back in brings back its model, seed or
 latent and edit stack; anything else gets one clear sentence."""
 import json
+import zipfile
 
 import numpy as np
 import pytest
@@ -79,3 +80,50 @@ def test_damaged_files_are_refused(client, tmp_path):
     Image.new("RGB", (8, 8)).save(broken, pnginfo=info)
     with pytest.raises(Exception, match="Edit stack step 1"):
         client.predict(handle_file(str(broken)), api_name="/edit_restore_png")
+
+
+LATENT = [0.25 * ((k % 5) - 2) for k in range(16)]
+VARIATION = {"strength": 0.3, "variation_seed": 2, "variation_index": 1}
+
+
+@pytest.mark.parametrize("extra,message", [
+    ({**VARIATION, "variation_index": "1"}, "variation index is not valid"),
+    ({**VARIATION, "variation_index": 64}, "variation index is not valid"),
+    ({**VARIATION, "strength": "0.3"}, "strength is not valid"),
+    ({"strength": 0.3}, "variation seed is not valid"),
+    ({"variety": 5}, "variety is not valid"),
+    ({"seed": 10**400}, "seed is not valid"),
+    ({"seed": "12"}, "seed is not valid"),
+])
+def test_a_latent_recipe_has_its_other_fields_checked_too(client, tmp_path, extra, message):
+    with pytest.raises(Exception, match=message):
+        client.predict(_png(tmp_path, "bad.png", {"model": "Tiny GAN", "latent": LATENT, **extra}),
+                       api_name="/restore_png")
+
+
+def test_huge_numbers_are_one_sentence(client, tmp_path):
+    with pytest.raises(Exception, match="seed is not valid"):
+        client.predict(_png(tmp_path, "s.png", {"model": "Tiny GAN", "seed": 10**400}), api_name="/restore_png")
+    with pytest.raises(Exception, match="not finite"):
+        client.predict(_png(tmp_path, "z.png", {"model": "Tiny GAN", "latent": [10**400] + LATENT[1:]}),
+                       api_name="/restore_png")
+
+
+@pytest.mark.parametrize("source", [{"a": 1}, 12, "x" * 81, "line\nbreak"])
+def test_a_source_that_is_not_a_short_plain_string_is_left_out(client, tmp_path, source):
+    recipe = {"model": "Tiny GAN", "latent": LATENT, **VARIATION, "source": source, "from": {"junk": True}}
+    shown, info, _, _, variety, restored = client.predict(_png(tmp_path, "src.png", recipe), api_name="/restore_png")
+    assert shown[0]["caption"] == "remembered image" and "remembered latent" in info
+    assert "remembered latent" in restored
+    assert variety in (None, 1.0, {"__type__": "update"})  # not touched: the recipe named no variety
+
+
+def test_variations_of_a_latent_image_record_latents_not_a_growing_chain(client, tmp_path):
+    client.predict(_png(tmp_path, "z.png", {"model": "Tiny GAN", "latent": LATENT, "source": "explored image"}),
+                   api_name="/restore_png")
+    client.predict("builtin:tiny-gan", 0.4, api_name="/variations")
+    with zipfile.ZipFile(client.predict(api_name="/download_zip")) as zf:
+        made = json.loads(zf.read("recipes.json"))
+    assert len(made) == 9
+    for recipe in made[1:]:
+        assert "from" not in recipe and len(recipe["latent"]) == 16 and recipe["source"] == "variation of explored image"
