@@ -190,15 +190,13 @@ def send_to_edit(sess: Session):
     pick = sess.selected_pick()
     if pick is None:
         raise genmodels.StudioError("Select an image in the gallery first.")
-    sess.edit_source = pick.image
-    sess.edit_recipe = {k: v for k, v in pick.recipe.items() if k != "model_key"}
-    sess.edit_stack = postprocess.EditStack()
-    sess.edit_references = {}
-    return _preview_pair(sess), _stack_text(sess)
+    recipe = {k: v for k, v in pick.recipe.items() if k != "model_key"}
+    return load_restored(sess, pick.image, recipe, postprocess.EditStack())
 
 
 def load_restored(sess: Session, image, recipe: dict, stack: postprocess.EditStack):
-    """A restored studio PNG (studio/restore.py): its redrawn image, recipe and edit stack to edit on."""
+    """An image, its recipe and an edit stack to edit on: a restored studio PNG (studio/restore.py), or
+    Generate's pick with an empty stack."""
     sess.edit_source = image
     sess.edit_recipe = recipe
     sess.edit_stack = stack
