@@ -1,17 +1,23 @@
-"""The classic and the small-data GAN recipes, same network, same pictures, same time: which learns
-the pictures better? Prints the SWD (x 1e3, Karras et al. 2018; lower is better) of each against the
-data, the real-vs-real floor (two halves of the data), and the near-copy rate; saves a sample grid
-of each. Target: small-data SWD <= 0.5 x classic SWD at equal time on the emoji set.
+"""Which recipe learns the pictures best in the same CPU time? Trains every GAN recipe (and the VAE) on
+the same pictures with the same seed for the same CPU-time budget, one torch thread each, and prints a
+table per image size: SWD (x 1e3, Karras et al. 2018; lower is better) per pyramid level and mean, the
+real-vs-real floor (two halves of the data), the near-copy rate, training images/s, and the training
+step's GFLOP/s with its share of this CPU's measured fp32 matmul peak. Saves a 64-image grid per run.
 
-    python bench/quality.py [--minutes 10] [--preset dcgan-64] [--data ../shared/datasets/noto_emoji_64.npz]
-                            [--images 512] [--out DIR]
+    python bench/quality.py [--minutes 10] [--sizes 64 32] [--recipes classic small-data fastgan ...]
+                            [--ablations-everywhere]
+                            [--vae | --no-vae] [--jobs 2] [--images 512] [--data NPZ] [--out DIR]
 
-Both recipes train the same preset (dcgan-64 by default: classic = the seed article's training, BCE and
-a BatchNorm discriminator; small-data = DiffAugment + spectral norm + hinge + EMA) for the same CPU
-time (process CPU seconds, all threads), one after the other, with the same seed. A CPU-time budget
-rather than a wall-clock one keeps the comparison fair on a shared machine, where another process
-can take the CPU from one run and not the other. The quality report draws --images images (seeds
-0..N-1) from each model (genmodels/quality.py).
+Targets (issue 13; 10 CPU-minutes, one thread, emoji set): fastgan at 64 px mean SWD <= 35; at 32 px
+within 1.5x of the floor; VAE-64 random draws <= 3x the floor; the default recipe's step at >= 75 % of
+the fp32 matmul peak.
+
+Why CPU time: the budget and the resolution schedule count process CPU seconds (train(clock=
+time.process_time)), so runs sharing the machine (--jobs 2 runs two at once, one per core) or a busy
+machine cannot favour one recipe. FLOPs come from torch.utils.flop_counter on one full-size training
+step (matmuls and convolutions, forward and backward); GFLOP/s = FLOPs per step x steps per CPU second,
+timed over a few extra full-size steps after training. The peak is a 2048 x 2048 fp32 matmul on one
+thread, measured here at start-up: compare numbers within one run of this script, not across machines.
 """
 from __future__ import annotations
 
@@ -21,92 +27,184 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-
-from genmodels import generate, grid  # noqa: E402
-from genmodels.data import Dataset, dataset_from_arrays  # noqa: E402
-from genmodels.presets import PRESETS, get_preset  # noqa: E402
-from genmodels.quality import OriginalityIndex, quality_report  # noqa: E402
-from genmodels.train import train  # noqa: E402
-from genmodels.train_config import TrainConfig  # noqa: E402
-from scripts.train_events import interruptible  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "datasets" / "noto_emoji_64.npz"
 DEFAULT_OUT = Path(tempfile.gettempdir()) / "latent-studio-bench-quality"
-RECIPES = ("classic", "small-data")
+DEFAULT_RECIPES = ("classic", "small-data", "fastgan", "fastgan-r3", "fastgan-full-size", "fastgan-no-reconstruction")
 GRID_SEEDS = range(64)
+TIMED_STEPS = 4  # full-size steps timed after training for GFLOP/s
 
 
-def train_for(cfg: TrainConfig, dataset: Dataset, out: Path, cpu_seconds: float) -> dict:
-    """Train until this process has used cpu_seconds of CPU (checked at every progress event, i.e.
-    every few steps), printing a line a minute; returns steps, train()'s own elapsed seconds at its
-    last event, and the wall and CPU seconds of the whole call (the budget plus warm-up and export)."""
-    wall0, cpu0, last, steps, train_s = time.perf_counter(), time.process_time(), 0.0, 0, 0.0
-    stop = threading.Event()
-    for ev in interruptible(train(cfg, dataset, out, stop=stop), stop):
-        steps, train_s = ev.step, ev.elapsed_s
-        if time.process_time() - cpu0 >= cpu_seconds:
-            stop.set()  # train() finishes the step, exports the model and yields its last event
-        if ev.kind == "progress" and ev.elapsed_s - last >= 60:
-            last = ev.elapsed_s
-            print(f"  {cfg.recipe}: {ev.elapsed_s / 60:4.1f} min, step {ev.step}, {ev.images_per_s:.0f} img/s",
-                  flush=True)
-        elif ev.kind in ("started", "finished", "stopped", "diverged"):
-            print(f"  {cfg.recipe}: {ev.message}", flush=True)
-    return {"steps": steps, "train_s": train_s, "wall_s": time.perf_counter() - wall0,
-            "cpu_s": time.process_time() - cpu0}
+@dataclass(frozen=True)
+class Job:
+    size: int
+    recipe: str  # a GAN recipe, or "vae"
+    minutes: float
+    data: Path
+    images: int
+    seed: int
+    out: Path
+
+    @property
+    def name(self) -> str:
+        return f"{'vae' if self.recipe == 'vae' else 'gan'}-{self.size}-{self.recipe}"
+
+    @property
+    def preset(self) -> str:
+        return f"vae-{self.size}" if self.recipe == "vae" else f"dcgan-{self.size}"
+
+
+def matmul_peak_gflops(n: int = 2048, repeats: int = 5) -> float:
+    """This CPU's fp32 matmul speed on one thread, GFLOP/s (best of a few)."""
+    import torch
+
+    torch.set_num_threads(1)
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - t)
+    return 2 * n ** 3 / best / 1e9
+
+
+def step_speed(cfg, dataset, folder: Path) -> tuple[float, float]:
+    """(FLOPs per full-size training step, CPU seconds per step) of cfg's step, through the trainer's own
+    step (genmodels.train._Run, the object train() drives) so the measured code is the trained code."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from genmodels.train import _Run
+
+    run = _Run(cfg, dataset, folder, resume=False)
+    run._one_step(progress=1.0)  # warm-up: kernel selection, allocations
+    with FlopCounterMode(display=False) as counter:
+        run._one_step(progress=1.0)
+    t = time.process_time()
+    for _ in range(TIMED_STEPS):
+        run._one_step(progress=1.0)
+    torch.cpu.synchronize()
+    return float(counter.get_total_flops()), (time.process_time() - t) / TIMED_STEPS
+
+
+def run_job(job: Job) -> dict:
+    """Train one recipe for job.minutes CPU minutes on one thread; measure it. Runs in a worker process."""
+    import torch
+
+    torch.set_num_threads(1)
+    from PIL import Image
+
+    from genmodels import generate, grid
+    from genmodels.data import dataset_from_arrays
+    from genmodels.quality import quality_report
+    from genmodels.train import train
+    from genmodels.train_config import TrainConfig
+    from scripts.train_events import interruptible
+
+    with np.load(job.data) as data:
+        dataset = dataset_from_arrays(data["images"], job.size, 3, job.data.name)
+    cfg = TrainConfig(preset=job.preset, recipe="fastgan" if job.recipe == "vae" else job.recipe,
+                      minutes=job.minutes, max_steps=10_000_000, seed=job.seed, checkpoint_minutes=0.0,
+                      preview_every=10_000_000)
+    folder = job.out / job.name
+    stop, cpu0, last = threading.Event(), time.process_time(), None
+    for ev in interruptible(train(cfg, dataset, folder, stop=stop, clock=time.process_time), stop):
+        last = ev
+        if ev.kind in ("started", "finished", "stopped", "diverged"):
+            print(f"  {job.name}: {ev.message}", flush=True)
+    train_cpu = time.process_time() - cpu0
+    report = quality_report(folder, dataset, n=job.images, seed=0)
+    grid_path = job.out / f"{job.name}-grid.png"
+    Image.fromarray(grid(generate(folder, n=len(GRID_SEEDS), seed=GRID_SEEDS[0]))).save(grid_path)
+    flops, step_s = step_speed(cfg, dataset, job.out / f"{job.name}-speed")
+    return {"job": job, "steps": last.step, "train_cpu_s": train_cpu, "seconds": last.elapsed_s,
+            "images_per_s": last.step * _batch_of(folder) / max(last.elapsed_s, 1e-9),
+            "report": report, "grid": grid_path, "gflops": flops / step_s / 1e9, "message": last.message}
+
+
+def _batch_of(folder: Path) -> int:
+    from genmodels.store import read_config
+
+    return int(read_config(folder)["training"]["batch_size"])
+
+
+def print_table(size: int, results: list[dict], peak: float) -> None:
+    floor = results[0]["report"]["swd_floor"]
+    levels = list(floor["levels"])
+    print(f"\n{size} px: SWD x 1e3 against the data ({results[0]['report']['images']} generated images; lower is better)")
+    head = (f"{'':26} {'steps':>6} {'CPU s':>6} " + " ".join(f"{lv + ' px':>7}" for lv in levels)
+            + f" {'mean':>7} {'x floor':>8} {'copies':>7} {'img/s':>6} {'GFLOP/s':>8} {'peak':>5}")
+    print(head)
+    print(f"{'real vs real (floor)':26} {'':>6} {'':>6} " + " ".join(f"{floor['levels'][lv]:7.1f}" for lv in levels)
+          + f" {floor['mean']:7.1f}")
+    for r in results:
+        s, rep = r["report"]["swd"], r["report"]
+        print(f"{r['job'].recipe:26} {r['steps']:6d} {r['seconds']:6.0f} "
+              + " ".join(f"{s['levels'][lv]:7.1f}" for lv in levels)
+              + f" {s['mean']:7.1f} {s['mean'] / floor['mean']:8.2f} {rep['originality']['near_copy_rate']:7.1%}"
+              + f" {r['images_per_s']:6.0f} {r['gflops']:8.1f} {r['gflops'] / peak:5.0%}")
 
 
 def main() -> None:
+    from genmodels.recipes import GAN_RECIPES, MAIN_RECIPES
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--minutes", type=float, default=10.0, help="CPU minutes per recipe (default 10)")
-    parser.add_argument("--preset", default="dcgan-64", choices=[p for p in PRESETS if p.startswith("dcgan")])
+    parser.add_argument("--minutes", type=float, default=10.0, help="CPU minutes per run (default 10)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[64, 32], choices=[32, 64])
+    parser.add_argument("--recipes", nargs="*", default=list(DEFAULT_RECIPES), choices=list(GAN_RECIPES))
+    parser.add_argument("--ablations-everywhere", action="store_true",
+                        help="run the ablations (recipes beyond classic, small-data, fastgan) at every size, "
+                             "not only the first")
+    parser.add_argument("--vae", action=argparse.BooleanOptionalAction, default=True,
+                        help="also train vae-64 and score its random draws (default on)")
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="runs at once, one thread each")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="npz with `images` uint8 (N, H, W, 3)")
     parser.add_argument("--images", type=int, default=512, help="generated images per quality report")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where models and grids go")
     args = parser.parse_args()
-    cfg_model = get_preset(args.preset)
-    with np.load(args.data) as data:
-        dataset = dataset_from_arrays(data["images"], cfg_model.image_size, cfg_model.channels, args.data.name)
-    print(f"{args.preset}, {args.minutes:g} CPU minutes per recipe, seed {args.seed}. {dataset.report.summary()}")
-    index = OriginalityIndex(dataset.images)  # built once, used by both reports
-    results = {}
-    for recipe in RECIPES:
-        cfg = TrainConfig(preset=args.preset, recipe=recipe, minutes=None, max_steps=10_000_000, seed=args.seed,
-                          checkpoint_minutes=0.0)
-        folder = args.out / f"{args.preset}-{recipe}"
-        run = train_for(cfg, dataset, folder, cpu_seconds=args.minutes * 60)
-        report = quality_report(folder, dataset, n=args.images, seed=0, index=index)
-        grid_path = args.out / f"{args.preset}-{recipe}-grid.png"
-        Image.fromarray(grid(generate(folder, n=len(GRID_SEEDS), seed=GRID_SEEDS[0]))).save(grid_path)
-        results[recipe] = (run, report, grid_path)
+    args.out.mkdir(parents=True, exist_ok=True)
+    peak = matmul_peak_gflops()
+    import torch
 
-    floor = results[RECIPES[0]][1]["swd_floor"]
-    levels = list(floor["levels"]) if floor else list(results[RECIPES[0]][1]["swd"]["levels"])
-    print(f"\nSWD x 1e3 against the data ({args.images} generated images; lower is better)")
-    print(f"{'':18} {'steps':>6} {'run s':>7} {'CPU s':>7} " + " ".join(f"{lv + ' px':>8}" for lv in levels)
-          + f" {'mean':>8} {'near copies':>12}")
-    if floor:
-        print(f"{'real vs real':18} {'':>6} {'':>7} {'':>7} " + " ".join(f"{floor['levels'][lv]:8.1f}" for lv in levels)
-              + f" {floor['mean']:8.1f}")
-    for recipe, (run, report, _) in results.items():
-        s = report["swd"]
-        print(f"{recipe:18} {run['steps']:6d} {run['train_s']:7.0f} {run['cpu_s']:7.0f} "
-              + " ".join(f"{s['levels'][lv]:8.1f}" for lv in levels)
-              + f" {s['mean']:8.1f} {report['originality']['near_copy_rate']:12.1%}")
-    print("(run s: train() from start to its last event; CPU s: all threads, the budget plus first-step"
-          " warm-up and export)")
-    ratio = results["small-data"][1]["swd"]["mean"] / results["classic"][1]["swd"]["mean"]
-    print(f"\nsmall-data / classic SWD = {ratio:.2f} (target <= 0.5: {'met' if ratio <= 0.5 else 'NOT met'})")
-    for recipe, (_, _, grid_path) in results.items():
-        print(f"sample grid ({recipe}, seeds 0-63): {grid_path}")
+    from genmodels.precision import pick_precision
+
+    precision = pick_precision("auto", torch.device("cpu"))[1]
+    print(f"{args.minutes:g} CPU minutes per run, one thread each, {args.jobs} at once, seed {args.seed}, "
+          f"data {args.data.name}. Training precision: {precision}. fp32 matmul peak: {peak:.1f} GFLOP/s "
+          f"(one thread).", flush=True)
+    jobs = [Job(size, recipe, args.minutes, args.data, args.images, args.seed, args.out)
+            for k, size in enumerate(args.sizes) for recipe in args.recipes
+            if k == 0 or recipe in MAIN_RECIPES or args.ablations_everywhere]
+    if args.vae:
+        jobs.append(Job(64, "vae", args.minutes, args.data, args.images, args.seed, args.out))
+    env_threads = os.environ.get("OMP_NUM_THREADS")
+    os.environ["OMP_NUM_THREADS"] = "1"  # for the workers' OpenMP pools; torch.set_num_threads(1) in each too
+    with ProcessPoolExecutor(max_workers=args.jobs, mp_context=get_context("spawn")) as pool:
+        results = list(pool.map(run_job, jobs))
+    if env_threads is None:
+        os.environ.pop("OMP_NUM_THREADS")
+    for size in args.sizes:
+        if not any(r["job"].size == size and r["job"].recipe != "vae" for r in results):
+            continue
+        print_table(size, [r for r in results if r["job"].size == size and r["job"].recipe != "vae"], peak)
+    for r in results:
+        if r["job"].recipe == "vae":
+            print_table(64, [r], peak)
+            print("(VAE row: random draws from the model's prior; GFLOP/s of its training step)")
+    print("\nGrids (seeds 0-63):")
+    for r in results:
+        print(f"  {r['job'].name}: {r['grid']}")
 
 
 if __name__ == "__main__":

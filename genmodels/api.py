@@ -129,15 +129,16 @@ def generate(model: ModelRef, n: int = 16, seed: int = 0, variety: float = 1.0) 
 
 def variations(model: ModelRef, seed: int, variety: float = 1.0, n: int = 8, strength: float = 0.3,
                variation_seed: int = 1) -> list[np.ndarray]:
-    """n images like the one drawn from seed: strength 0 = the same image, 1 = unrelated."""
+    """n images like the one drawn from seed: strength 0 = the same image, 1 = unrelated (for a VAE
+    with a fitted prior: fresh pictures of the same kind, from the seed's mixture component)."""
     m = get_model(model)
     seed = _check_int("Seed", seed, 0, MAX_SEED)
     variety = _check_float("Variety", variety, 0.0, MAX_VARIETY)
     n = _check_int("Number of variations", n, 1, MAX_IMAGES)
     strength = _check_float("Strength", strength, 0.0, 1.0)
     variation_seed = _check_int("Variation seed", variation_seed, 0, MAX_SEED - MAX_IMAGES)
-    z = sampling.seed_latents([seed], m.z_dim, variety)[0]
-    return sampling.decode(m, sampling.variations(z, n, strength, variation_seed))
+    z = sampling.model_latents(m, [seed], variety)[0]
+    return sampling.decode(m, sampling.variations(z, n, strength, variation_seed, sampling.prior_of(m)))
 
 
 def blend_seeds(model: ModelRef, seed_a: int, seed_b: int, steps: int = 8, mode: str = "smooth",
@@ -190,7 +191,7 @@ def draw(model: ModelRef, n: int = 16, seed: int = 0, variety: float = 1.0) -> t
     m = get_model(model)
     n = _check_int("Number of images", n, 1, MAX_IMAGES)
     seed = _check_int("Seed", seed, 0, MAX_SEED - MAX_IMAGES)
-    z = sampling.seed_latents(range(seed, seed + n), m.z_dim, _check_float("Variety", variety, 0.0, MAX_VARIETY))
+    z = sampling.model_latents(m, range(seed, seed + n), _check_float("Variety", variety, 0.0, MAX_VARIETY))
     return sampling.decode(m, z), z.numpy()
 
 
@@ -209,7 +210,8 @@ def vary_latent(model: ModelRef, latent: np.ndarray, n: int = 8, strength: float
     m = get_model(model)
     z = sampling.variations(_latent(m, latent), _check_int("Number of variations", n, 1, MAX_IMAGES),
                             _check_float("Strength", strength, 0.0, 1.0),
-                            _check_int("Variation seed", variation_seed, 0, MAX_SEED - MAX_IMAGES))
+                            _check_int("Variation seed", variation_seed, 0, MAX_SEED - MAX_IMAGES),
+                            sampling.prior_of(m))
     return sampling.decode(m, z), z.numpy()
 
 
@@ -240,7 +242,7 @@ def seed_latent(model: ModelRef, seed: int, variety: float = 1.0) -> np.ndarray:
     """The latent (z_dim,) float32 of the image drawn from seed at variety (what draw would use)."""
     m = get_model(model)
     seed = _check_int("Seed", seed, 0, MAX_SEED)
-    return sampling.seed_latents([seed], m.z_dim, _check_float("Variety", variety, 0.0, MAX_VARIETY))[0].numpy()
+    return sampling.model_latents(m, [seed], _check_float("Variety", variety, 0.0, MAX_VARIETY))[0].numpy()
 
 
 def decode_latents(model: ModelRef, latents: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:

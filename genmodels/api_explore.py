@@ -109,7 +109,7 @@ def direction_strips(model: ModelRef, latent: np.ndarray | None = None, seed: in
     found = _directions(model)
     steps = _check_int("Preview steps", steps, 2, MAX_STRIP_STEPS)
     span = _check_float("Preview span", span, 0.5, MAX_STRIP_SPAN)
-    z = (sampling.seed_latents([_check_int("Seed", seed, 0, MAX_SEED)], m.z_dim)[0] if latent is None
+    z = (sampling.model_latents(m, [_check_int("Seed", seed, 0, MAX_SEED)])[0] if latent is None
          else _latent(m, latent))
     frames = sampling.decode(m, torch.cat([dirs.strip_latents(z, found, k, steps, span) for k in range(found.k)]))
     return [sampling.strip(frames[k * steps:(k + 1) * steps]) for k in range(found.k)]

@@ -51,7 +51,7 @@ def dataset_views(dataset: Dataset) -> tuple[str, np.ndarray, np.ndarray]:
 
 
 def run_training(dataset: Dataset, preset: str, recipe: str, minutes: float, out_dir: str | Path,
-                 stop: threading.Event, resume: bool = False, seed: int = 0, batch_size: int = 64,
+                 stop: threading.Event, resume: bool = False, seed: int = 0, batch_size: int | None = None,
                  preview_every: int = 50) -> Iterator[TrainEvent]:
     """Train and stream events; the model folder lands in out_dir (see train.train)."""
     cfg = TrainConfig(preset=preset, recipe=recipe, minutes=minutes, seed=seed, batch_size=batch_size,

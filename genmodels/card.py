@@ -70,6 +70,7 @@ def render_card(meta: dict[str, Any], has_samples: bool, repo_id: str | None = N
                   f"- the same distance between two halves of the pictures (the floor): {quality.get('swd_floor_x1000')}",
                   f"- near copies of a training picture among {quality.get('images')} drawn images: "
                   f"{quality.get('near_copy_rate', 0):.1%}", ""]
+    lines += _prior_lines(meta)
     if meta.get("credit"):
         lines += ["## Credits", "", str(meta["credit"]), ""]
     lines += [
@@ -96,6 +97,22 @@ def render_card(meta: dict[str, Any], has_samples: bool, repo_id: str | None = N
         "",
     ]
     return "\n".join(lines)
+
+
+def _prior_lines(meta: dict[str, Any]) -> list[str]:
+    """How random images are drawn, for VAEs with a fitted mixture prior (vae_prior.py)."""
+    cfg = meta["config"]
+    if meta["kind"] != "vae" or cfg.get("prior") != "gmm":
+        return []
+    fit = meta.get("prior") if isinstance(meta.get("prior"), dict) else {}
+    cov = {"full": "full-covariance ", "diag": "diagonal-covariance "}.get(fit.get("covariance"), "")
+    images = f" of the {fit['images']} training pictures" if isinstance(fit.get("images"), int) else ""
+    return ["## How random images are drawn", "",
+            f"Not from N(0, I): after training, the encoder's means{images} were fitted with a "
+            f"{cfg.get('prior_components')}-component {cov}Gaussian mixture (ex-post density estimation, "
+            "Ghosh et al. 2020), stored with the weights (`prior.*`). Seed s draws one exact sample of that "
+            "mixture; variety scales the spread inside its component (0 = the component's average picture). "
+            "Redrawing and blending your own pictures uses the encoder and decoder only, as in any VAE.", ""]
 
 
 def _pull_lines(repo_id: str | None) -> list[str]:

@@ -5,6 +5,8 @@ early layers, do PCA on that intermediate layer's activations, then transfer the
 to the latent space by linear regression, so that a step along direction k in z moves the layer's
 k-th principal coordinate (and hence the image) the most.
 
+  samples  z ~ N(0, I), or for a VAE with a fitted mixture prior, draws from that mixture (the same
+           seeded rows mapped through it), so the axes describe the pictures it actually draws.
   layer    the output of the generator's first block (ConvTranspose z -> 4x4, BatchNorm, ReLU for a
            DCGAN; from_z, BatchNorm, LeakyReLU for a VAE's decoder): y = G1(z), (N, C*4*4).
            It is the first non-linear feature map, where the coarse layout of every image is decided,
@@ -35,6 +37,7 @@ import numpy as np
 import torch
 
 from .safe_tensors_io import SafetensorsFileError, read_tensors, write_tensors_atomic
+from .sampling import prior_of
 from .store import WEIGHTS_FILE, LoadedModel
 
 DIRECTIONS_FILE = "directions.safetensors"
@@ -74,6 +77,8 @@ class Directions:
 def first_block(model: LoadedModel) -> tuple[str, torch.nn.Module]:
     """(layer name, the module mapping z (N, z_dim, 1, 1) -> the first block's activations)."""
     net = model.network
+    if model.kind == "gan" and getattr(model.config, "arch", "dcgan") == "fastgan":
+        return "init (first ConvTranspose block, after GLU)", net.init
     if model.kind == "gan":
         return "net.0-2 (first ConvTranspose block, after ReLU)", net.net[:3]
     block = torch.nn.Sequential(net.from_z, net.decoder[:2])  # shares the VAE's modules; copies nothing
@@ -107,7 +112,10 @@ def compute_directions(model: LoadedModel, k: int = DEFAULT_K, n_samples: int = 
     generator = torch.Generator().manual_seed(int(seed))
     layer, block = first_block(model)
     model.network.eval()
-    z = torch.randn(n_samples, model.z_dim, generator=generator)  # (N, z_dim) ~ the prior
+    z = torch.randn(n_samples, model.z_dim, generator=generator)  # (N, z_dim) ~ N(0, I)
+    prior = prior_of(model)
+    if prior is not None:  # a VAE's fitted mixture: PCA where its pictures are, not in N(0, I)'s holes
+        z = prior.transform(z)
     y = torch.cat([block(c.view(c.shape[0], -1, 1, 1)).flatten(1) for c in z.split(1024)])  # (N, D)
     y = (y - y.double().mean(0).float())  # centred; float32 keeps the big products fast (float64: 10x slower)
     v = _randomized_pca(y, min(k, model.z_dim, y.shape[1]), generator)  # (D, k)

@@ -22,6 +22,9 @@ import torch.nn.functional as F
 from torch import nn
 
 
+ARCHITECTURES = ("dcgan", "fastgan")
+
+
 @dataclass(frozen=True)
 class GANConfig:
     """A DCGAN shape. image_size: 32 or 64; channels: 1 (grayscale) or 3 (RGB)."""
@@ -32,6 +35,7 @@ class GANConfig:
     g_width: int = 64  # channels of the last generator stage; earlier stages double it
     d_width: int = 64  # channels of the first discriminator stage; later stages double it
     d_norm: str = "batch"  # "batch" (seed article) or "spectral" (small-data recipe)
+    arch: str = "dcgan"  # "dcgan" (the seed article's network) or "fastgan" (genmodels/fastgan.py)
 
     def __post_init__(self) -> None:
         if self.image_size not in (32, 64):
@@ -40,6 +44,8 @@ class GANConfig:
             raise ValueError(f"channels must be 1 or 3, got {self.channels}")
         if self.d_norm not in ("batch", "spectral"):
             raise ValueError(f"d_norm must be 'batch' or 'spectral', got {self.d_norm!r}")
+        if self.arch not in ARCHITECTURES:
+            raise ValueError(f"arch must be one of {', '.join(ARCHITECTURES)}, got {self.arch!r}")
         if not (1 <= self.z_dim <= 1024 and 8 <= self.g_width <= 512 and 8 <= self.d_width <= 512):
             raise ValueError("z_dim must be 1..1024 and widths 8..512")
 
@@ -104,23 +110,50 @@ class Discriminator(nn.Module):
         return self.net(x).flatten()  # (B,)
 
 
+def build_generator(cfg: GANConfig) -> nn.Module:
+    """The generator for cfg.arch (initial weights from the global RNG: callers seed it)."""
+    if cfg.arch == "fastgan":
+        from .fastgan import FastGenerator
+        return FastGenerator(cfg)
+    return Generator(cfg)
+
+
+def build_discriminator(cfg: GANConfig) -> nn.Module:
+    if cfg.arch == "fastgan":
+        from .fastgan import FastDiscriminator
+        return FastDiscriminator(cfg)
+    return Discriminator(cfg)
+
+
 # Losses. "bce" is the article's minimax game with the non-saturating generator loss
-# (Goodfellow et al. 2014, sec. 3); "hinge" is the hinge loss of Lim & Ye 2017 / Miyato et al. 2018.
+# (Goodfellow et al. 2014, sec. 3); "hinge" is the hinge loss of Lim & Ye 2017 / Miyato et al. 2018;
+# "rpgan" is the relativistic pairing loss (Jolicoeur-Martineau 2019) that R3GAN builds on (Huang et
+# al. 2024, eq. 2): each real is compared with a fake, f(D(fake) - D(real)) with f = softplus.
+LOSSES = ("bce", "hinge", "rpgan")
+
 
 def d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor, kind: str) -> torch.Tensor:
-    """Discriminator loss: BCE  -[log D(x) + log(1 - D(G(z)))], or hinge  E[relu(1-D(x))] + E[relu(1+D(G(z)))]."""
+    """Discriminator loss: BCE  -[log D(x) + log(1 - D(G(z)))], hinge  E[relu(1-D(x))] + E[relu(1+D(G(z)))],
+    or RpGAN  E[softplus(D(G(z)) - D(x))] over pairs (real i, fake i)."""
     if kind == "bce":
         return (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
                 + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
     if kind == "hinge":
         return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
+    if kind == "rpgan":
+        return F.softplus(fake_logits - real_logits).mean()
     raise ValueError(f"unknown GAN loss {kind!r}")
 
 
-def g_loss(fake_logits: torch.Tensor, kind: str) -> torch.Tensor:
-    """Generator loss: BCE  -log D(G(z)) (non-saturating), or hinge  -E[D(G(z))]."""
+def g_loss(fake_logits: torch.Tensor, kind: str, real_logits: torch.Tensor | None = None) -> torch.Tensor:
+    """Generator loss: BCE  -log D(G(z)) (non-saturating), hinge  -E[D(G(z))], or RpGAN
+    E[softplus(D(x) - D(G(z)))] (needs real_logits, the same pairs as in d_loss)."""
     if kind == "bce":
         return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
     if kind == "hinge":
         return -fake_logits.mean()
+    if kind == "rpgan":
+        if real_logits is None:
+            raise ValueError("the rpgan loss needs the real logits")
+        return F.softplus(real_logits - fake_logits).mean()
     raise ValueError(f"unknown GAN loss {kind!r}")

@@ -1,7 +1,10 @@
 """Pure sampling functions: seeds -> latents -> images, variations, interpolation, VAE encode/blend.
 
 Every random draw comes from a torch.Generator seeded per image, so image k of seed s is the same
-alone or inside any batch, and the global RNG is never touched. Networks run in eval mode, where
+alone or inside any batch, and the global RNG is never touched. seed_latents gives the N(0, I) rows;
+model_latents is what a model draws for a seed: those rows, or, for a VAE with a fitted mixture
+prior, the exact mixture draw each row maps to (mixture.py). Everything after that step (decode,
+blends, paths) works on the model's own latents either way. Networks run in eval mode, where
 BatchNorm uses its running statistics, so one image never depends on its neighbours in a batch.
 """
 from __future__ import annotations
@@ -14,6 +17,7 @@ import torch
 from torchvision.utils import make_grid
 
 from .imageio_tensors import to_images, to_tensor
+from .mixture import MixturePrior
 from .store import LoadedModel
 
 MAX_BATCH = 64  # images per forward pass; keeps memory flat for long blends
@@ -28,6 +32,22 @@ def seed_latents(seeds: Iterable[int], z_dim: int, variety: float = 1.0) -> torc
     return torch.stack(rows) * float(variety)
 
 
+def prior_of(model: LoadedModel) -> MixturePrior | None:
+    """The fitted mixture a VAE draws from, or None (GANs, and VAEs that draw from N(0, I))."""
+    prior = getattr(model.network, "prior", None) if model.kind == "vae" else None
+    return prior if isinstance(prior, MixturePrior) else None
+
+
+def model_latents(model: LoadedModel, seeds: Iterable[int], variety: float = 1.0) -> torch.Tensor:
+    """The latents (N, z_dim) a model draws for seeds. variety 0..2: for N(0, I) models it scales the
+    whole latent (0 = the average image); with a mixture prior it scales the deviation inside the
+    seed's component (0 = that component's average image, 1 = as fitted)."""
+    prior = prior_of(model)
+    if prior is None:
+        return seed_latents(seeds, model.z_dim, variety)
+    return prior.transform(seed_latents(seeds, model.z_dim), variety)
+
+
 @torch.inference_mode()
 def decode(model: LoadedModel, z: torch.Tensor) -> list[np.ndarray]:
     """Latents (N, z_dim) -> N uint8 (H, W, 3) images."""
@@ -40,18 +60,23 @@ def decode(model: LoadedModel, z: torch.Tensor) -> list[np.ndarray]:
 
 def generate(model: LoadedModel, seeds: Iterable[int], variety: float = 1.0) -> list[np.ndarray]:
     """One image per seed."""
-    return decode(model, seed_latents(seeds, model.z_dim, variety))
+    return decode(model, model_latents(model, seeds, variety))
 
 
-def variations(z: torch.Tensor, n: int, strength: float, seed: int) -> torch.Tensor:
+def variations(z: torch.Tensor, n: int, strength: float, seed: int, prior: MixturePrior | None = None
+               ) -> torch.Tensor:
     """n latents around z (z_dim,): strength 0 = identical, 1 = unrelated new draws.
 
     z' = cos(a) z + sin(a) e with a = strength * pi/2 and e ~ N(0, I): a rotation between z and fresh
     noise, which keeps z' distributed like a prior sample at every strength (a plain z + s*e would not).
+    With a mixture prior (prior_of(model)) the same rotation runs in the whitened coordinates of z's
+    component, so strength 1 gives fresh draws of the same kind of picture (MixturePrior.vary).
     """
     if not 0.0 <= strength <= 1.0:
         raise ValueError(f"strength must be in [0, 1], got {strength}")
     noise = seed_latents(range(seed, seed + n), z.shape[-1])  # (n, z_dim)
+    if prior is not None:
+        return z.expand(n, -1).clone() if strength == 0 else prior.vary(z, noise, strength)
     angle = strength * math.pi / 2
     return math.cos(angle) * z.unsqueeze(0) + math.sin(angle) * noise
 
@@ -139,7 +164,7 @@ def blend_latents(model: LoadedModel, a: torch.Tensor, b: torch.Tensor, steps: i
 
 def blend_seeds(model: LoadedModel, seed_a: int, seed_b: int, steps: int, mode: str = "smooth",
                 variety: float = 1.0) -> list[np.ndarray]:
-    z = seed_latents([seed_a, seed_b], model.z_dim, variety)
+    z = model_latents(model, [seed_a, seed_b], variety)
     return blend_latents(model, z[0], z[1], steps, mode)
 
 
@@ -151,6 +176,7 @@ def blend_images(model: LoadedModel, image_a: np.ndarray, image_b: np.ndarray, s
 
 
 __all__ = [
-    "seed_latents", "decode", "generate", "variations", "lerp", "slerp", "interpolate", "ping_pong",
+    "seed_latents", "prior_of", "model_latents", "decode", "generate", "variations", "lerp", "slerp",
+    "interpolate", "ping_pong",
     "grid", "strip", "encode", "reconstruct", "blend_latents", "blend_seeds", "blend_images",
 ]

@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .augment import diff_augment
+from .fastgan import reconstruction_loss
 from .gan import d_loss, g_loss
 from .precision import autocast
 from .vae import VAE, vae_loss
@@ -21,42 +23,80 @@ DIFFAUG_POLICY = "color,translation,cutout"  # Zhao et al. 2020, the policy for 
 
 @dataclass
 class GANRecipe:
-    loss: str  # "bce" (seed article) or "hinge"
+    """What a GAN step needs to know: the recipe's loss and regularisers, and where it runs."""
+
+    loss: str  # "bce" (seed article), "hinge" or "rpgan"
     diff_augment: bool
     precision: str
     device: torch.device
+    reconstruction: bool = False  # FastGAN's self-supervised discriminator
+    r_gamma: float = 0.0  # R1 + R2 weight, 0 = off
+    r_every: int = 16
+
+
+def _augment(x: torch.Tensor, gen: torch.Generator, r: GANRecipe) -> torch.Tensor:
+    return diff_augment(x, DIFFAUG_POLICY, gen) if r.diff_augment else x
 
 
 def d_step(G: nn.Module, D: nn.Module, opt_d: torch.optim.Optimizer, real: torch.Tensor, z: torch.Tensor,
-           gen: torch.Generator, r: GANRecipe) -> tuple[torch.Tensor, torch.Tensor]:
-    """Update D on a real batch (B, C, S, S) and G(z); returns (loss_d, fake) with fake (B, C, S, S)
-    kept (with its graph) so g_step reuses it instead of running G twice, as pytorch/examples does."""
+           gen: torch.Generator, r: GANRecipe, step: int = 0, half_only: bool = False
+           ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Update D on a real batch (B, C, S, S) and G(z); returns (loss_d, fake, real_in): fake (B, C, S, S)
+    kept with its graph so g_step reuses it instead of running G twice, as pytorch/examples does, and
+    real_in the batch D saw (halved and augmented), which the rpgan g_step compares against.
+    half_only: the first phase of the resolution schedule, where G draws and D judges at half size."""
     with autocast(r.precision, r.device):
-        fake = G(z)
-        real_in, fake_in = real, fake.detach()
-        if r.diff_augment:  # the same policy on real and fake, so D never sees un-augmented reals
-            real_in, fake_in = diff_augment(real_in, DIFFAUG_POLICY, gen), diff_augment(fake_in, DIFFAUG_POLICY, gen)
+        fake = G(z, half_only=True) if half_only else G(z)
+        if half_only:
+            real = F.avg_pool2d(real, 2)  # (B, C, S/2, S/2)
+        real_in, fake_in = _augment(real, gen, r), _augment(fake.detach(), gen, r)  # same policy on both
+        rec = None
         if r.loss == "bce":
             # The seed article runs D on the real and the fake batch separately: BatchNorm statistics
             # are then per batch, which is part of how the classic DCGAN trains.
             real_logits, fake_logits = D(real_in), D(fake_in)
+        elif r.reconstruction:
+            logits, feats = D(torch.cat([real_in, fake_in]), with_features=True)
+            real_logits, fake_logits = logits.float().chunk(2)
+            n = real_in.shape[0]
+            quarter = int(torch.randint(4, (1,), generator=gen))
+            rec = reconstruction_loss(D.module if hasattr(D, "module") else D,
+                                      {k: v[:n] for k, v in feats.items()}, real_in, quarter)
         else:  # spectral norm, no BatchNorm: one forward pass over both halves is the same maths, faster
             real_logits, fake_logits = D(torch.cat([real_in, fake_in])).float().chunk(2)
         loss = d_loss(real_logits.float(), fake_logits.float(), r.loss)
+        total = loss if rec is None else loss + rec
+    if r.r_gamma and step % r.r_every == 0:
+        total = total + r.r_every * gradient_penalty(D, real_in.detach(), fake_in.detach(), r.r_gamma)
     opt_d.zero_grad(set_to_none=True)
-    loss.backward()
+    total.backward()
     opt_d.step()
-    return loss.detach(), fake
+    return loss.detach(), fake, real_in.detach()
+
+
+def gradient_penalty(D: nn.Module, real: torch.Tensor, fake: torch.Tensor, gamma: float) -> torch.Tensor:
+    """R1 + R2 (Mescheder et al. 2018; R3GAN, Huang et al. 2024, eq. 4): gamma/2 E||grad_x D(x)||^2 on the
+    reals plus the same on the fakes, in fp32 (a second derivative in bf16 is too coarse)."""
+    x = torch.cat([real, fake]).float().requires_grad_(True)  # (2B, C, H, W)
+    (grad,) = torch.autograd.grad(D(x).float().sum(), x, create_graph=True)
+    per_image = grad.square().sum(dim=(1, 2, 3))  # (2B,)
+    n = real.shape[0]
+    return gamma / 2 * (per_image[:n].mean() + per_image[n:].mean())
 
 
 def g_step(D: nn.Module, opt_g: torch.optim.Optimizer, fake: torch.Tensor, gen: torch.Generator,
-           r: GANRecipe) -> torch.Tensor:
-    """Update G to fool D on the fakes drawn in d_step. D's weights get no gradient (saves work)."""
+           r: GANRecipe, real_in: torch.Tensor | None = None) -> torch.Tensor:
+    """Update G to fool D on the fakes drawn in d_step. D's weights get no gradient (saves work).
+    real_in: the reals D saw in d_step, needed by the rpgan loss (its pairs)."""
     D.requires_grad_(False)
     try:
         with autocast(r.precision, r.device):
-            fake_in = diff_augment(fake, DIFFAUG_POLICY, gen) if r.diff_augment else fake
-            loss = g_loss(D(fake_in).float(), r.loss)
+            fake_in = _augment(fake, gen, r)
+            if r.loss == "rpgan":
+                fake_logits, real_logits = D(torch.cat([fake_in, real_in])).float().chunk(2)
+                loss = g_loss(fake_logits, r.loss, real_logits)
+            else:
+                loss = g_loss(D(fake_in).float(), r.loss)
         opt_g.zero_grad(set_to_none=True)
         loss.backward()
         opt_g.step()

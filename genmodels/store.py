@@ -20,7 +20,7 @@ from torch import nn
 
 from .card import render_card
 from .errors import StudioError
-from .gan import GANConfig, Generator
+from .gan import GANConfig, build_generator
 from .presets import ModelConfig, model_kind
 from .safe_tensors_io import SafetensorsFileError, read_tensors, write_bytes_atomic, write_tensors_atomic
 from .vae import VAE, VAEConfig
@@ -64,7 +64,7 @@ def build_network(cfg: ModelConfig, init_seed: int = 0) -> nn.Module:
     caller's global RNG and the same init_seed always gives the same starting weights."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(init_seed)
-        return Generator(cfg) if isinstance(cfg, GANConfig) else VAE(cfg)
+        return build_generator(cfg) if isinstance(cfg, GANConfig) else VAE(cfg)
 
 
 def save_model(folder: str | Path, network: nn.Module, cfg: ModelConfig, meta: dict[str, Any] | None = None,

@@ -15,7 +15,7 @@ import dataclasses
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,15 +28,17 @@ from .checkpoint import (CHECKPOINT_FILE, CheckpointError, flatten_state, load_c
                          save_checkpoint)
 from .data import Dataset
 from .errors import StudioError
-from .gan import Discriminator
+from .gan import build_discriminator
 from .imageio_tensors import to_images, uint8_to_float
 from .precision import pick_device, pick_precision
 from .presets import get_preset
+from .recipes import auto_batch_size, get_recipe, lr_factor, schedule_fade
 from .safe_tensors_io import remove_stale_temps, write_tensors_atomic
 from .sampling import grid, seed_latents
 from .steps import GANRecipe, VAEObjective, d_step, ema_beta, ema_update, g_step, recalibrate_batchnorm, vae_step
 from .store import MODEL_FILES, SAMPLES_FILE, build_network, save_model
 from .train_config import TrainConfig
+from .vae_prior import DEFAULT_PRIOR, prior_grid, with_fitted_prior
 
 PROGRESS_EVERY = 5  # steps between progress events (each costs one host sync for the losses)
 SNAPSHOT_EVERY = 25  # steps between in-memory "last good" snapshots used for rollback
@@ -77,6 +79,7 @@ class _Run:
         self.cfg, self.dataset, self.out_dir = cfg, dataset, Path(out_dir)
         self.device = pick_device(cfg.device)
         self.precision, self.precision_note = pick_precision(cfg.precision, self.device)
+        self.spec = get_recipe(cfg.recipe)
         self.model_cfg = self._model_config()
         if (dataset.image_size, dataset.channels) != (self.model_cfg.image_size, self.model_cfg.channels):
             raise CheckpointError(f"The dataset was prepared at {dataset.image_size} px with {dataset.channels} "
@@ -87,7 +90,8 @@ class _Run:
             remove_stale_temps(self.out_dir / "checkpoint", (CHECKPOINT_FILE,))
         if len(dataset) < self.world:  # every process needs at least one image per step
             raise StudioError(f"{len(dataset)} image(s) cannot be shared between {self.world} processes.")
-        self.batch = max(self.world, min(cfg.batch_size, len(dataset)))
+        batch = cfg.batch_size or auto_batch_size(cfg.recipe, cfg.kind, self.device.type, len(dataset))
+        self.batch = max(self.world, min(batch, len(dataset)))
         self.steps_per_epoch = max(1, len(dataset) // self.batch)
         self.images = dataset.images.to(self.device)  # preloaded uint8 (N, C, S, S), decoded once
         self._build()
@@ -100,8 +104,8 @@ class _Run:
     # ---- set-up ----------------------------------------------------------------------------------
     def _model_config(self):
         base = get_preset(self.cfg.preset)
-        if self.cfg.kind == "gan" and self.cfg.recipe == "small-data":
-            return dataclasses.replace(base, d_norm="spectral")
+        if self.cfg.kind == "gan":
+            return dataclasses.replace(base, d_norm=self.spec.d_norm, arch=self.spec.arch)
         return base
 
     def _build(self) -> None:
@@ -114,8 +118,8 @@ class _Run:
         if cfg.kind == "gan":
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(cfg.seed + 1)
-                self.D = Discriminator(self.model_cfg).to(self.device, memory_format=mem).train()
-            betas = (0.5, 0.999) if cfg.recipe == "classic" else (0.0, 0.99)
+                self.D = build_discriminator(self.model_cfg).to(self.device, memory_format=mem).train()
+            betas = self.spec.betas
             # Adam's default (foreach) kernels, not fused=True: fused would save ~2% of a step on a CPU, but
             # it walks parameter and state memory as flat arrays, so a resumed state (contiguous, from
             # safetensors) beside a channels_last parameter pairs the wrong elements (measured: wrong weights).
@@ -123,9 +127,10 @@ class _Run:
             self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.learning_rate, betas=betas)
             self.optimizers = {"g": self.opt_g, "d": self.opt_d}
             self.modules["discriminator"] = self.D
-            self.recipe = GANRecipe(loss="bce" if cfg.recipe == "classic" else "hinge",
-                                    diff_augment=cfg.recipe == "small-data", precision=self.precision,
-                                    device=self.device)
+            self.recipe = GANRecipe(loss=self.spec.loss, diff_augment=self.spec.diff_augment,
+                                    precision=self.precision, device=self.device,
+                                    reconstruction=self.spec.reconstruction, r_gamma=self.spec.r_gamma,
+                                    r_every=self.spec.r_every)
             self.G_step, self.D_step = dist.wrap(self.net), dist.wrap(self.D)  # g_step calls D unwrapped
         else:
             self.opt = torch.optim.Adam(self.net.parameters(), lr=cfg.learning_rate)
@@ -176,15 +181,31 @@ class _Run:
         real = uint8_to_float(self.images[idx.to(self.device)])  # (b, C, S, S) in [-1, 1]
         return real.contiguous(memory_format=torch.channels_last)
 
-    def _one_step(self) -> dict[str, torch.Tensor]:
+    def _resolution(self, progress: float) -> bool:
+        """Advance the resolution schedule to progress (0..1 of the run; it never moves back, so a resumed
+        run stays at full size); True while G and D work at half size."""
+        if self.model_cfg.arch != "fastgan":
+            return False
+        fade = max(float(self.net.fade), schedule_fade(self.spec, progress))
+        for net in (self.net, self.D, self.ema):
+            if net is not None:
+                net.fade.fill_(fade)
+        return fade == 0.0
+
+    def _one_step(self, progress: float = 1.0) -> dict[str, torch.Tensor]:
         real, gen = self._batch(), _step_generator(self.cfg.seed, self.step, rank=self.rank)
         if self.cfg.kind == "vae":
             losses = vae_step(self.V_step, self.model_cfg.z_dim, self.opt, real, gen, self.precision, self.device)
             dist.average_buffers([self.net])
             return losses
         z = torch.randn(real.shape[0], self.model_cfg.z_dim, generator=gen).to(self.device)
-        loss_d, fake = d_step(self.G_step, self.D_step, self.opt_d, real, z, gen, self.recipe)
-        loss_g = g_step(self.D, self.opt_g, fake, gen, self.recipe)  # unwrapped: D gets no gradient here
+        half_only = self._resolution(progress)
+        for opt in (self.opt_g, self.opt_d):
+            for group in opt.param_groups:
+                group["lr"] = self.cfg.learning_rate * lr_factor(self.spec, progress)
+        loss_d, fake, real_in = d_step(self.G_step, self.D_step, self.opt_d, real, z, gen, self.recipe,
+                                       step=self.step, half_only=half_only)
+        loss_g = g_step(self.D, self.opt_g, fake, gen, self.recipe, real_in)  # unwrapped: D gets no gradient here
         dist.average_buffers([self.net, self.D])  # before the EMA copies G's buffers
         if self.ema is not None:
             # images seen by the whole run (all ranks) after this step: a pure function of the step
@@ -213,7 +234,10 @@ class _Run:
         write_tensors_atomic(Path(folder) / f"rank{self.rank}.safetensors", tensors)
 
     def export(self, seconds: float, reason: str, images_per_s: float) -> str:
-        net = self.sampler()
+        net, prior = self.sampler(), None
+        if self.cfg.kind == "vae":  # random draws from a mixture fitted to the encoded pictures (vae_prior.py)
+            net, prior = with_fitted_prior(net, self.dataset.images,
+                                           dataclasses.replace(DEFAULT_PRIOR, seed=self.cfg.seed))
         minutes, secs = divmod(int(round(seconds)), 60)
         training = {"recipe": self.cfg.recipe if self.cfg.kind == "gan" else "vae", "steps": self.step,
                     "epochs": round(self.step / self.steps_per_epoch, 2), "training_time": f"{minutes} min {secs} s",
@@ -221,24 +245,27 @@ class _Run:
                     "batch_size": self.batch, "learning_rate": self.cfg.learning_rate, "seed": self.cfg.seed,
                     "precision": self.precision_note, "device": str(self.device), "stopped_because": reason}
         meta = {"name": self.out_dir.name, "preset": self.cfg.preset, "training": training,
-                "dataset": self.dataset.report.to_dict(), "license": "other"}
+                "dataset": self.dataset.report.to_dict(), "license": "other", **({"prior": prior} if prior else {})}
         with torch.no_grad():
-            samples = grid(to_images(net(seed_latents(PREVIEW_SEEDS, self.model_cfg.z_dim))))
+            samples = (prior_grid(net) if prior else
+                       grid(to_images(net(seed_latents(PREVIEW_SEEDS, self.model_cfg.z_dim)))))
         self.exported_samples = samples  # what preview() would draw now, without a second recalibration
-        save_model(self.out_dir, net, self.model_cfg if self.cfg.kind == "vae" else
+        save_model(self.out_dir, net, net.cfg if self.cfg.kind == "vae" else
                    dataclasses.replace(self.model_cfg, d_norm=get_preset(self.cfg.preset).d_norm),
                    meta, samples)
         return str(self.out_dir)
 
 
 def train(cfg: TrainConfig, dataset: Dataset, out_dir: str | Path, stop: threading.Event | None = None,
-          resume: bool = False) -> Iterator[TrainEvent]:
+          resume: bool = False, clock: Callable[[], float] = time.perf_counter) -> Iterator[TrainEvent]:
     """Train cfg.preset on dataset, writing checkpoints to out_dir/checkpoint and the model folder to
     out_dir. Yields TrainEvents; set `stop` to end early (the model is kept). Only rank 0 of a
-    multi-process run yields events other than "started"."""
+    multi-process run yields events other than "started". clock: the seconds the budget (cfg.minutes)
+    and the resolution schedule count; time.process_time makes them CPU seconds, which benchmarks use
+    so a busy machine cannot favour one run over another."""
     run = _Run(cfg, dataset, Path(out_dir), resume)
     stop = stop or threading.Event()
-    start_step, t0 = run.step, time.perf_counter()
+    start_step, t0 = run.step, clock()
     budget_s = cfg.minutes * 60 if cfg.minutes is not None else None
     limit = min(x for x in (cfg.max_steps, cfg.epochs and cfg.epochs * run.steps_per_epoch, 10**12) if x)
     last_ckpt, sums, n_sum = t0, {}, 0
@@ -248,7 +275,7 @@ def train(cfg: TrainConfig, dataset: Dataset, out_dir: str | Path, stop: threadi
     rate = [0.0]                 # so the first steps' one-off kernel set-up does not skew it
 
     def stats() -> tuple[float, float, float | None, float]:
-        now = time.perf_counter()
+        now = clock()
         elapsed = now - t0
         if run.step - window[1] >= PROGRESS_EVERY:
             rate[0] = (run.step - window[1]) / (now - window[0])
@@ -259,6 +286,14 @@ def train(cfg: TrainConfig, dataset: Dataset, out_dir: str | Path, stop: threadi
             fractions.append(elapsed / budget_s)
             etas.append(max(0.0, budget_s - elapsed))
         return elapsed, min(1.0, max(fractions)), min(etas) if etas else None, rate[0] * run.batch
+
+    def schedule_progress() -> float:
+        """How far the run is, for the resolution schedule: by step against a step/epoch limit (absolute,
+        so a resumed run follows the same schedule as an unbroken one), or by the time budget."""
+        fractions = [run.step / limit] if limit < 10**12 else []
+        if budget_s:
+            fractions.append((clock() - t0) / budget_s)
+        return min(1.0, max(fractions)) if fractions else 1.0
 
     def event(kind: str, **extra) -> TrainEvent:
         elapsed, fraction, eta, ips = stats()
@@ -276,11 +311,11 @@ def train(cfg: TrainConfig, dataset: Dataset, out_dir: str | Path, stop: threadi
             # Every rank leaves at the same step: a stop (button, Ctrl-C) or an elapsed budget on any one
             # counts for all, else the others would wait forever in the next step's all-reduce.
             stopped, out_of_time = dist.any_rank_each(
-                [stop.is_set(), budget_s is not None and time.perf_counter() - t0 >= budget_s])
+                [stop.is_set(), budget_s is not None and clock() - t0 >= budget_s])
             if stopped or out_of_time:
                 reason = "stopped" if stopped else "time budget reached"
                 break
-            losses = run._one_step()
+            losses = run._one_step(progress=schedule_progress())
             total = sum(losses.values())
             # One host sync per step: divergence is caught at once. The all-reduced gradient carries a
             # NaN from any rank's shard to every rank's weights, while the other ranks' losses (computed
@@ -303,16 +338,16 @@ def train(cfg: TrainConfig, dataset: Dataset, out_dir: str | Path, stop: threadi
                 sums, n_sum = {}, 0
             if run.step % cfg.preview_every == 0:
                 yield event("preview", preview=run.preview())
-            if cfg.checkpoint_minutes and time.perf_counter() - last_ckpt >= cfg.checkpoint_minutes * 60:
-                path = run._checkpoint(run.prior_seconds + time.perf_counter() - t0)
-                last_ckpt = time.perf_counter()
+            if cfg.checkpoint_minutes and clock() - last_ckpt >= cfg.checkpoint_minutes * 60:
+                path = run._checkpoint(run.prior_seconds + clock() - t0)
+                last_ckpt = clock()
                 yield event("checkpoint", message=f"Saved checkpoint at step {run.step} ({path.name}).")
     except KeyboardInterrupt:
         reason = "interrupted"
     finally:
         # Runs on normal exit, Ctrl-C, and when the consumer abandons the generator: never lose work.
         if lead and not exported:
-            seconds = run.prior_seconds + time.perf_counter() - t0
+            seconds = run.prior_seconds + clock() - t0
             run._checkpoint(seconds)
             model_dir = run.export(seconds, reason, stats()[3])
             exported = True

@@ -18,6 +18,7 @@ from .data import load_dataset
 from .fit import FITS
 from .presets import PRESETS, get_preset
 from .train import train
+from .recipes import DEFAULT_RECIPE, GAN_RECIPES
 from .train_config import PRECISIONS, RECIPES, TrainConfig
 
 
@@ -29,13 +30,14 @@ def build_parser() -> OneLineParser:
     p.add_argument("--out", required=True, type=Path, help="the model folder to write, e.g. weights/my-model")
     p.add_argument("--model", default="dcgan-64", choices=list(PRESETS), metavar="PRESET",
                    help=f"model preset (default dcgan-64): {', '.join(PRESETS)}")
-    p.add_argument("--recipe", default="small-data", choices=RECIPES,
-                   help="GAN recipe: small-data (DiffAugment, spectral norm, hinge, EMA; default) or classic "
-                        "(the seed article's DCGAN training)")
+    p.add_argument("--recipe", default=DEFAULT_RECIPE, choices=RECIPES, metavar="RECIPE",
+                   help="GAN recipe (default %(default)s): " + "; ".join(
+                       f"{name}: {spec.summary}" for name, spec in GAN_RECIPES.items()))
     p.add_argument("--minutes", type=float, default=10.0, help="time budget, fractions allowed (default 10)")
     p.add_argument("--epochs", type=int, default=None, help="stop after this many epochs (optional)")
     p.add_argument("--steps", type=int, default=None, help="stop after this many steps (optional)")
-    p.add_argument("--batch-size", type=int, default=64, help="images per step (default 64)")
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="images per step (default: automatic, the recipe's choice for this device)")
     p.add_argument("--lr", type=float, default=None, help="learning rate (default: classic 2e-4, small-data 4e-4, VAE 1e-3)")
     p.add_argument("--seed", type=int, default=0, help="seed for weights, data order and noise (default 0)")
     p.add_argument("--fit", choices=FITS, default="crop", help="crop to square (default) or pad on white")

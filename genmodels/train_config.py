@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from .errors import StudioError
 from .presets import PRESETS
+from .recipes import DEFAULT_RECIPE, GAN_RECIPES, get_recipe
 
-RECIPES = ("small-data", "classic")
+RECIPES = tuple(GAN_RECIPES)
 PRECISIONS = ("auto", "fp32", "bf16")
 MAX_MINUTES = 24 * 60.0
 MAX_EPOCHS = 100_000
@@ -23,14 +24,16 @@ class TrainConfig:
     """What to train and for how long.
 
     preset: a key of presets.PRESETS ("dcgan-64", "vae-32-gray", ...).
-    recipe: GANs only. "classic" = the seed article's DCGAN training exactly (BCE, Adam 2e-4 /
-        (0.5, 0.999), BatchNorm discriminator, no augmentation). "small-data" (default) = DiffAugment
-        + spectral-norm discriminator + hinge loss + an EMA generator used for sampling. VAEs ignore it.
+    recipe: GANs only, a key of recipes.GAN_RECIPES: "fastgan" (default: FastGAN-style networks,
+        self-supervised discriminator, DiffAugment, hinge loss, EMA, half size first), "small-data" (the
+        DCGAN with DiffAugment, spectral norm, hinge loss, EMA), "classic" (the seed article's DCGAN
+        training exactly), or an ablation of fastgan. VAEs ignore it.
     minutes: wall-clock budget for this run (fractions allowed); None = no time limit.
     epochs / max_steps: optional limits; training stops at whichever limit comes first.
-    batch_size: images per step, 1..256 (clamped to the dataset size).
-    lr: Adam learning rate; None = the recipe's default: 2e-4 for "classic" (the article's), 4e-4 for
-        "small-data", 1e-3 for VAEs.
+    batch_size: images per step, 1..256 (clamped to the dataset size); None = the recipe's choice for the
+        device (recipes.auto_batch_size).
+    lr: Adam learning rate; None = the recipe's default (recipes.py; "classic" keeps the article's 2e-4),
+        1e-3 for VAEs.
     seed: drives initial weights, data order, latents and augmentation: same seed, same run.
     precision: "auto" picks bf16 autocast where the CPU (or GPU) supports it, else fp32.
     ema_half_life_images: the generator average's half-life in training images (StyleGAN2-ADA's
@@ -39,11 +42,11 @@ class TrainConfig:
     """
 
     preset: str = "dcgan-64"
-    recipe: str = "small-data"
+    recipe: str = DEFAULT_RECIPE
     minutes: float | None = 10.0
     epochs: int | None = None
     max_steps: int | None = None
-    batch_size: int = 64
+    batch_size: int | None = None
     lr: float | None = None
     seed: int = 0
     ema_half_life_images: int = 10_000
@@ -81,15 +84,11 @@ class TrainConfig:
             return self.lr
         if self.kind == "vae":
             return 1e-3
-        # Spectral norm keeps the hinge discriminator 1-Lipschitz, so it trains stably at twice the
-        # article's rate (SAGAN, Zhang et al. 2019, uses 4e-4 for its D), and so does G here. It learns much faster in
-        # the few hundred steps a laptop gives: bench/quality.py at 4 CPU-minutes (dcgan-64, emoji),
-        # SWD 150 at 2e-4 against 93 at 4e-4; raising only D's rate (TTUR) gave 155.
-        return 2e-4 if self.recipe == "classic" else 4e-4
+        return get_recipe(self.recipe).lr
 
     @property
     def uses_ema(self) -> bool:
-        return self.kind == "gan" and self.recipe == "small-data"
+        return self.kind == "gan" and get_recipe(self.recipe).ema
 
 
 def _range(name: str, value, low, high, whole: bool = False) -> None:

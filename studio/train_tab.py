@@ -12,6 +12,7 @@ from .session import Session
 from .ui import SESSION_PREFIX, ModelCatalog, finite, friendly, model_update
 
 IMAGE_TYPES = [".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".zip"]
+RECIPE_CHOICES = [(genmodels.RECIPE_LABELS[name], name) for name in genmodels.MAIN_RECIPES]
 LOSS_NAMES = {"d": "critic", "g": "generator", "loss": "total", "reconstruction": "reconstruction", "kl": "KL"}
 
 
@@ -45,13 +46,13 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
                 colour = gr.Radio([("Colour", False), ("Grayscale", True)], value=False, label="Colour")
             fit = gr.Radio([("Crop to square", "crop"), ("Fit whole picture", "pad")], value="crop",
                            label="Framing")
-            recipe = gr.Radio([("Small data (recommended)", "small-data"), ("Classic DCGAN", "classic")],
-                              value="small-data", label="Recipe (GAN)",
-                              info="Small data adds augmentation and a steadier critic: better with few pictures")
+            recipe = gr.Radio(RECIPE_CHOICES, value=genmodels.DEFAULT_RECIPE, label="Recipe (GAN)",
+                              info="FastGAN learns shapes fastest; the DCGAN recipes are kept for comparison")
             minutes = gr.Slider(0.5, 60, value=5, step=0.5, label="Time budget (minutes)")
             with gr.Accordion("Advanced", open=False):
                 seed = gr.Number(value=0, precision=0, minimum=0, maximum=2_000_000_000, label="Training seed")
-                batch = gr.Slider(8, 128, value=64, step=8, label="Batch size")
+                batch = gr.Slider(0, 128, value=0, step=8, label="Batch size",
+                                  info="0 = automatic: the recipe's choice for this computer")
             with gr.Row():
                 start = gr.Button("Start training", variant="primary", elem_id="train-start")
                 stop = gr.Button("Stop", variant="stop")
@@ -114,7 +115,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
         last_grid = None
         events = genmodels.run_training(dataset, preset, training_recipe, finite(time_minutes, "Time budget"), out,
                                         sess.stop, resume=bool(resume_run), seed=int(training_seed),
-                                        batch_size=int(finite(batch_size, "Batch size")))
+                                        batch_size=int(finite(batch_size, "Batch size")) or None)
         for ev in events:
             for name, value in ev.losses.items():
                 rows.append({"step": ev.step, "value": value, "loss": LOSS_NAMES.get(name, name)})
