@@ -25,11 +25,13 @@ def render_card(meta: dict[str, Any], has_samples: bool, repo_id: str | None = N
     name = meta.get("name") or "Latent Studio model"
     cfg = meta["config"]
     tags = ["latent-studio", kind, "unconditional-image-generation", "pytorch", "safetensors"]
-    tags.append("dcgan" if kind == "gan" else "variational-autoencoder")
+    gan_arch = cfg.get("arch", "dcgan")  # folders from before the fastgan recipe have no "arch"
+    tags.append(gan_arch if kind == "gan" else "variational-autoencoder")
     license_id = str(meta.get("license") or "other").strip().lower()
     if not _LICENSE_ID.fullmatch(license_id):
         license_id = "other"  # keep the YAML valid whatever a user typed
-    arch = "DCGAN generator" if kind == "gan" else "convolutional VAE"
+    arch = {"dcgan": "DCGAN generator", "fastgan": "FastGAN-style generator (skip-layer excitation)"}.get(
+        gan_arch, "GAN generator") if kind == "gan" else "convolutional VAE"
     colour = "RGB" if cfg["channels"] == 3 else "grayscale"
     lines = [
         "---",

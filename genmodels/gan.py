@@ -11,6 +11,8 @@ objective as Sigmoid + BCELoss, computed without the log(0) overflow).
 
 The "small-data" recipe swaps the discriminator's BatchNorm for spectral normalisation
 (Miyato et al. 2018), which keeps D 1-Lipschitz-ish and trains stably with hinge loss.
+GANConfig.arch picks the network family: "dcgan" (this file) or "fastgan" (fastgan.py, the default
+recipe's); build_generator / build_discriminator dispatch on it, and the losses here serve both.
 """
 from __future__ import annotations
 

@@ -38,7 +38,7 @@ def build_parser() -> OneLineParser:
     p.add_argument("--steps", type=int, default=None, help="stop after this many steps (optional)")
     p.add_argument("--batch-size", type=int, default=None,
                    help="images per step (default: automatic, the recipe's choice for this device)")
-    p.add_argument("--lr", type=float, default=None, help="learning rate (default: classic 2e-4, small-data 4e-4, VAE 1e-3)")
+    p.add_argument("--lr", type=float, default=None, help="Adam learning rate (default: the recipe's, e.g. fastgan 1e-3 decaying to 2e-4, classic 2e-4; VAE 1e-3)")
     p.add_argument("--seed", type=int, default=0, help="seed for weights, data order and noise (default 0)")
     p.add_argument("--fit", choices=FITS, default="crop", help="crop to square (default) or pad on white")
     p.add_argument("--preview-every", type=int, default=100, help="steps between preview grids (default 100)")

@@ -180,3 +180,33 @@ def test_directions_of_a_fastgan_model(tmp_path):
     save_model(tmp_path / "m", build_network(cfg, init_seed=0).eval(), cfg, {"name": "fast"})
     found = compute_directions(load_model(tmp_path / "m"), k=3, n_samples=256, seed=0)
     assert found.directions.shape == (3, cfg.z_dim) and torch.isfinite(found.directions).all()
+
+
+def test_automatic_batch_size_follows_the_recipe_the_device_and_the_pictures():
+    from genmodels.recipes import auto_batch_size
+
+    assert auto_batch_size("fastgan", "gan", "cpu", 1000) == GAN_RECIPES["fastgan"].cpu_batch == 16
+    assert auto_batch_size("fastgan", "gan", "cuda", 1000) == 64
+    assert auto_batch_size("classic", "gan", "cpu", 1000) == 64  # the article's batch, unchanged
+    assert auto_batch_size("fastgan", "gan", "cpu", 5) == 5
+    assert auto_batch_size("fastgan", "vae", "cpu", 1000) == 64
+
+
+def test_learning_rate_decays_over_the_run_for_fastgan_only():
+    from genmodels.recipes import lr_factor
+
+    spec = get_recipe("fastgan")
+    assert lr_factor(spec, 0.0) == 1.0 and lr_factor(spec, 1.0) == pytest.approx(spec.lr_end)
+    assert lr_factor(spec, 0.5) == pytest.approx((1 + spec.lr_end) / 2)
+    assert lr_factor(get_recipe("classic"), 0.7) == 1.0
+
+
+def test_training_sets_the_decayed_rate_on_both_optimizers(pictures, tmp_path):
+    from genmodels.train import _Run
+
+    cfg = TrainConfig(preset="dcgan-32", recipe="fastgan", minutes=None, max_steps=4, batch_size=4)
+    run = _Run(cfg, load_dataset(pictures, 32, 3), tmp_path / "m", resume=False)
+    run._one_step(progress=0.5)
+    expected = cfg.learning_rate * (1 + get_recipe("fastgan").lr_end) / 2
+    assert all(g["lr"] == pytest.approx(expected) for opt in (run.opt_g, run.opt_d) for g in opt.param_groups)
+    assert run.batch == 4 and float(run.net.fade) == 1.0 and float(run.D.fade) == 1.0

@@ -153,7 +153,7 @@ BAD_VALUES = {  # endpoint -> raw JSON argument lists, each with one bad value
               '[[PIC], "gan", 32, false, "crop", "small-data", NaN, 0, 8]',
               '[[PIC], "gan", 32, false, "crop", "small-data", -1, 0, 8]',
               '[[PIC], "gan", 32, false, "crop", "small-data", 0.5, 0, NaN]',
-              '[[PIC], "gan", 32, false, "crop", "small-data", 0.5, 0, 0]',
+              '[[PIC], "gan", 32, false, "crop", "small-data", 0.5, 0, 1000]',
               '[[PIC], "gan", 32, false, "crop", "small-data", 0.5, NaN, 8]',
               '[[PIC], "evil", 32, false, "crop", "small-data", 0.5, 0, 8]',
               '[[PIC], "gan", 128, false, "crop", "small-data", 0.5, 0, 8]',
