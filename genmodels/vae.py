@@ -11,8 +11,6 @@ Loss (per image, averaged over the batch):
   L = L_rec + beta * L_KL
   L_rec  = sum over pixels of MSE on [-1, 1] (Gaussian likelihood), or BCE on [0, 1] (Bernoulli likelihood)
   L_KL   = KL(q(z|x) || N(0, I)) = -1/2 * sum(1 + logvar - mu^2 - exp(logvar))
-  laplacian_l1 > 0 adds that weight times Lap1 (Bojanowski et al. 2018, eq. 3) to L_rec:
-         sum_j 4^j |L^j(x) - L^j(x')|_1 over a Laplacian pyramid's bands, which MSE alone lets blur
 beta is the one knob that balances the two (beta-VAE, Higgins et al. 2017): lower = sharper
 reconstructions, higher = smoother blends and a more regular latent space.
 
@@ -45,7 +43,6 @@ class VAEConfig:
     width: int = 32  # channels of the first encoder stage; later stages double it
     beta: float = 1.0
     reconstruction: str = "mse"  # "mse" on [-1, 1] or "bce" on [0, 1]
-    laplacian_l1: float = 0.0  # weight of the Laplacian-pyramid L1 term added to the reconstruction (0 = off)
     prior: str = "normal"  # what random draws decode: "normal" N(0, I), or "gmm" a fitted mixture
     prior_components: int = 0  # the mixture's size (1..64) for "gmm"; 0 for "normal"
 
@@ -58,8 +55,6 @@ class VAEConfig:
             raise ValueError(f"reconstruction must be 'mse' or 'bce', got {self.reconstruction!r}")
         if not (math.isfinite(self.beta) and 0 < self.beta <= 100):
             raise ValueError(f"beta must be in (0, 100], got {self.beta}")
-        if not (math.isfinite(self.laplacian_l1) and 0 <= self.laplacian_l1 <= 100):
-            raise ValueError(f"laplacian_l1 must be in [0, 100], got {self.laplacian_l1}")
         if not (1 <= self.z_dim <= 1024 and 8 <= self.width <= 512):
             raise ValueError("z_dim must be 1..1024 and width 8..512")
         if self.prior not in PRIORS:
@@ -136,25 +131,6 @@ def vae_loss(model: VAE, x: torch.Tensor, eps: torch.Tensor) -> dict[str, torch.
         rec = F.mse_loss(torch.tanh(logits), x, reduction="sum") / x.shape[0]
     else:
         rec = F.binary_cross_entropy_with_logits(logits, (x + 1) / 2, reduction="sum") / x.shape[0]
-    if model.cfg.laplacian_l1 > 0:
-        rec = rec + model.cfg.laplacian_l1 * laplacian_l1(model.decode(z) if model.cfg.reconstruction == "bce"
-                                                          else torch.tanh(logits), x)
     kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / x.shape[0]
     return {"loss": rec + model.cfg.beta * kl, "reconstruction": rec, "kl": kl}
 
-
-def laplacian_l1(a: torch.Tensor, b: torch.Tensor, levels: int = 4) -> torch.Tensor:
-    """Lap1 (Bojanowski et al. 2018): sum_j 4^j * |L^j(a - b)|_1 per image, averaged over the batch.
-    a, b (B, C, S, S). The pyramid is linear, so it is built once on the difference; band j is the
-    detail lost by 2x average pooling, the last band the coarse rest; 4^j makes each band weigh
-    per area like the full image."""
-    d, total = a - b, a.new_zeros(())
-    for j in range(levels):
-        if j < levels - 1:
-            low = F.avg_pool2d(d, 2)
-            band = d - F.interpolate(low, scale_factor=2, mode="bilinear", align_corners=False)
-        else:
-            low, band = d, d
-        total = total + 4**j * band.abs().sum()
-        d = low
-    return total / a.shape[0]

@@ -75,14 +75,16 @@ def _pictures(n: int = 40, size: int = 32, seed: int = 0) -> np.ndarray:
 
 
 def test_folder_with_a_prior_round_trips(vae_folder):
-    info = fit_prior(vae_folder, _pictures())
-    assert info["components"] == 5 and info["covariance"] == "full"  # 40 pictures -> 40 // 8 parts
     meta = json.loads((vae_folder / CONFIG_FILE).read_text())
-    assert meta["config"]["prior"] == "gmm" and meta["config"]["prior_components"] == 5
-    assert meta["prior"]["images"] == 40 and meta["name"] == "tiny vae"
+    (vae_folder / CONFIG_FILE).write_text(json.dumps({**meta, "quality": {"swd_x1000": 131.4}}))
+    info = fit_prior(vae_folder, _pictures(), MixtureSettings(components=4, reg=0.1))
+    assert info["components"] == 2 and info["covariance"] == "full"  # 40 pictures -> 40 // 20 parts
+    meta = json.loads((vae_folder / CONFIG_FILE).read_text())
+    assert meta["config"]["prior"] == "gmm" and meta["config"]["prior_components"] == 2
+    assert meta["prior"]["images"] == 40 and meta["name"] == "tiny vae" and "quality" not in meta
     model = load_model(vae_folder)
     prior = sampling.prior_of(model)
-    assert prior is not None and prior.means.shape == (5, TINY_VAE.z_dim)
+    assert prior is not None and prior.means.shape == (2, TINY_VAE.z_dim)
     again = VAE(model.config)
     again.load_state_dict(model.network.state_dict())
     assert torch.equal(again.prior.scale_tril, prior.scale_tril)
@@ -137,7 +139,8 @@ def test_seed_paths_go_through_the_prior(vae_folder):
     same = genmodels.variations(vae_folder, 11, 0.5, n=2, strength=0.0)
     assert all(np.array_equal(img, images[0]) for img in same)
     varied = genmodels.variations(vae_folder, 11, 0.5, n=3, strength=0.5, variation_seed=4)
-    assert all(np.array_equal(x, y) for x, y in zip(varied, genmodels.vary_latent(vae_folder, latents[0], 3, 0.5, 4)[0]))
+    by_latent, _ = genmodels.vary_latent(vae_folder, latents[0], 3, 0.5, 4)
+    assert all(np.array_equal(x, y) for x, y in zip(varied, by_latent))
     found = compute_directions(model, k=2, n_samples=64)
     assert found.directions.shape == (2, TINY_VAE.z_dim) and torch.isfinite(found.directions).all()
 
@@ -153,13 +156,13 @@ def test_untrained_prior_fields_are_checked():
 
 def test_with_fitted_prior_keeps_the_network_and_global_rng(vae_folder):
     model = load_model(vae_folder)
-    images = torch.from_numpy(_pictures(24)).permute(0, 3, 1, 2).contiguous()
+    images = torch.from_numpy(_pictures(70)).permute(0, 3, 1, 2).contiguous()
     torch.manual_seed(3)
     expected = torch.rand(1)
     torch.manual_seed(3)
     fitted, info = with_fitted_prior(model.network, images, MixtureSettings(components=16))
     assert torch.equal(torch.rand(1), expected)
-    assert info["components"] == 3 and fitted.cfg.prior_components == 3
+    assert info["components"] == 3 and fitted.cfg.prior_components == 3  # 70 pictures -> 70 // 20 parts
     for key, value in model.network.state_dict().items():
         assert torch.equal(fitted.state_dict()[key], value)
 
