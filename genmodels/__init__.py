@@ -32,7 +32,7 @@ from .media import write_gif, write_mp4
 from .model_zip import export_zip as export_model_zip
 from .model_zip import import_zip as import_model_zip
 from .presets import PRESETS
-from .recipes import DEFAULT_RECIPE, GAN_RECIPES, MAIN_RECIPES, RECIPE_LABELS
+from .recipes import GAN_RECIPES, MAIN_RECIPES, RECIPE_LABELS, RECOMMENDED_CHOICE
 from .safe_image import load_image
 from .store import LoadedModel, ModelLoadError, load_model, save_model
 
@@ -58,7 +58,7 @@ __all__ = [
     "grid", "list_models", "preset_names", "reconstruct", "strip", "untrained_model", "variations", "vary_latent",
     "SAMPLE_IMAGES", "can_resume", "dataset_views", "prepare_dataset", "preset_name", "run_training",
     "StudioError", "pull_model", "push_model", "write_gif", "write_mp4", "export_model_zip", "import_model_zip",
-    "PRESETS", "DEFAULT_RECIPE", "GAN_RECIPES", "MAIN_RECIPES", "RECIPE_LABELS", "load_image", "LoadedModel", "ModelLoadError", "load_model", "save_model",
+    "PRESETS", "RECOMMENDED_CHOICE", "GAN_RECIPES", "MAIN_RECIPES", "RECIPE_LABELS", "load_image", "LoadedModel", "ModelLoadError", "load_model", "save_model",
     "direction_strips", "find_directions", "find_in_model", "move_along",
     "blend_latents", "decode_latents", "render_path", "seed_latent",
 ]

@@ -16,6 +16,7 @@ import numpy as np
 from .data import Dataset, augmented_preview, load_dataset, preview_grid
 from .errors import StudioError
 from .presets import get_preset, preset_for
+from .recipes import RECOMMENDED_CHOICE
 from .train import TrainEvent, train
 from .train_config import TrainConfig
 
@@ -54,6 +55,7 @@ def run_training(dataset: Dataset, preset: str, recipe: str, minutes: float, out
                  stop: threading.Event, resume: bool = False, seed: int = 0, batch_size: int | None = None,
                  preview_every: int = 50) -> Iterator[TrainEvent]:
     """Train and stream events; the model folder lands in out_dir (see train.train)."""
+    recipe = None if recipe == RECOMMENDED_CHOICE else recipe  # the bench's winner for the preset's size
     cfg = TrainConfig(preset=preset, recipe=recipe, minutes=minutes, seed=seed, batch_size=batch_size,
                       preview_every=preview_every, checkpoint_minutes=1.0)
     return _then_release_memory(train(cfg, dataset, out_dir, stop=stop, resume=resume))

@@ -4,8 +4,10 @@ A recipe is a named, frozen GANRecipeSpec. The names are stable keys (CLI --reci
 checkpoints and model cards):
   classic     the seed article's DCGAN training exactly: BCE, BatchNorm D, Adam 2e-4 / (0.5, 0.999).
   small-data  the DCGAN network with DiffAugment + spectral-norm D + hinge loss + an EMA generator.
-  fastgan     the default: the FastGAN-style networks (genmodels/fastgan.py) with D's self-supervised
+  fastgan     the FastGAN-style networks (genmodels/fastgan.py) with D's self-supervised
               reconstruction, DiffAugment, hinge loss, EMA and the half-to-full resolution schedule.
+When no recipe is given, the one that won bench/quality.py at the model's size is used
+(recommended_recipe): fastgan at 64 px, small-data at 32 px.
 Ablations of the default (used by bench/quality.py, also selectable on the CLI) change one thing each.
 """
 from __future__ import annotations
@@ -63,10 +65,19 @@ GAN_RECIPES: dict[str, GANRecipeSpec] = {
     "fastgan-no-reconstruction": dataclasses.replace(_FASTGAN, reconstruction=False,
                                                      summary="fastgan without D's reconstruction"),
 }
-DEFAULT_RECIPE = "fastgan"
+DEFAULT_RECIPE = "fastgan"  # the recommended recipe at the default size (64 px)
+# The winner of bench/quality.py at each size (10 CPU-minutes, emoji): at 64 px fastgan (SWD 77 against
+# small-data's 128), at 32 px small-data (59 against fastgan's 64, and rounder, face-like shapes).
+RECOMMENDED = {64: "fastgan", 32: "small-data"}
+RECOMMENDED_CHOICE = "recommended"  # the UI's value for "the recommended recipe for this size"
 MAIN_RECIPES = ("fastgan", "small-data", "classic")  # the ones the Train tab offers
-RECIPE_LABELS = {"fastgan": "FastGAN (recommended)", "small-data": "Small-data DCGAN",
-                 "classic": "Classic DCGAN (the article's)"}
+RECIPE_LABELS = {RECOMMENDED_CHOICE: "Recommended (FastGAN at 64 px, small-data at 32 px)",
+                 "fastgan": "FastGAN", "small-data": "Small-data DCGAN", "classic": "Classic DCGAN (the article's)"}
+
+
+def recommended_recipe(image_size: int) -> str:
+    """The recipe to use when none is given: the quality bench's winner at this size."""
+    return RECOMMENDED.get(image_size, DEFAULT_RECIPE)
 
 
 GPU_BATCH = 64

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from .errors import StudioError
 from .presets import PRESETS
-from .recipes import DEFAULT_RECIPE, GAN_RECIPES, get_recipe
+from .recipes import GAN_RECIPES, get_recipe, recommended_recipe
 
 RECIPES = tuple(GAN_RECIPES)
 PRECISIONS = ("auto", "fp32", "bf16")
@@ -24,7 +24,8 @@ class TrainConfig:
     """What to train and for how long.
 
     preset: a key of presets.PRESETS ("dcgan-64", "vae-32-gray", ...).
-    recipe: GANs only, a key of recipes.GAN_RECIPES: "fastgan" (default: FastGAN-style networks,
+    recipe: GANs only, a key of recipes.GAN_RECIPES; None = the recommended one for the preset's size
+        (recipes.recommended_recipe: fastgan at 64 px, small-data at 32 px). "fastgan" (FastGAN-style networks,
         self-supervised discriminator, DiffAugment, hinge loss, EMA, half size first), "small-data" (the
         DCGAN with DiffAugment, spectral norm, hinge loss, EMA), "classic" (the seed article's DCGAN
         training exactly), or an ablation of fastgan. VAEs ignore it.
@@ -42,7 +43,7 @@ class TrainConfig:
     """
 
     preset: str = "dcgan-64"
-    recipe: str = DEFAULT_RECIPE
+    recipe: str | None = None
     minutes: float | None = 10.0
     epochs: int | None = None
     max_steps: int | None = None
@@ -58,6 +59,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.preset not in PRESETS:
             raise StudioError(f"Unknown model preset {self.preset!r}; choose one of: {', '.join(PRESETS)}.")
+        if self.recipe is None:  # frozen dataclass: resolve the default once, so it is saved as a name
+            object.__setattr__(self, "recipe", recommended_recipe(PRESETS[self.preset].image_size))
         if self.recipe not in RECIPES:
             raise StudioError(f"Recipe must be one of: {', '.join(RECIPES)}.")
         if self.precision not in PRECISIONS:

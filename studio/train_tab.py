@@ -12,7 +12,8 @@ from .session import Session
 from .ui import SESSION_PREFIX, ModelCatalog, finite, friendly, model_update
 
 IMAGE_TYPES = [".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".zip"]
-RECIPE_CHOICES = [(genmodels.RECIPE_LABELS[name], name) for name in genmodels.MAIN_RECIPES]
+RECIPE_CHOICES = [(genmodels.RECIPE_LABELS[name], name)
+                  for name in (genmodels.RECOMMENDED_CHOICE, *genmodels.MAIN_RECIPES)]
 LOSS_NAMES = {"d": "critic", "g": "generator", "loss": "total", "reconstruction": "reconstruction", "kl": "KL"}
 
 
@@ -46,8 +47,8 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
                 colour = gr.Radio([("Colour", False), ("Grayscale", True)], value=False, label="Colour")
             fit = gr.Radio([("Crop to square", "crop"), ("Fit whole picture", "pad")], value="crop",
                            label="Framing")
-            recipe = gr.Radio(RECIPE_CHOICES, value=genmodels.DEFAULT_RECIPE, label="Recipe (GAN)",
-                              info="FastGAN learns shapes fastest; the DCGAN recipes are kept for comparison")
+            recipe = gr.Radio(RECIPE_CHOICES, value=genmodels.RECOMMENDED_CHOICE, label="Recipe (GAN)",
+                              info="Recommended = what learned the emoji best in our tests at each size; the others are kept to compare")
             minutes = gr.Slider(0.5, 60, value=5, step=0.5, label="Time budget (minutes)")
             with gr.Accordion("Advanced", open=False):
                 seed = gr.Number(value=0, precision=0, minimum=0, maximum=2_000_000_000, label="Training seed")

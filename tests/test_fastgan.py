@@ -1,6 +1,7 @@
 """The FastGAN-style networks, the RpGAN loss with R1 + R2, the recipes and the resolution schedule."""
 import dataclasses
 import json
+import threading
 
 import numpy as np
 import pytest
@@ -118,9 +119,12 @@ def test_schedule_goes_half_then_fades_then_full():
     assert schedule_fade(get_recipe("fastgan-full-size"), 0.0) == 1.0
 
 
-def test_default_recipe_is_fastgan_everywhere():
-    assert DEFAULT_RECIPE == "fastgan" and TrainConfig().recipe == "fastgan"
-    assert build_parser().parse_args(["--data", "d", "--out", "o"]).recipe == "fastgan"
+def test_the_recommended_recipe_is_the_winner_at_each_size():
+    assert DEFAULT_RECIPE == "fastgan" and TrainConfig().recipe == "fastgan"  # the default preset is 64 px
+    assert TrainConfig(preset="dcgan-64-gray").recipe == "fastgan"
+    assert TrainConfig(preset="dcgan-32").recipe == "small-data"
+    assert TrainConfig(preset="dcgan-32", recipe="fastgan").recipe == "fastgan"  # an explicit choice stays
+    assert build_parser().parse_args(["--data", "d", "--out", "o"]).recipe is None  # resolved by TrainConfig
     assert GAN_RECIPES["classic"].loss == "bce" and GAN_RECIPES["classic"].d_norm == "batch"
     with pytest.raises(Exception):
         TrainConfig(recipe="no-such-recipe")
@@ -141,12 +145,16 @@ def test_a_few_steps_of_each_fastgan_recipe(pictures, tmp_path, recipe):
 
 def test_resume_through_the_schedule_continues_exactly(pictures, tmp_path):
     data = load_dataset(pictures, 32, 3)
-    common = dict(preset="dcgan-32", recipe="fastgan", minutes=None, batch_size=8, precision="fp32",
-                  preview_every=1000, seed=2)
-    list(train(TrainConfig(max_steps=8, **common), data, tmp_path / "straight"))
-    list(train(TrainConfig(max_steps=2, **common), data, tmp_path / "split"))  # stops in the half-size phase
-    # The same 8-step limit on resume: step 2 of 8 is still at half size, as in the unbroken run.
-    list(train(TrainConfig(max_steps=8, **common), data, tmp_path / "split", resume=True))
+    cfg = TrainConfig(preset="dcgan-32", recipe="fastgan", minutes=None, max_steps=10, batch_size=8,
+                      precision="fp32", preview_every=1000, seed=2)
+    list(train(cfg, data, tmp_path / "straight"))
+    stop = threading.Event()
+    for ev in train(cfg, data, tmp_path / "split", stop=stop):  # the same run, stopped at step 5
+        if ev.kind == "progress" and ev.step == 5:
+            stop.set()
+    # The schedule (half size, fade-in) and the decaying rate follow step / limit: the resumed half
+    # continues both where the unbroken run was.
+    list(train(cfg, data, tmp_path / "split", resume=True))
     a, _ = load_checkpoint(tmp_path / "straight" / "checkpoint")
     b, _ = load_checkpoint(tmp_path / "split" / "checkpoint")
     assert a.keys() == b.keys()
