@@ -2,7 +2,7 @@
 generate 16 images at 64x64 and to apply one edit to a 1024x1024 image, and idle memory (RSS).
 Targets: start <= 8 s, generate <= 150 ms, edit <= 250 ms, idle RSS <= 1.2 GB.
 
-    python bench/app_latency.py [--weights-dir weights] [--repeats 20]
+    python -m bench.app_latency [--weights-dir weights] [--repeats 20]
 
 Uses the built-in models in --weights-dir (a 64x64 one must be there; with none, it saves an
 untrained dcgan-64 into a temp folder: speed does not depend on what the weights learned).
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,10 +19,9 @@ import numpy as np
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from bench.app_server import rss_mb, start_app  # noqa: E402
-from bench.timing import median_ms  # noqa: E402
+from bench.app_server import rss_mb, start_app
+from bench.timing import median_ms
 
 
 def model_64(weights: Path) -> tuple[Path, str]:

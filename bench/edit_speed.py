@@ -1,7 +1,7 @@
 """Benchmark: median milliseconds per postprocess edit on a 2048 x 2048 photo-like image and a 64 x 64 one.
 
-    python bench/edit_speed.py                 # every edit, default settings, plus a 5-edit stack
-    python bench/edit_speed.py --only cartoon,halftone --repeats 9
+    python -m bench.edit_speed                 # every edit, default settings, plus a 5-edit stack
+    python -m bench.edit_speed --only cartoon,halftone --repeats 9
 
 Targets (issue 4): every edit <= 150 ms at 2048 px; upscale x4 and the painterly styles (painterly,
 watercolour) <= 600 ms; a 5-edit stack <= 500 ms. The test image is synthesised (gradients, shapes,
@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
-from pathlib import Path
 from typing import Callable
 
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere without installing
 
-import postprocess as pp  # noqa: E402
-from bench.timing import median_ms  # noqa: E402
+import postprocess as pp
+from bench.timing import median_ms
 
 BUDGET_MS = {"upscale x4": 600.0, "painterly": 600.0, "watercolour": 600.0, "upscale x2": 600.0}
 DEFAULT_BUDGET_MS = 150.0

@@ -1,7 +1,7 @@
 """Explore's speed on this CPU: computing a 64 px model's main directions, finding a picture in it
 (target <= 20 s at 64x64, with its similarity score), and keyframe-path rendering in frames per second.
 
-    python bench/explore_speed.py [--model weights/emoji-gan-64] [--threads 1 2] [--pictures 2]
+    python -m bench.explore_speed [--model weights/emoji-gan-64] [--threads 1 2] [--pictures 2]
 
 Directions are computed from scratch (not read from the model folder's directions.safetensors); the
 file-read time is printed beside it. "own image" is one the GAN drew itself (seed 123), so a perfect
@@ -13,20 +13,18 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import torch
 
-import genmodels  # noqa: E402
-from genmodels import directions as dirs  # noqa: E402
-from genmodels import invert as inv  # noqa: E402
-from genmodels.fit import fit_square  # noqa: E402
+import genmodels
+from genmodels import directions as dirs
+from genmodels import invert as inv
+from genmodels.fit import fit_square
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_FIND_S = 20.0

@@ -2,7 +2,7 @@
 Targets: 0 failed requests, the queue reports positions, generate latency back to normal once the
 load stops, and the server's RSS within 10% after the cycles.
 
-    python bench/load.py [--clients 20] [--seconds 60] [--cycles 50] [--weights-dir weights]
+    python -m bench.load [--clients 20] [--seconds 60] [--cycles 50] [--weights-dir weights]
 
 It starts `app.py` on loopback (127.0.0.1, a free port) as a separate process, so the RSS is the
 server's alone. Phase 1: one client uses the sample images and starts a training run through the
@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -26,9 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from bench.app_server import rss_mb, start_app  # noqa: E402
+from bench.app_server import rss_mb, start_app
 
 SAMPLES = ROOT / "samples" / "emoji"
 

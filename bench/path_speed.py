@@ -1,22 +1,20 @@
 """Keyframe path rendering speed: frames per second of genmodels.keyframes.render_path (decode only,
 no GIF/MP4 encoding) and of the whole render + GIF + MP4 write, for a built-in model.
 
-    python bench/path_speed.py [--model weights/emoji-gan-64] [--keys 4] [--seconds 4] [--fps 24] [--repeats 3]
+    python -m bench.path_speed [--model weights/emoji-gan-64] [--keys 4] [--seconds 4] [--fps 24] [--repeats 3]
 """
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-import genmodels  # noqa: E402
-from genmodels.keyframes import frame_count, render_path  # noqa: E402
+import genmodels
+from genmodels.keyframes import frame_count, render_path
 
 
 def main() -> None:

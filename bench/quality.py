@@ -4,7 +4,7 @@ table per image size: SWD (x 1e3, Karras et al. 2018; lower is better) per pyram
 real-vs-real floor (two halves of the data), the near-copy rate, training images/s, and the training
 step's GFLOP/s with its share of this CPU's measured fp32 matmul peak. Saves a 64-image grid per run.
 
-    python bench/quality.py [--minutes 10] [--sizes 64 32] [--recipes classic small-data fastgan ...]
+    python -m bench.quality [--minutes 10] [--sizes 64 32] [--recipes classic small-data fastgan ...]
                             [--ablations-everywhere]
                             [--vae | --no-vae] [--jobs 2] [--images 512] [--data NPZ] [--out DIR]
 
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import threading
 import time
@@ -34,7 +33,6 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "datasets" / "noto_emoji_64.npz"

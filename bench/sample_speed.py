@@ -1,21 +1,18 @@
 """Median milliseconds to generate 16 images with each preset on this CPU (random weights: speed
 does not depend on what the weights learned). Targets: <= 10 ms at 32x32, <= 40 ms at 64x64.
 
-    python bench/sample_speed.py [--repeats 30]
+    python -m bench.sample_speed [--repeats 30]
 """
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-import torch  # noqa: E402
+import torch
 
-from genmodels import PRESETS, generate, untrained_model  # noqa: E402
+from genmodels import PRESETS, generate, untrained_model
 
 
 def main() -> None:

@@ -20,32 +20,30 @@ per epoch, is left out: generous to the plain loop), and closes it after, so tha
 decode ahead on the CPU while our engine is timed. On a shared machine read the load average printed
 with the table; --threads 1 gives the steadiest numbers there.
 
-    python bench/train_speed.py [--models dcgan-32,dcgan-64,vae-64] [--chunks 4] [--workers 2] [--threads N]
+    python -m bench.train_speed [--models dcgan-32,dcgan-64,vae-64] [--chunks 4] [--workers 2] [--threads N]
 """
 from __future__ import annotations
 
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from PIL import Image, ImageDraw  # noqa: E402
+import numpy as np
+import torch
+from PIL import Image, ImageDraw
 
-from genmodels.data import load_dataset  # noqa: E402
-from genmodels.gan import Discriminator, GANConfig, Generator  # noqa: E402
-from genmodels.precision import pick_device, pick_precision  # noqa: E402
-from genmodels.presets import get_preset  # noqa: E402
-from genmodels.train import PREVIEW_SEEDS, _Run, train  # noqa: E402
-from genmodels.train_config import TrainConfig  # noqa: E402
-from genmodels.vae import VAE, vae_loss  # noqa: E402
+from genmodels.data import load_dataset
+from genmodels.gan import Discriminator, GANConfig, Generator
+from genmodels.precision import pick_device, pick_precision
+from genmodels.presets import get_preset
+from genmodels.train import PREVIEW_SEEDS, _Run, train
+from genmodels.train_config import TrainConfig
+from genmodels.vae import VAE, vae_loss
 
 BATCH = 64
 CHUNK = 5  # steps per timed chunk = train()'s PROGRESS_EVERY, so one chunk of ours is one progress event

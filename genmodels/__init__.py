@@ -23,6 +23,7 @@ from .api import (
     seed_latent,
     strip,
     untrained_model,
+    use_device,
     variations,
     vary_latent,
 )
@@ -42,7 +43,7 @@ _LAZY = {
     "SAMPLE_IMAGES": "api_train", "can_resume": "api_train", "dataset_views": "api_train",
     "prepare_dataset": "api_train", "preset_name": "api_train", "run_training": "api_train",
     "quality_summary": "api_train", "originality_index": "api_train", "nearest_training": "api_train",
-    "pull_model": "hub", "push_model": "hub",
+    "pull_model": "hub", "push_model": "hub", "LatentStudioModel": "hub_model",
 }
 
 
@@ -55,9 +56,9 @@ def __getattr__(name: str):
 
 __all__ = [
     "blend_between", "blend_images", "blend_seeds", "describe", "draw", "encode_picture", "generate", "get_model",
-    "grid", "list_models", "preset_names", "reconstruct", "strip", "untrained_model", "variations", "vary_latent",
+    "grid", "list_models", "preset_names", "reconstruct", "strip", "untrained_model", "use_device", "variations", "vary_latent",
     "SAMPLE_IMAGES", "can_resume", "dataset_views", "prepare_dataset", "preset_name", "run_training",
-    "StudioError", "pull_model", "push_model", "write_gif", "write_mp4", "export_model_zip", "import_model_zip",
+    "StudioError", "pull_model", "push_model", "LatentStudioModel", "write_gif", "write_mp4", "export_model_zip", "import_model_zip",
     "PRESETS", "RECOMMENDED_CHOICE", "GAN_RECIPES", "MAIN_RECIPES", "RECIPE_LABELS", "load_image", "LoadedModel", "ModelLoadError", "load_model", "save_model",
     "direction_strips", "find_directions", "find_in_model", "move_along",
     "blend_latents", "decode_latents", "render_path", "seed_latent",

@@ -33,6 +33,20 @@ ModelRef = str | Path | LoadedModel
 _cache: OrderedDict[tuple, LoadedModel] = OrderedDict()
 _cache_lock = threading.Lock()
 _CACHE_SIZE = 16
+_device: list[str] = ["cpu"]  # where loaded models run; set once at start-up by use_device()
+
+
+def use_device(requested: str = "auto") -> str:
+    """Where models loaded from now on draw and search: "auto" = the GPU when torch sees one (CUDA),
+    else the CPU; or "cpu" / "cuda" / "cuda:1". Latents are still drawn on the CPU from their seeds, so a
+    seed gives the same picture on either (up to float rounding). Returns the device chosen. The app
+    calls this at launch; library callers that never do stay on the CPU."""
+    from .precision import pick_device
+
+    device = str(pick_device(requested))
+    with _cache_lock:
+        _device[0] = device
+    return device
 
 
 def get_model(model: ModelRef) -> LoadedModel:
@@ -45,12 +59,15 @@ def get_model(model: ModelRef) -> LoadedModel:
         stat = weights.stat()
     except OSError:
         raise ModelLoadError(f"No model found at {Path(model).name or model}.") from None
-    key = (str(folder), stat.st_size, stat.st_mtime_ns)
+    device = _device[0]
+    key = (str(folder), stat.st_size, stat.st_mtime_ns, device)
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
     loaded = load_model(folder)
+    if device != "cpu":
+        loaded.network.to(device)
     with _cache_lock:
         _cache[key] = loaded
         while len(_cache) > _CACHE_SIZE:

@@ -17,10 +17,11 @@ from .data import Dataset, augmented_preview, load_dataset, preview_grid
 from .errors import StudioError
 from .presets import get_preset, preset_for
 from .recipes import RECOMMENDED_CHOICE
+from .resources import sample_images
 from .train import TrainEvent, train
 from .train_config import TrainConfig
 
-SAMPLE_IMAGES = Path(__file__).resolve().parent.parent / "samples" / "emoji"
+SAMPLE_IMAGES = sample_images()
 
 
 def preset_name(kind: str, image_size: int, grayscale: bool) -> str:
@@ -53,11 +54,12 @@ def dataset_views(dataset: Dataset) -> tuple[str, np.ndarray, np.ndarray]:
 
 def run_training(dataset: Dataset, preset: str, recipe: str, minutes: float, out_dir: str | Path,
                  stop: threading.Event, resume: bool = False, seed: int = 0, batch_size: int | None = None,
-                 preview_every: int = 50) -> Iterator[TrainEvent]:
-    """Train and stream events; the model folder lands in out_dir (see train.train)."""
+                 preview_every: int = 50, device: str = "auto") -> Iterator[TrainEvent]:
+    """Train and stream events; the model folder lands in out_dir (see train.train). device: "auto" (the
+    GPU when there is one), "cpu" or "cuda"."""
     recipe = None if recipe == RECOMMENDED_CHOICE else recipe  # the bench's winner for the preset's size
     cfg = TrainConfig(preset=preset, recipe=recipe, minutes=minutes, seed=seed, batch_size=batch_size,
-                      preview_every=preview_every, checkpoint_minutes=1.0)
+                      preview_every=preview_every, checkpoint_minutes=1.0, device=device)
     return _then_release_memory(train(cfg, dataset, out_dir, stop=stop, resume=resume))
 
 

@@ -8,13 +8,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from huggingface_hub import ModelCardData
+
 LIBRARY_NAME = "latent-studio"
 _LICENSE_ID = re.compile(r"[a-z0-9][a-z0-9.+-]{0,63}")  # Hub license ids (mit, cc-by-4.0, apache-2.0, other)
 _IMAGE_COUNT_KEYS = ("images_used", "image_count", "images", "n_images", "count")
-
-
-def _yaml_list(items: list[str]) -> str:
-    return "\n".join(f"- {item}" for item in items)
 
 
 def render_card(meta: dict[str, Any], has_samples: bool, repo_id: str | None = None) -> str:
@@ -33,13 +31,11 @@ def render_card(meta: dict[str, Any], has_samples: bool, repo_id: str | None = N
     arch = {"dcgan": "DCGAN generator", "fastgan": "FastGAN-style generator (skip-layer excitation)"}.get(
         gan_arch, "GAN generator") if kind == "gan" else "convolutional VAE"
     colour = "RGB" if cfg["channels"] == 3 else "grayscale"
+    card_data = ModelCardData(library_name=LIBRARY_NAME, license=license_id,
+                              pipeline_tag="unconditional-image-generation", tags=tags)
     lines = [
         "---",
-        f"library_name: {LIBRARY_NAME}",
-        f"license: {license_id}",
-        "pipeline_tag: unconditional-image-generation",
-        "tags:",
-        _yaml_list(tags),
+        card_data.to_yaml(),
         "---",
         "",
         f"# {name}",
@@ -84,17 +80,7 @@ def render_card(meta: dict[str, Any], has_samples: bool, repo_id: str | None = N
         "",
         "## How to use",
         "",
-        *_pull_lines(repo_id),
-        "```bash",
-        "python -m genmodels.sample --model PATH_TO_THIS_FOLDER --n 16 --seed 0 --out grid.png",
-        "```",
-        "",
-        "```python",
-        "from genmodels import load_model, generate",
-        "model = load_model('PATH_TO_THIS_FOLDER')",
-        "images = generate(model, n=16, seed=0)  # 16 uint8 HxWx3 arrays",
-        "```",
-        "",
+        *_use_lines(repo_id),
         "Weights are stored as safetensors only; nothing in this folder is ever unpickled.",
         "",
     ]
@@ -117,26 +103,27 @@ def _prior_lines(meta: dict[str, Any]) -> list[str]:
             "Redrawing and blending your own pictures uses the encoder and decoder only, as in any VAE.", ""]
 
 
-def _pull_lines(repo_id: str | None) -> list[str]:
-    if not repo_id:
-        return []
-    folder = repo_id.split("/")[-1]
+def _use_lines(repo_id: str | None) -> list[str]:
+    """Three lines of Python, then the command line, with Latent Studio installed (`pip install .` in its
+    folder gives the package and the latent-studio-* commands)."""
+    where = repo_id or "PATH_TO_THIS_FOLDER"
+    folder = repo_id.split("/")[-1] if repo_id else where
+    pull = [f"latent-studio-hub pull {repo_id} --out {folder}"] if repo_id else []
     return [
-        "With Latent Studio installed, pull this model into a folder, then draw from it:",
-        "",
-        "```bash",
-        f"python -m genmodels.hub pull {repo_id} --out {folder}",
-        f"python -m genmodels.sample --model {folder} --n 16 --seed 0 --out grid.png",
-        "```",
+        "With Latent Studio installed, in Python:",
         "",
         "```python",
-        "from genmodels import generate, load_model",
-        "from genmodels.hub import pull_model",
-        f"model = load_model(pull_model('{repo_id}'))  # downloads config.json + model.safetensors once",
-        "images = generate(model, n=16, seed=0)",
+        "from genmodels import LatentStudioModel",
+        f'model = LatentStudioModel.from_pretrained("{where}")',
+        "images = model.generate(16, seed=0)  # 16 uint8 HxWx3 arrays, the same for the same seed",
         "```",
         "",
-        "Or, from a downloaded copy of this folder:",
+        "or on the command line:",
+        "",
+        "```bash",
+        *pull,
+        f"latent-studio-sample --model {folder} --n 16 --seed 0 --out grid.png",
+        "```",
         "",
     ]
 

@@ -9,9 +9,10 @@ from pathlib import Path
 from .api import get_model, list_models, untrained_model
 from .errors import StudioError
 from .presets import PRESETS
+from .resources import builtin_weights
 from .store import LoadedModel, read_config
 
-BUILTIN_WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
+BUILTIN_WEIGHTS = builtin_weights()
 
 
 class OneLineParser(argparse.ArgumentParser):

@@ -38,9 +38,7 @@ import torch
 
 from .safe_tensors_io import SafetensorsFileError, read_tensors, write_tensors_atomic
 from .sampling import prior_of
-from .store import WEIGHTS_FILE, LoadedModel
-
-DIRECTIONS_FILE = "directions.safetensors"
+from .store import DIRECTIONS_FILE, WEIGHTS_FILE, LoadedModel
 DIRECTIONS_FORMAT = "latent-studio-directions"
 DIRECTIONS_VERSION = 1
 METHOD = "ganspace-pca-regression"

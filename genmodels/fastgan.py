@@ -163,7 +163,7 @@ class FastDiscriminator(nn.Module):
         super().__init__()
         self.cfg = cfg
         w = _widths(D_WIDTHS, cfg.d_width / 64)
-        size, half = cfg.image_size, cfg.image_size // 2
+        half = cfg.image_size // 2
         # Entries: the full image enters with a stride-2 conv, the half-size one with a stride-1 conv; both
         # give (B, w[S/2], S/2, S/2).
         self.from_rgb = nn.Sequential(spectral_norm(nn.Conv2d(cfg.channels, w[half], 4, 2, 1, bias=False)),

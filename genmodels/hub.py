@@ -3,7 +3,8 @@
   python -m genmodels.hub push FOLDER REPO_ID [--private]
   python -m genmodels.hub pull REPO_ID [--revision R] --out FOLDER [--overwrite]
 
-Only the fixed files of the model format travel (config.json, model.safetensors, README.md, samples.png),
+Only the fixed files of the model format travel (config.json, model.safetensors, README.md, samples.png,
+directions.safetensors),
 and only safetensors are ever read: a repo that holds pickle weights but no model.safetensors is refused
 before anything is downloaded. Pulled files live in the huggingface_hub cache, so a model pulled once
 loads again with no network. Repo ids and revisions are checked before any request.
@@ -20,17 +21,15 @@ import json
 import logging
 from pathlib import Path
 
-from huggingface_hub import CommitOperationAdd, HfApi, hf_hub_download, try_to_load_from_cache
-from huggingface_hub.errors import HfHubHTTPError
+from huggingface_hub import CommitOperationAdd, HfApi, snapshot_download, try_to_load_from_cache
+from huggingface_hub.errors import HfUriError
 from PIL import Image
 
 from .card import LIBRARY_NAME, render_card
 from .errors import StudioError
 from .hub_errors import (
-    HubAuthError,
     HubError,
     HubOfflineError,
-    HubPermissionError,
     HubRateLimitError,
     HubServerError,
     HubTimeoutError,
@@ -41,7 +40,6 @@ from .hub_errors import (
     check_repo_id,
     check_revision,
     client_token,
-    http_status,
     time_limit,
 )
 from .safe_tensors_io import MAX_FILE_BYTES, write_bytes_atomic
@@ -49,6 +47,8 @@ from .store import (
     CARD_FILE,
     CONFIG_FILE,
     PICKLE_SUFFIXES,
+    DIRECTIONS_FILE,
+    PORTABLE_FILES,
     SAMPLES_FILE,
     WEIGHTS_FILE,
     LoadedModel,
@@ -57,9 +57,10 @@ from .store import (
     read_config,
 )
 
-HUB_FILES = (CONFIG_FILE, WEIGHTS_FILE, CARD_FILE, SAMPLES_FILE)  # the only names ever uploaded or fetched
+HUB_FILES = PORTABLE_FILES  # the only names ever uploaded or fetched
 REQUIRED_FILES = (CONFIG_FILE, WEIGHTS_FILE)
-MAX_BYTES = {CONFIG_FILE: 1 << 20, CARD_FILE: 1 << 20, SAMPLES_FILE: 16 << 20, WEIGHTS_FILE: MAX_FILE_BYTES}
+MAX_BYTES = {CONFIG_FILE: 1 << 20, CARD_FILE: 1 << 20, SAMPLES_FILE: 16 << 20, WEIGHTS_FILE: MAX_FILE_BYTES,
+             DIRECTIONS_FILE: 4 << 20}
 DEFAULT_TIMEOUT_S = 30.0  # the longest wait for any one answer from the Hub
 SAMPLE_SEEDS = range(16)  # the grid drawn for a card when the folder has no samples.png
 _KEEP_CACHED = (HubOfflineError, HubTimeoutError, HubRateLimitError, HubServerError)
@@ -71,17 +72,24 @@ log = logging.getLogger(__name__)
 
 def pull_model(repo_id: str, revision: str | None = None, token: str | None = None,
                cache_dir: str | Path | None = None, endpoint: str | None = None, *,
-               allow_env_token: bool = False, timeout_s: float = DEFAULT_TIMEOUT_S) -> Path:
+               allow_env_token: bool = False, timeout_s: float = DEFAULT_TIMEOUT_S,
+               force_download: bool = False, local_files_only: bool = False) -> Path:
     """Download a model's fixed files into the huggingface_hub cache; return that folder (load_model works).
 
     revision: a branch, tag or commit id (default: main). token: the visitor's token, or None/"" for
     anonymous (the stored login / HF_TOKEN only with allow_env_token=True). cache_dir: default is the
     huggingface_hub cache. endpoint: default is HF_ENDPOINT or huggingface.co. When the Hub cannot be
     reached (no network, time-out, 429, 5xx) but the model was pulled before, the cached copy is
-    returned. Raises a HubError (a StudioError) with one sentence."""
+    returned. force_download: fetch again even if cached; local_files_only: only the cache, no request.
+    Raises a HubError (a StudioError) with one sentence."""
     repo_id, revision = check_repo_id(repo_id), check_revision(revision)
     auth = client_token(token, allow_env_token, pushing=False)
     cache = str(cache_dir) if cache_dir is not None else None
+    if local_files_only:
+        cached = _cached_folder(repo_id, revision, cache)
+        if cached is None:
+            raise HubOfflineError(f"{repo_id} is not in the local cache; pull it once with the network on.")
+        return cached
     api = HfApi(endpoint=endpoint, library_name=LIBRARY_NAME)
     with time_limit(timeout_s):
         info, error = attempt(lambda: api.model_info(repo_id, revision=revision, files_metadata=True,
@@ -93,15 +101,16 @@ def pull_model(repo_id: str, revision: str | None = None, token: str | None = No
                 raise error
             log.info("the Hub could not be reached; using the cached copy of %s", repo_id)
             return cached
-        paths = [call(lambda name=name: hf_hub_download(repo_id, name, revision=revision, cache_dir=cache,
-                                                         token=auth, endpoint=endpoint,
-                                                         etag_timeout=timeout_s, library_name=LIBRARY_NAME),
-                       repo_id=repo_id, action="pull", revision=revision)
-                 for name in _files_to_fetch(repo_id, info)]
-    folders = {Path(p).parent for p in paths}
-    if len(folders) != 1:
+        names = _files_to_fetch(repo_id, info)
+        # One commit for every file: snapshot_download resolves the revision once and fetches each file
+        # at that commit. It must be the commit whose file list was checked above.
+        folder = Path(call(lambda: snapshot_download(repo_id, revision=revision, allow_patterns=names,
+                                                     cache_dir=cache, token=auth, endpoint=endpoint,
+                                                     force_download=force_download,
+                                                     etag_timeout=timeout_s, library_name=LIBRARY_NAME),
+                           repo_id=repo_id, action="pull", revision=revision))
+    if info.sha and folder.name != info.sha:
         raise HubError(f"{repo_id} changed while it was downloading: pull it again.")
-    folder = folders.pop()
     _check_loads(folder, repo_id)
     log.info("pulled %s at commit %s", repo_id, folder.name[:12])
     return folder
@@ -122,6 +131,9 @@ def push_model(folder: str | Path, repo_id: str, token: str | None, private: boo
     meta, config_bytes = _public_config(folder, meta)
     files = {CONFIG_FILE: config_bytes, WEIGHTS_FILE: (folder / WEIGHTS_FILE).read_bytes(),
              SAMPLES_FILE: _samples_png(folder, model)}
+    directions = folder / DIRECTIONS_FILE
+    if directions.is_file() and directions.stat().st_size <= MAX_BYTES[DIRECTIONS_FILE]:
+        files[DIRECTIONS_FILE] = directions.read_bytes()
     api = HfApi(endpoint=endpoint, library_name=LIBRARY_NAME)
     with time_limit(timeout_s):
         if "/" not in repo_id:  # "name" alone is in the token owner's account
@@ -215,27 +227,21 @@ def _check_loads(folder: Path, repo_id: str) -> None:
 # ---- pushing -------------------------------------------------------------------------------------
 
 def _ensure_repo(api: HfApi, repo_id: str, token: str | bool | None, private: bool, timeout_s: float):
-    """Create owner/name unless it exists; return its info. A token that may not create repos (401/403
-    from create) can still be allowed to commit to an existing one, so then we look the repo up."""
+    """Create owner/name unless it exists; return its info. create_repo(exist_ok=True) also accepts a
+    token that may not create repos (401/403) when the repo is already there and it may commit to it."""
     context = {"repo_id": repo_id, "action": "push"}
-    _, refused = attempt(lambda: _create_repo(api, repo_id, token, private), **context)
-    if refused is not None and not isinstance(refused, (HubAuthError, HubPermissionError)):
-        raise refused
-    info, missing = attempt(lambda: api.model_info(repo_id, timeout=timeout_s, token=token), **context)
-    if missing is not None:
-        raise refused or missing
-    return info
+    call(lambda: _create_repo(api, repo_id, token, private), **context)
+    return call(lambda: api.model_info(repo_id, timeout=timeout_s, token=token), **context)
 
 
-def _create_repo(api: HfApi, repo_id: str, token: str | bool | None, private: bool) -> bool:
-    """True if created, False if it already existed (409); other refusals are raised."""
+def _create_repo(api: HfApi, repo_id: str, token: str | bool | None, private: bool) -> None:
     try:
-        api.create_repo(repo_id, token=token, private=private)
-        return True
-    except HfHubHTTPError as exc:
-        if http_status(exc) != 409:
-            raise
-    return False
+        api.create_repo(repo_id, token=token, private=private, exist_ok=True)
+    except HfUriError:
+        # huggingface_hub 2.x, after a 401/403 on an existing repo, confirms the repo exists and then builds
+        # its URL without the endpoint it was given: a Hub at another address (endpoint=...) fails to parse.
+        # The repo is there; the commit below says whether this token may write to it.
+        pass
 
 
 def _public_config(folder: Path, meta: dict) -> tuple[dict, bytes]:
@@ -280,7 +286,8 @@ def build_parser():
     p = OneLineParser(prog="python -m genmodels.hub", description=(
         "Push a model folder to the Hugging Face Hub, or pull one into a folder. Uses your usual "
         "huggingface_hub login (`hf auth login`) or the HF_TOKEN environment variable; HF_ENDPOINT picks "
-        "another Hub. Only config.json, model.safetensors, README.md and samples.png are sent or fetched."))
+        "another Hub. Only config.json, model.safetensors, README.md, samples.png and directions.safetensors "
+        "are sent or fetched."))
     sub = p.add_subparsers(dest="command", required=True, metavar="{push,pull}")
     push = sub.add_parser("push", help="upload a model folder in one commit, with a fresh model card",
                           description="Upload a model folder (or a built-in model's name) to REPO_ID in one "
@@ -328,7 +335,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
+def cli() -> None:
+    """The installed command's entry point (pyproject.toml [project.scripts])."""
     from .cli_common import run_cli
 
     run_cli(main)
+
+
+if __name__ == "__main__":
+    cli()

@@ -187,7 +187,8 @@ def invert(model: LoadedModel, image: np.ndarray, seed: int = 0, settings: Inver
 def _search(model: LoadedModel, image: np.ndarray, seed: int, s: InvertSettings, refine: bool,
             progress: Progress | None) -> InvertResult:
     network = model.network.eval()
-    target = to_tensor([image], model.config.channels)  # (1, C, S, S)
+    device = model.device
+    target = to_tensor([image], model.config.channels).to(device)  # (1, C, S, S)
     report = progress or (lambda fraction, message: None)
     if model.kind == "vae":
         report(0.0, "Reading the picture with the encoder")
@@ -202,7 +203,7 @@ def _search(model: LoadedModel, image: np.ndarray, seed: int, s: InvertSettings,
     else:
         report(0.0, "Trying random starting points")
         generator = torch.Generator().manual_seed(int(seed))
-        pool = torch.randn(s.candidates, model.z_dim, generator=generator)  # (candidates, z_dim)
+        pool = torch.randn(s.candidates, model.z_dim, generator=generator).to(device)  # (candidates, z_dim)
         with torch.no_grad():
             quick = torch.cat([(network(c) - target).square().flatten(1).mean(1) for c in pool.split(32)])
         best = quick.argsort()[: s.starts]  # argsort is stable: ties keep the seeded order
@@ -213,8 +214,8 @@ def _search(model: LoadedModel, image: np.ndarray, seed: int, s: InvertSettings,
             z, _ = _adam(network, z, target, s.polish_steps, s, s.shell_weight, progress, 0.55, 0.45, "Polishing")
     with torch.no_grad():
         found = to_images(network(z))[0]  # what the user will see, uint8
-        shown = to_tensor([found], model.config.channels)  # scored as shown, after rounding
+        shown = to_tensor([found], model.config.channels).to(device)  # scored as shown, after rounding
         loss = float(image_loss(shown, target, s.levels)[0])
         quality_ssim, quality_psnr = float(ssim(shown, target)[0]), float(psnr(shown, target)[0])
     report(1.0, "Done")
-    return InvertResult(z[0].clone(), found, quality_ssim, quality_psnr, loss)
+    return InvertResult(z[0].cpu().clone(), found, quality_ssim, quality_psnr, loss)

@@ -17,9 +17,9 @@ from pathlib import Path, PurePosixPath
 from .archive import ArchiveError, declared_entries, unpack_cap
 from .errors import StudioError
 from .safe_tensors_io import MAX_FILE_BYTES
-from .store import CARD_FILE, CONFIG_FILE, PICKLE_SUFFIXES, SAMPLES_FILE, WEIGHTS_FILE, load_model
+from .store import CONFIG_FILE, PICKLE_SUFFIXES, PORTABLE_FILES, WEIGHTS_FILE, load_model
 
-FOLDER_FILES = (CONFIG_FILE, WEIGHTS_FILE, CARD_FILE, SAMPLES_FILE)
+FOLDER_FILES = PORTABLE_FILES
 MAX_ENTRIES = 32
 MAX_ZIP_BYTES = MAX_FILE_BYTES + (8 << 20)  # the weights plus a little for the card and samples
 _CHUNK = 1 << 20

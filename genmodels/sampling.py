@@ -45,7 +45,7 @@ def model_latents(model: LoadedModel, seeds: Iterable[int], variety: float = 1.0
     prior = prior_of(model)
     if prior is None:
         return seed_latents(seeds, model.z_dim, variety)
-    return prior.transform(seed_latents(seeds, model.z_dim), variety)
+    return prior.transform(seed_latents(seeds, model.z_dim).to(model.device), variety).cpu()
 
 
 @torch.inference_mode()
@@ -54,7 +54,7 @@ def decode(model: LoadedModel, z: torch.Tensor) -> list[np.ndarray]:
     model.network.eval()
     images: list[np.ndarray] = []
     for chunk in z.float().split(MAX_BATCH):
-        images += to_images(model.network(chunk))
+        images += to_images(model.network(chunk.to(model.device)))
     return images
 
 
@@ -76,7 +76,10 @@ def variations(z: torch.Tensor, n: int, strength: float, seed: int, prior: Mixtu
         raise ValueError(f"strength must be in [0, 1], got {strength}")
     noise = seed_latents(range(seed, seed + n), z.shape[-1])  # (n, z_dim)
     if prior is not None:
-        return z.expand(n, -1).clone() if strength == 0 else prior.vary(z, noise, strength)
+        if strength == 0:
+            return z.expand(n, -1).clone()
+        device = prior.weights.device  # the prior's buffers live with the network (use_device)
+        return prior.vary(z.to(device), noise.to(device), strength).to(z.device)
     angle = strength * math.pi / 2
     return math.cos(angle) * z.unsqueeze(0) + math.sin(angle) * noise
 
@@ -149,8 +152,8 @@ def encode(model: LoadedModel, images: Sequence[np.ndarray]) -> torch.Tensor:
         if img.shape[:2] != (size, size):
             raise ValueError(f"images must be {size}x{size} to encode; resize them first")
     model.network.eval()
-    mu, _ = model.network.encode(to_tensor(list(images), model.config.channels))
-    return mu
+    mu, _ = model.network.encode(to_tensor(list(images), model.config.channels).to(model.device))
+    return mu.cpu()
 
 
 def reconstruct(model: LoadedModel, images: Sequence[np.ndarray]) -> list[np.ndarray]:

@@ -30,7 +30,10 @@ CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 CARD_FILE = "README.md"
 SAMPLES_FILE = "samples.png"
+DIRECTIONS_FILE = "directions.safetensors"  # the Explore tab's directions (directions.py), optional
 MODEL_FILES = (CONFIG_FILE, WEIGHTS_FILE, CARD_FILE)  # what a folder must hold; samples.png is optional
+# Every file that travels with a model (zips, Hub pushes and pulls); nothing else ever does.
+PORTABLE_FILES = (CONFIG_FILE, WEIGHTS_FILE, CARD_FILE, SAMPLES_FILE, DIRECTIONS_FILE)
 PICKLE_SUFFIXES = (".pt", ".pth", ".bin", ".pkl", ".pickle", ".ckpt", ".joblib")
 _CONFIG_TYPES = {"gan": GANConfig, "vae": VAEConfig}
 
@@ -55,6 +58,11 @@ class LoadedModel:
     @property
     def name(self) -> str:
         return self.meta.get("name") or self.meta.get("preset") or self.kind
+
+    @property
+    def device(self) -> torch.device:
+        """Where the network runs (CPU unless the caller moved it, e.g. api.use_device("cuda"))."""
+        return next(self.network.parameters()).device
 
 
 def build_network(cfg: ModelConfig, init_seed: int = 0) -> nn.Module:

@@ -6,7 +6,6 @@ rank 0 prints, checkpoints and exports).
 from __future__ import annotations
 
 import argparse
-import sys
 import threading
 from pathlib import Path
 
@@ -94,7 +93,12 @@ def _train(args: argparse.Namespace, lead: bool) -> int:
     return 0
 
 
-if __name__ == "__main__":
+def cli() -> None:
+    """The installed command's entry point (pyproject.toml [project.scripts])."""
     from .cli_common import run_cli
 
     run_cli(main)
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,10 +1,10 @@
 """Rebuild a built-in model in weights/ from the Noto Emoji data set: one command per model.
 
-    python scripts/build_builtin_models.py emoji-gan-64             # small-data DCGAN, 64 px, 18 min
-    python scripts/build_builtin_models.py emoji-vae-64             # VAE + fitted prior, 64 px, 10 min
-    python scripts/build_builtin_models.py emoji-dcgan-32-classic   # the seed article's DCGAN, 32 px, 10 min
-    python scripts/build_builtin_models.py all                      # the three, one after the other
-    python scripts/build_builtin_models.py emoji-vae-64 --refit-prior   # keep the trained VAE, refit its
+    python -m scripts.build_builtin_models emoji-gan-64             # small-data DCGAN, 64 px, 18 min
+    python -m scripts.build_builtin_models emoji-vae-64             # VAE + fitted prior, 64 px, 10 min
+    python -m scripts.build_builtin_models emoji-dcgan-32-classic   # the seed article's DCGAN, 32 px, 10 min
+    python -m scripts.build_builtin_models all                      # the three, one after the other
+    python -m scripts.build_builtin_models emoji-vae-64 --refit-prior   # keep the trained VAE, refit its
                                                                         # random-draw prior, re-measure it
 
 Budgets are CPU minutes of this process (train(clock=time.process_time)), so a build that shares
@@ -22,9 +22,7 @@ and the size of every built-in model (the budget is 25 MB for all of them togeth
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import sys
 import tempfile
 import threading
 import time
@@ -34,15 +32,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from genmodels.data import Dataset, dataset_from_arrays  # noqa: E402
-from genmodels.presets import get_preset  # noqa: E402
-from genmodels.quality import quality_report  # noqa: E402
-from genmodels.store import CONFIG_FILE, SAMPLES_FILE, load_model, read_config, save_model  # noqa: E402
-from genmodels.train import train  # noqa: E402
-from genmodels.train_config import TrainConfig  # noqa: E402
-from scripts.train_events import interruptible  # noqa: E402
+from genmodels.data import Dataset, dataset_from_arrays
+from genmodels.presets import get_preset
+from genmodels.quality import quality_report
+from genmodels.store import CONFIG_FILE, SAMPLES_FILE, load_model, read_config, save_model
+from genmodels.train import train
+from genmodels.train_config import TrainConfig
+from scripts.train_events import interruptible
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "datasets" / "noto_emoji_64.npz"

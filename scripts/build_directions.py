@@ -2,20 +2,17 @@
 built-in model folder, so the Explore tab's sliders appear instantly. Deterministic: rerunning gives
 the same bytes for the same weights.
 
-    python scripts/build_directions.py [--weights-dir weights] [--force]
+    python -m scripts.build_directions [--weights-dir weights] [--force]
 """
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-import genmodels  # noqa: E402
-from genmodels import directions as dirs  # noqa: E402
+import genmodels
+from genmodels import directions as dirs
 
 ROOT = Path(__file__).resolve().parent.parent
 

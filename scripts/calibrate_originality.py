@@ -2,7 +2,7 @@
 (a) each training image's slight variants, which must be flagged, and (b) each training image's most
 similar *other* training image, the hardest case that should usually not be flagged.
 
-    python scripts/calibrate_originality.py [--data ../shared/datasets/noto_emoji_64.npz] [--queries 400]
+    python -m scripts.calibrate_originality [--data ../shared/datasets/noto_emoji_64.npz] [--queries 400]
 
 Prints the score distribution for each, the share flagged at NEAR_COPY_THRESHOLD, and the threshold
 that would flag 2 / 5 / 10 % of (b) with the share of (a) it catches. Run time: about a minute.
@@ -10,17 +10,14 @@ that would flag 2 / 5 / 10 % of (b) with the share of (a) it catches. Run time: 
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from genmodels.originality import NEAR_COPY_THRESHOLD, OriginalityIndex  # noqa: E402
+from genmodels.originality import NEAR_COPY_THRESHOLD, OriginalityIndex
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "datasets" / "noto_emoji_64.npz"

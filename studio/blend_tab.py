@@ -6,7 +6,7 @@ from PIL import Image
 
 import genmodels
 
-from . import history
+from . import gpu, history
 from .session import Pick, Session
 from .ui import ModelCatalog, PictureUpload, finite, friendly
 
@@ -14,6 +14,9 @@ SOURCES = ["Two seeds", "Two picks from Generate", "Two pictures (VAE models)"]
 
 
 def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> tuple[gr.Image, gr.Image]:
+    on_gpu = gpu.task(gpu.DRAW_SECONDS)
+    blend_seeds, blend_between, blend_images = (on_gpu(genmodels.blend_seeds), on_gpu(genmodels.blend_between),
+                                                on_gpu(genmodels.blend_images))
     gr.Markdown("Morph from one image to another. Pick the two ends, the number of steps and the path, "
                 "then download the strip, a looping GIF or an MP4.", elem_classes="ls-intro")
     with gr.Row(equal_height=False):
@@ -53,7 +56,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> tuple
         steps, loop, fps = int(finite(steps, "Steps")), bool(loop), finite(fps, "Frames per second")
         folder = catalog.folder(sess, model_key)
         if choice == SOURCES[0]:
-            frames = genmodels.blend_seeds(folder, int(seed_a), int(seed_b), steps, path, 1.0, loop)
+            frames = blend_seeds(folder, int(seed_a), int(seed_b), steps, path, 1.0, loop)
             ends = (genmodels.seed_latent(folder, int(seed_a)), genmodels.seed_latent(folder, int(seed_b)))
         elif choice == SOURCES[1]:
             start, end = sess.blend_ends
@@ -61,13 +64,13 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> tuple
                 raise genmodels.StudioError("In Generate, select an image and press 'Blend from this', "
                                             "then another and 'Blend to this'.")
             folder = catalog.folder(sess, start.recipe["model_key"])
-            frames = genmodels.blend_between(folder, start.latent, end.latent, steps, path, loop)
+            frames = blend_between(folder, start.latent, end.latent, steps, path, loop)
             ends = (start.latent, end.latent)
         else:
             if not picture_a or not picture_b:
                 raise genmodels.StudioError("Upload a start picture and an end picture.")
             pictures = genmodels.load_image(picture_a), genmodels.load_image(picture_b)
-            frames = genmodels.blend_images(folder, *pictures, steps, path, loop)
+            frames = blend_images(folder, *pictures, steps, path, loop)
             ends = tuple(genmodels.encode_picture(folder, p) for p in pictures)
         key = start.recipe["model_key"] if choice == SOURCES[1] else model_key
         history.record_blend(sess, folder, key, ends, steps, path, frames, choice.split(" (")[0].lower())

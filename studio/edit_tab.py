@@ -13,7 +13,7 @@ import postprocess
 from .edit_controls import control_for, value_from
 from . import history
 from .session import Session
-from .ui import PictureUpload, finite, friendly
+from .ui import PictureUpload, finite, friendly, sample_pictures
 
 PREVIEW_SIDE = 768  # the live view works on at most this size (the slider shows ~460 px); downloads are full size
 
@@ -66,6 +66,8 @@ def build(session: gr.State) -> EditTab:
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=300):
             source = PictureUpload(label="Picture to edit", sources=["upload", "clipboard"], height=200)
+            examples = gr.Examples(sample_pictures(), inputs=[source], label="Or try a sample picture",
+                                   examples_per_page=8)
             choice = gr.Dropdown([(f"{e['group']} · {e['label']}", e["name"]) for e in edits],
                                  value=edits[0]["name"], label="Edit", elem_id="edit-choice")
             groups, controls, adds = {}, {}, {}
@@ -169,6 +171,7 @@ def build(session: gr.State) -> EditTab:
         return str(path)
 
     source.upload(on_load, [session, source], [slider, stack_view], api_name="edit_load")
+    examples.load_input_event.then(on_load, [session, source], [slider, stack_view], api_name=False)
     choice.change(on_choice, choice, list(groups.values()), api_name="edit_choose", queue=False)
     for name, comps in controls.items():
         live = [c for c in comps if not isinstance(c, gr.Image)]

@@ -10,9 +10,9 @@ import gradio as gr
 import genmodels
 import postprocess
 
-from . import edit_tab, generate_tab, history, recipes
+from . import edit_tab, generate_tab, gpu, history, recipes
 from .session import Pick, Session
-from .ui import ModelCatalog, PictureUpload, finite, friendly
+from .ui import ModelCatalog, PictureUpload, finite, friendly, sample_pictures
 
 N_SLIDERS = 8  # genmodels computes 8 directions (fewer only for models with a smaller latent)
 SLIDER_RANGE = 3.0  # standard deviations
@@ -68,6 +68,7 @@ def _describe(state: ExploreState, count: int) -> str:
 
 def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, gen: generate_tab.GenerateTab,
           blend_ends: tuple[gr.Image, gr.Image], edit: edit_tab.EditTab, tabs: gr.Tabs) -> None:
+    find_in_model = gpu.task(gpu.SEARCH_SECONDS)(genmodels.find_in_model)
     gr.Markdown("Find the main ways the model's images vary, and move an image along them. Start from the "
                 "image selected in Generate, or upload a picture and find it in the model.",
                 elem_classes="ls-intro")
@@ -75,6 +76,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, gen: gen
         with gr.Column(scale=1, min_width=280):
             use_selected = gr.Button("Use the image selected in Generate", elem_id="explore-use-selected")
             upload = PictureUpload(label="Or your own picture", height=160)
+            gr.Examples(sample_pictures(), inputs=[upload], label="Or a sample picture", examples_per_page=8)
             with gr.Row():
                 find_seed = gr.Number(value=0, precision=0, minimum=0, maximum=2_000_000_000, label="Search seed",
                                       scale=1, min_width=90)
@@ -131,8 +133,9 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, gen: gen
         folder = catalog.folder(sess, model_key)
         picture = genmodels.load_image(path)
         progress(0.0, desc="Looking for your picture in the model")
-        image, latent, q = genmodels.find_in_model(folder, picture, int(seed),
-                                                   progress=lambda f, message: progress(f, desc=message))
+        # A ZeroGPU worker cannot call back into this process: there the bar shows only start and end.
+        report = None if gpu.on_zero_gpu() else (lambda f, message: progress(f, desc=message))
+        image, latent, q = find_in_model(folder, picture, int(seed), progress=report)
         recipe = {"model": genmodels.describe(folder)["name"], "model_key": model_key,
                   "latent": recipes.latent_json(latent), "source": "your picture, found in the model",
                   "search_seed": int(seed), "similarity": q["score"]}

@@ -10,7 +10,7 @@ import gradio as gr
 import genmodels
 import postprocess
 
-from . import history, recipes
+from . import gpu, history, recipes
 from .session import Pick, Session
 from .ui import ModelCatalog, finite, friendly, new_seed
 
@@ -26,6 +26,7 @@ class GenerateTab:
     blend_end: gr.Button
     seed: gr.Number | None = None  # for recipe restore (studio/restore.py)
     variety: gr.Slider | None = None
+    first_draw: dict | None = None  # demo.load's fn / inputs / outputs: the first images a visitor sees
 
 
 def _caption(recipe: dict) -> str:
@@ -55,6 +56,7 @@ def _describe_pick(pick: Pick | None) -> str:
 
 
 def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> GenerateTab:
+    draw, vary = gpu.task(gpu.DRAW_SECONDS)(genmodels.draw), gpu.task(gpu.DRAW_SECONDS)(genmodels.vary_latent)
     gr.Markdown("Draw new images from the model you picked above. Every image has a seed: the same seed "
                 "always gives the same image.", elem_classes="ls-intro")
     with gr.Row(equal_height=False):
@@ -93,7 +95,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Gener
     @friendly
     def on_generate(sess: Session, model_key: str, count: float, first_seed: float, variety_level: float):
         folder = catalog.folder(sess, model_key)
-        images, latents = genmodels.draw(folder, int(finite(count, "Number of images")), int(first_seed),
+        images, latents = draw(folder, int(finite(count, "Number of images")), int(first_seed),
                                          finite(variety_level, "Variety"))
         name = genmodels.describe(folder)["name"]
         sess.picks = [Pick(img, z, {"model": name, "model_key": model_key, "seed": int(first_seed) + k,
@@ -112,7 +114,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Gener
         pick = _require_pick(sess)
         folder = catalog.folder(sess, pick.recipe["model_key"])
         vseed = new_seed()
-        images, latents = genmodels.vary_latent(folder, pick.latent, 8, float(variation_strength), vseed)
+        images, latents = vary(folder, pick.latent, 8, float(variation_strength), vseed)
         # A variation's recipe names its source: a seed, or (for a variation of a variation of a seed) the
         # whole recipe of the image it came from, so any image on screen can be made again. An image known
         # by its latent gives variations known by theirs: no "from", which would nest at every level.
@@ -166,6 +168,11 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Gener
         picture, text = genmodels.nearest_training(pick.image, dataset, sess.originality[key])
         return picture, text
 
+    def on_first_draw(sess: Session, model_key: str | None, count: float, first_seed: float, variety_level: float):
+        if not model_key:  # no built-in model (an empty --weights-dir): nothing to draw yet
+            return gr.update(), gr.update()
+        return on_generate(sess, model_key, count, first_seed, variety_level)
+
     dice.click(new_seed, None, seed, api_name="new_seed")
     nearest_button.click(on_nearest, session, [nearest_image, nearest_text], api_name="nearest_training_picture")
     inputs = [session, model, count, seed, variety]
@@ -175,7 +182,8 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Gener
                concurrency_id="draw")
     png_button.click(on_png, [session, upscale], download, api_name="download_png")
     zip_button.click(on_zip, [session], download, api_name="download_zip")
-    return GenerateTab(gallery, selected_info, edit_button, blend_start, blend_end, seed, variety)
+    return GenerateTab(gallery, selected_info, edit_button, blend_start, blend_end, seed, variety,
+                       {"fn": on_first_draw, "inputs": inputs, "outputs": [gallery, selected_info]})
 
 
 def _require_pick(sess: Session) -> Pick:

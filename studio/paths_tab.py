@@ -8,7 +8,7 @@ import gradio as gr
 
 import genmodels
 
-from . import history, recipes
+from . import gpu, history, recipes
 from .session import Pick, Session
 from .ui import ModelCatalog, PictureUpload, friendly
 
@@ -76,6 +76,7 @@ def _picture_latent(folder: str, image, progress=None) -> tuple:
 
 
 def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
+    render_path = gpu.task(gpu.DRAW_SECONDS)(genmodels.render_path)
     gr.Markdown("Make a looping animation through 2 to 8 keyframes: add images, put them in order, choose the "
                 "length and frame rate, and render a GIF and an MP4. The walk passes exactly through every "
                 "keyframe and comes back to the first.", elem_classes="ls-intro")
@@ -173,9 +174,11 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
         folder = catalog.folder(sess, sess.keyframes[0].recipe["model_key"])
         progress(0.0, desc="Drawing frames")
         start = time.perf_counter()
-        frames = genmodels.render_path(folder, [k.latent for k in sess.keyframes], float(length), float(rate), how,
-                                       on_progress=lambda done, total: progress(0.7 * done / total,
-                                                                                desc=f"Frame {done} of {total}"))
+        # A ZeroGPU worker cannot call back into this process: there the bar shows only start and end.
+        report = None if gpu.on_zero_gpu() else (lambda done, total: progress(0.7 * done / total,
+                                                                              desc=f"Frame {done} of {total}"))
+        frames = render_path(folder, [k.latent for k in sess.keyframes], float(length), float(rate), how,
+                             on_progress=report)
         drawn = time.perf_counter() - start
         gif_path, mp4_path = sess.path("path.gif"), sess.path("path.mp4")
         progress(0.7, desc="Writing the GIF")

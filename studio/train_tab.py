@@ -8,6 +8,7 @@ import pandas as pd
 
 import genmodels
 
+from . import gpu
 from .session import Session
 from .ui import SESSION_PREFIX, ModelCatalog, finite, friendly, model_update
 
@@ -35,6 +36,10 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
     gr.Markdown("Teach a model your style: add 50 to 5,000 pictures (or a zip), check how the model will see "
                 "them, choose a size and a time budget, and press Start. You can stop at any time and keep "
                 "what it learned.", elem_classes="ls-intro")
+    if gpu.on_zero_gpu():
+        gr.Markdown("On this Space's ZeroGPU hardware, training runs on the CPU: a GPU is lent for seconds per "
+                    "request, too short for training. Drawing, blends and the picture search use the GPU.",
+                    elem_classes="ls-intro")
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=300):
             uploads = gr.File(label="Your pictures (images or a .zip)", file_count="multiple",
@@ -116,7 +121,8 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
         last_grid = None
         events = genmodels.run_training(dataset, preset, training_recipe, finite(time_minutes, "Time budget"), out,
                                         sess.stop, resume=bool(resume_run), seed=int(training_seed),
-                                        batch_size=int(finite(batch_size, "Batch size")) or None)
+                                        batch_size=int(finite(batch_size, "Batch size")) or None,
+                                        device="cpu" if gpu.on_zero_gpu() else "auto")
         for ev in events:
             for name, value in ev.losses.items():
                 rows.append({"step": ev.step, "value": value, "loss": LOSS_NAMES.get(name, name)})

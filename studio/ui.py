@@ -73,6 +73,11 @@ class PictureUpload(gr.Image):
         return str(payload.path)
 
 
+def sample_pictures(n: int = 8) -> list[list[str]]:
+    """The first n sample pictures that ship with the studio, as gr.Examples rows (one path each)."""
+    return [[str(p)] for p in sorted(genmodels.SAMPLE_IMAGES.glob("*.png"))[:n]]
+
+
 def finite(value, label: str) -> float:
     """A slider's value as a float. Gradio checks a slider's range but lets NaN through (it compares
     false both ways), so an API caller could reach int(nan); refuse it in one sentence instead."""

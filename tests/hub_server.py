@@ -5,6 +5,7 @@ It is honest about what it implements and refuses the rest:
 - POST /api/repos/create                         create a model repo (409 if it exists)
 - GET  /api/whoami-v2                            the token's user and role
 - GET  /api/models/{repo}[/revision/{rev}]       repo info: sha, private, siblings (sizes with ?blobs=)
+- GET  /api/models/{repo}/tree/{rev}[/{path}]    the files at a commit (what snapshot_download lists)
 - POST /api/validate-yaml                        the model card's YAML front matter must parse to a mapping
 - POST /api/models/{repo}/preupload/{rev}        every file is answered uploadMode "regular", so content
                                                  travels base64 inside the commit (no LFS endpoints needed)
@@ -238,6 +239,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._info(hub.readable_repo(repo_id, user), "main", query)
             if method == "GET" and len(rest) == 2 and rest[0] == "revision":
                 return self._info(hub.readable_repo(repo_id, user), rest[1], query)
+            if method == "GET" and len(rest) >= 2 and rest[0] == "tree":
+                return self._tree(hub.readable_repo(repo_id, user), rest[1], "/".join(rest[2:]))
             if method == "POST" and len(rest) == 2 and rest[0] == "preupload":
                 return self._preupload(hub.writable_repo(repo_id, user), rest[1], json.loads(body or b"{}"))
             if method == "POST" and len(rest) == 2 and rest[0] == "commit":
@@ -290,6 +293,21 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(200, {"_id": repo.repo_id, "id": repo.repo_id, "modelId": repo.repo_id, "author": repo.owner,
                          "sha": sha, "private": repo.private, "gated": False, "disabled": False, "tags": [],
                          "siblings": siblings, "lastModified": "2024-01-01T00:00:00.000Z"})
+
+    def _tree(self, repo: Repo, revision: str, folder: str) -> None:
+        sha = repo.resolve(revision)
+        if sha is None:
+            raise HubError(404, f"Invalid rev id: {revision}", "RevisionNotFound")
+        prefix = folder.rstrip("/") + "/" if folder else ""
+        entries = [{"type": "file", "oid": git_blob_id(data), "size": len(data), "path": path}
+                   for path, data in sorted(repo.commits[sha].items()) if path.startswith(prefix)]
+        data = json.dumps(entries).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(data)
 
     def _preupload(self, repo: Repo, revision: str, payload: dict) -> None:
         sha = repo.resolve(revision)
