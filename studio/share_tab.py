@@ -36,7 +36,8 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
             if on_space():
                 gr.LoginButton()
             token = gr.Textbox(label="Access token", type="password", placeholder="hf_…",
-                               info="Needs write access to push. Used for this request only, never stored.")
+                               info=("Signed in above? Leave this empty. " if on_space() else "")
+                               + "Needs write access to push. Used for this request only, never stored.")
             repo = gr.Textbox(label="Repository", placeholder="your-name/my-emoji-gan")
             with gr.Row():
                 private = gr.Checkbox(label="Private", value=True)

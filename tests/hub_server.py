@@ -82,9 +82,12 @@ class HubError(Exception):
 class FakeHub:
     """Start with `FakeHub().start()`; `url` is the endpoint to give huggingface_hub; `stop()` ends it."""
 
-    def __init__(self, stall_seconds: float = 5.0) -> None:
+    def __init__(self, stall_seconds: float = 5.0, tokens: dict[str, tuple[str, str]] | None = None) -> None:
+        """tokens: more "token -> (user, role)" pairs besides TOKENS (e.g. a second user)."""
+        self.tokens = {**TOKENS, **(tokens or {})}
         self.repos: dict[str, Repo] = {}
         self.requests: list[tuple[str, str, bool]] = []
+        self.callers: set[str] = set()  # the users whose tokens reached the server
         self.stall_seconds = stall_seconds
         self.lock = threading.Lock()
         self.stopping = threading.Event()
@@ -141,9 +144,12 @@ class FakeHub:
         if not authorization:
             return None
         scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or token.strip() not in TOKENS:
+        if scheme.lower() != "bearer" or token.strip() not in self.tokens:
             raise HubError(401, INVALID_TOKEN)
-        return TOKENS[token.strip()]
+        user = self.tokens[token.strip()]
+        with self.lock:
+            self.callers.add(user[0])
+        return user
 
     def readable_repo(self, repo_id: str, user: tuple[str, str] | None) -> Repo:
         repo = self.repos.get(repo_id)
