@@ -51,27 +51,29 @@ class LatentStudioModel(ModelHubMixin, library_name=LIBRARY_NAME, pipeline_tag="
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path: str | Path, *, force_download: bool = False,
                         token: str | bool | None = None, cache_dir: str | Path | None = None,
-                        local_files_only: bool = False, revision: str | None = None, **model_kwargs
-                        ) -> LatentStudioModel:
+                        local_files_only: bool = False, revision: str | None = None,
+                        endpoint: str | None = None, **model_kwargs) -> LatentStudioModel:
         """A model folder, or a Hub repo id ("owner/name") at revision (a branch, tag or commit; default main).
-        token: None = your huggingface_hub login or HF_TOKEN; False = anonymous. The mixin's own
+        token: None = your huggingface_hub login or HF_TOKEN; False = anonymous. endpoint: another Hub
+        (default HF_ENDPOINT or huggingface.co). The mixin's own
         from_pretrained would fetch config.json separately first (possibly from a newer commit than the
         weights), so the whole folder is resolved and fetched here in one go."""
         return cls._from_pretrained(model_id=str(pretrained_model_name_or_path), revision=revision,
                                     cache_dir=cache_dir, force_download=force_download,
-                                    local_files_only=local_files_only, token=token, **model_kwargs)
+                                    local_files_only=local_files_only, token=token, endpoint=endpoint,
+                                    **model_kwargs)
 
     @classmethod
     def _from_pretrained(cls, *, model_id: str, revision: str | None, cache_dir: str | Path | None,
                          force_download: bool, local_files_only: bool, token: str | bool | None,
-                         **model_kwargs) -> LatentStudioModel:
+                         endpoint: str | None = None, **model_kwargs) -> LatentStudioModel:
         if model_kwargs:
             raise TypeError(f"unexpected arguments: {', '.join(sorted(model_kwargs))}")
         if Path(model_id).is_dir():
             folder = Path(model_id)
         else:
             folder = hub.pull_model(model_id, revision, token if isinstance(token, str) else None, cache_dir,
-                                    allow_env_token=token is not False, force_download=force_download,
+                                    endpoint, allow_env_token=token is not False, force_download=force_download,
                                     local_files_only=local_files_only)
         return cls(load_model(folder), folder)
 
@@ -87,13 +89,13 @@ class LatentStudioModel(ModelHubMixin, library_name=LIBRARY_NAME, pipeline_tag="
         save_model(save_directory, self.model.network, self.model.config, dict(self.model.meta), samples)
 
     def push_to_hub(self, repo_id: str, *, private: bool | None = None, token: str | None = None,
-                    commit_message: str | None = None) -> str:
+                    commit_message: str | None = None, endpoint: str | None = None) -> str:
         """Upload the model folder to repo_id in one commit (created if needed; private=True makes a new
         repo private). token: None = your huggingface_hub login or HF_TOKEN. Returns the repo URL."""
         if self.folder is not None:
-            return hub.push_model(self.folder, repo_id, token, private=bool(private),
+            return hub.push_model(self.folder, repo_id, token, private=bool(private), endpoint=endpoint,
                                   commit_message=commit_message, allow_env_token=True)
         with tempfile.TemporaryDirectory(prefix="latent-studio-push-") as tmp:
             self.save_pretrained(tmp)
-            return hub.push_model(tmp, repo_id, token, private=bool(private), commit_message=commit_message,
-                                  allow_env_token=True)
+            return hub.push_model(tmp, repo_id, token, private=bool(private), endpoint=endpoint,
+                                  commit_message=commit_message, allow_env_token=True)

@@ -67,7 +67,7 @@ def build(session: gr.State) -> EditTab:
         with gr.Column(scale=1, min_width=300):
             source = PictureUpload(label="Picture to edit", sources=["upload", "clipboard"], height=200)
             examples = gr.Examples(sample_pictures(), inputs=[source], label="Or try a sample picture",
-                                   examples_per_page=8)
+                                   examples_per_page=8, elem_id="edit-examples")
             choice = gr.Dropdown([(f"{e['group']} · {e['label']}", e["name"]) for e in edits],
                                  value=edits[0]["name"], label="Edit", elem_id="edit-choice")
             groups, controls, adds = {}, {}, {}

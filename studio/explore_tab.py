@@ -76,7 +76,8 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, gen: gen
         with gr.Column(scale=1, min_width=280):
             use_selected = gr.Button("Use the image selected in Generate", elem_id="explore-use-selected")
             upload = PictureUpload(label="Or your own picture", height=160)
-            gr.Examples(sample_pictures(), inputs=[upload], label="Or a sample picture", examples_per_page=8)
+            gr.Examples(sample_pictures(), inputs=[upload], label="Or a sample picture", examples_per_page=8,
+                        elem_id="explore-examples")
             with gr.Row():
                 find_seed = gr.Number(value=0, precision=0, minimum=0, maximum=2_000_000_000, label="Search seed",
                                       scale=1, min_width=90)

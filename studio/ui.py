@@ -74,8 +74,9 @@ class PictureUpload(gr.Image):
 
 
 def sample_pictures(n: int = 8) -> list[list[str]]:
-    """The first n sample pictures that ship with the studio, as gr.Examples rows (one path each)."""
-    return [[str(p)] for p in sorted(genmodels.SAMPLE_IMAGES.glob("*.png"))[:n]]
+    """n sample pictures that ship with the studio, spread over the set, as gr.Examples rows (one path each)."""
+    files = sorted(genmodels.SAMPLE_IMAGES.glob("*.png"))
+    return [[str(p)] for p in files[::max(1, len(files) // n)][:n]]
 
 
 def finite(value, label: str) -> float:

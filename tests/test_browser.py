@@ -29,6 +29,17 @@ def test_generate_then_edit_in_the_browser(page, tmp_path):
     assert page.locator("#edit-slider img").count() >= 1
 
 
+def test_a_first_visit_meets_pictures_and_sample_examples(page, tmp_path):
+    shots = screenshots(tmp_path)
+    page.locator("#generate-gallery img").nth(15).wait_for()  # drawn when the page opened, no click
+    page.get_by_role("tab", name="Edit").click()
+    page.locator("#edit-examples img").first.click()  # a sample picture, straight into the editor
+    page.locator("#edit-slider img").first.wait_for()
+    page.screenshot(path=str(shots / "edit-example.png"))
+    page.get_by_role("tab", name="Explore").click()
+    assert page.locator("#explore-examples img").count() >= 8
+
+
 def test_stop_while_waiting_in_the_queue_stops_that_run(studio, tmp_path):
     """Visitor A trains; visitor B presses Start (B's run waits for the one training slot), then Stop:
     B's run must not train once A's frees the slot (Stop is for the run that was asked for)."""
