@@ -112,9 +112,10 @@ def compute_directions(model: LoadedModel, k: int = DEFAULT_K, n_samples: int = 
     model.network.eval()
     z = torch.randn(n_samples, model.z_dim, generator=generator)  # (N, z_dim) ~ N(0, I)
     prior = prior_of(model)
+    device = model.device  # the network may sit on a GPU (api.use_device); the PCA runs on the CPU
     if prior is not None:  # a VAE's fitted mixture: PCA where its pictures are, not in N(0, I)'s holes
-        z = prior.transform(z)
-    y = torch.cat([block(c.view(c.shape[0], -1, 1, 1)).flatten(1) for c in z.split(1024)])  # (N, D)
+        z = prior.transform(z.to(device)).cpu()
+    y = torch.cat([block(c.to(device).view(c.shape[0], -1, 1, 1)).flatten(1).cpu() for c in z.split(1024)])  # (N, D)
     y = (y - y.double().mean(0).float())  # centred; float32 keeps the big products fast (float64: 10x slower)
     v = _randomized_pca(y, min(k, model.z_dim, y.shape[1]), generator)  # (D, k)
     x = (y @ v).double()  # (N, k) principal coordinates, uncorrelated

@@ -96,7 +96,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Gener
     def on_generate(sess: Session, model_key: str, count: float, first_seed: float, variety_level: float):
         folder = catalog.folder(sess, model_key)
         images, latents = draw(folder, int(finite(count, "Number of images")), int(first_seed),
-                                         finite(variety_level, "Variety"))
+                               finite(variety_level, "Variety"))
         name = genmodels.describe(folder)["name"]
         sess.picks = [Pick(img, z, {"model": name, "model_key": model_key, "seed": int(first_seed) + k,
                                     "variety": float(variety_level)})

@@ -127,7 +127,8 @@ def test_model_card_on_the_hub(server, tmp_path, gan_folder):
                  "- gan", "- unconditional-image-generation"):
         assert line in front
     for text in ("Flowers: 40 photos", "Trained on 40 images", "dcgan-32, 20 epochs", "4 min",
-                 "![Samples drawn from this model](samples.png)", "python -m genmodels.hub pull tester/carded"):
+                 "![Samples drawn from this model](samples.png)", "latent-studio-hub pull tester/carded",
+                 'LatentStudioModel.from_pretrained("tester/carded")'):
         assert text in card
     assert WRITE not in card
 
