@@ -105,7 +105,8 @@ class _Run:
     def _model_config(self):
         base = get_preset(self.cfg.preset)
         if self.cfg.kind == "gan":
-            return dataclasses.replace(base, d_norm=self.spec.d_norm, arch=self.spec.arch)
+            widths = {"g_width": self.spec.width, "d_width": self.spec.width} if self.spec.width else {}
+            return dataclasses.replace(base, d_norm=self.spec.d_norm, arch=self.spec.arch, **widths)
         return base
 
     def _build(self) -> None:
