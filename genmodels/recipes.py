@@ -9,7 +9,7 @@ checkpoints and model cards):
   fastgan     the FastGAN-style networks (genmodels/fastgan.py) with D's self-supervised
               reconstruction, DiffAugment, hinge loss, EMA and the half-to-full resolution schedule.
 When no recipe is given, the one that won bench/quality.py at the model's size is used
-(recommended_recipe): lite at 64 px, small-data at 32 px.
+(recommended_recipe): lite at both sizes.
 Ablations of the default (used by bench/quality.py, also selectable on the CLI) change one thing each.
 """
 from __future__ import annotations
@@ -76,13 +76,12 @@ GAN_RECIPES: dict[str, GANRecipeSpec] = {
                                                      summary="fastgan without D's reconstruction"),
 }
 DEFAULT_RECIPE = "lite"  # the recommended recipe at the default size (64 px)
-# The winner of bench/quality.py at each size (10 CPU-minutes, emoji): at 64 px lite (SWD 46 against
-# fastgan's 57 and small-data's 128), at 32 px small-data (59 against fastgan's 64, and rounder,
-# face-like shapes).
-RECOMMENDED = {64: "lite", 32: "small-data"}
+# The winner of the quality bench at each size (10 CPU-minutes, one thread, emoji; README "Quality"):
+# lite at 64 px (SWD 46 against fastgan's 57 in the same run) and at 32 px (51 against small-data's 61).
+RECOMMENDED = {64: "lite", 32: "lite"}
 RECOMMENDED_CHOICE = "recommended"  # the UI's value for "the recommended recipe for this size"
 MAIN_RECIPES = ("lite", "fastgan", "small-data", "classic")  # the ones the Train tab offers
-RECIPE_LABELS = {RECOMMENDED_CHOICE: "Recommended (Lite DCGAN at 64 px, small-data at 32 px)",
+RECIPE_LABELS = {RECOMMENDED_CHOICE: "Recommended (Lite DCGAN)",
                  "lite": "Lite DCGAN (half width, fast on a CPU)", "fastgan": "FastGAN", "small-data": "Small-data DCGAN", "classic": "Classic DCGAN (the article's)"}
 
 

@@ -25,7 +25,7 @@ class TrainConfig:
 
     preset: a key of presets.PRESETS ("dcgan-64", "vae-32-gray", ...).
     recipe: GANs only, a key of recipes.GAN_RECIPES; None = the recommended one for the preset's size
-        (recipes.recommended_recipe: lite at 64 px, small-data at 32 px). "lite" (small-data on DCGAN networks
+        (recipes.recommended_recipe: lite at both sizes). "lite" (small-data on DCGAN networks
         half as wide, batch 32 on a CPU), "fastgan" (FastGAN-style networks,
         self-supervised discriminator, DiffAugment, hinge loss, EMA, half size first), "small-data" (the
         DCGAN with DiffAugment, spectral norm, hinge loss, EMA), "classic" (the seed article's DCGAN

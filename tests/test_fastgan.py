@@ -122,7 +122,7 @@ def test_schedule_goes_half_then_fades_then_full():
 def test_the_recommended_recipe_is_the_winner_at_each_size():
     assert DEFAULT_RECIPE == "lite" and TrainConfig().recipe == "lite"  # the default preset is 64 px
     assert TrainConfig(preset="dcgan-64-gray").recipe == "lite"
-    assert TrainConfig(preset="dcgan-32").recipe == "small-data"
+    assert TrainConfig(preset="dcgan-32").recipe == "lite"
     assert TrainConfig(preset="dcgan-32", recipe="fastgan").recipe == "fastgan"  # an explicit choice stays
     assert build_parser().parse_args(["--data", "d", "--out", "o"]).recipe is None  # resolved by TrainConfig
     assert GAN_RECIPES["classic"].loss == "bce" and GAN_RECIPES["classic"].d_norm == "batch"
