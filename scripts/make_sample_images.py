@@ -1,6 +1,6 @@
 """Write the Train tab's sample pictures, samples/emoji/*.png, from the Noto Emoji data set.
 
-    python scripts/make_sample_images.py [--data ../shared/datasets/noto_emoji_64.npz] [--out samples/emoji]
+    python -m scripts.make_sample_images [--data ../shared/datasets/noto_emoji_64.npz] [--out samples/emoji]
 
 The set is the round, mostly yellow emoji: the smileys, cat faces and people's heads, plus a few
 round yellow objects (169 pictures from the 1,432). One family of shapes and colours is what a
@@ -39,7 +39,7 @@ Credit: **Noto Emoji (Google), Apache-2.0**. The emoji images are under the Apac
 (https://www.apache.org/licenses/LICENSE-2.0); the font file itself is under the SIL Open Font
 License 1.1. Any model trained on these pictures should credit "Noto Emoji (Google), Apache-2.0".
 
-Rebuild with `python scripts/make_sample_images.py` (the rule that picks them is in its docstring).
+Rebuild with `python -m scripts.make_sample_images` (the rule that picks them is in its docstring).
 """
 
 
