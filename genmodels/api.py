@@ -33,7 +33,7 @@ ModelRef = str | Path | LoadedModel
 _cache: OrderedDict[tuple, LoadedModel] = OrderedDict()
 _cache_lock = threading.Lock()
 _CACHE_SIZE = 16
-_device: list[str] = ["cpu"]  # where loaded models run; set once at start-up by use_device()
+_device = "cpu"  # where loaded models run; set once at start-up by use_device()
 
 
 def use_device(requested: str = "auto") -> str:
@@ -43,10 +43,10 @@ def use_device(requested: str = "auto") -> str:
     calls this at launch; library callers that never do stay on the CPU."""
     from .precision import pick_device
 
-    device = str(pick_device(requested))
+    global _device
     with _cache_lock:
-        _device[0] = device
-    return device
+        _device = str(pick_device(requested))
+    return _device
 
 
 def get_model(model: ModelRef) -> LoadedModel:
@@ -59,7 +59,7 @@ def get_model(model: ModelRef) -> LoadedModel:
         stat = weights.stat()
     except OSError:
         raise ModelLoadError(f"No model found at {Path(model).name or model}.") from None
-    device = _device[0]
+    device = _device
     key = (str(folder), stat.st_size, stat.st_mtime_ns, device)
     with _cache_lock:
         if key in _cache:

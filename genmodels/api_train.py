@@ -57,7 +57,7 @@ def run_training(dataset: Dataset, preset: str, recipe: str, minutes: float, out
                  preview_every: int = 50, device: str = "auto") -> Iterator[TrainEvent]:
     """Train and stream events; the model folder lands in out_dir (see train.train). device: "auto" (the
     GPU when there is one), "cpu" or "cuda"."""
-    recipe = None if recipe == RECOMMENDED_CHOICE else recipe  # the bench's winner for the preset's size
+    recipe = None if recipe == RECOMMENDED_CHOICE else recipe  # None: the bench's winner (DEFAULT_RECIPE)
     cfg = TrainConfig(preset=preset, recipe=recipe, minutes=minutes, seed=seed, batch_size=batch_size,
                       preview_every=preview_every, checkpoint_minutes=1.0, device=device)
     return _then_release_memory(train(cfg, dataset, out_dir, stop=stop, resume=resume))

@@ -57,7 +57,6 @@ from .store import (
     read_config,
 )
 
-HUB_FILES = PORTABLE_FILES  # the only names ever uploaded or fetched
 REQUIRED_FILES = (CONFIG_FILE, WEIGHTS_FILE)
 MAX_BYTES = {CONFIG_FILE: 1 << 20, CARD_FILE: 1 << 20, SAMPLES_FILE: 16 << 20, WEIGHTS_FILE: MAX_FILE_BYTES,
              DIRECTIONS_FILE: 4 << 20}
@@ -145,7 +144,7 @@ def push_model(folder: str | Path, repo_id: str, token: str | None, private: boo
                            "name, or make the repo private on the Hub first.")
         files[CARD_FILE] = render_card(meta, has_samples=True, repo_id=repo_id).encode()
         operations = [CommitOperationAdd(path_in_repo=name, path_or_fileobj=files[name])
-                      for name in HUB_FILES if name in files]
+                      for name in PORTABLE_FILES if name in files]
         message = (commit_message or "").strip() or f"Upload {meta.get('name') or repo_id} from Latent Studio"
         call(lambda: api.create_commit(repo_id, operations, commit_message=message[:1000], token=auth),
               repo_id=repo_id, action="push")
@@ -158,7 +157,7 @@ def copy_model_folder(source: str | Path, out: str | Path, overwrite: bool = Fal
     overwrite=True: then only the fixed files are replaced (stale optional ones removed), nothing else."""
     source, out = Path(source), check_out_folder(out, overwrite)
     out.mkdir(parents=True, exist_ok=True)
-    for name in HUB_FILES:
+    for name in PORTABLE_FILES:
         if (source / name).is_file():
             write_bytes_atomic(out / name, (source / name).read_bytes())
         elif name not in REQUIRED_FILES:
@@ -195,7 +194,7 @@ def _files_to_fetch(repo_id: str, info) -> list[str]:
         if (sizes.get(name) or 0) > limit:
             raise NotAStudioModelError(f"{name} in {repo_id} is over the {limit >> 20} MB limit, so it was not "
                                        "downloaded.")
-    return [name for name in HUB_FILES if name in sizes]
+    return [name for name in PORTABLE_FILES if name in sizes]
 
 
 def _cached_folder(repo_id: str, revision: str | None, cache: str | None) -> Path | None:

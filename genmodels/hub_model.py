@@ -21,8 +21,7 @@ from huggingface_hub import ModelHubMixin
 
 from . import api, hub
 from .card import LIBRARY_NAME
-from .store import PORTABLE_FILES, LoadedModel, load_model, save_model
-from .safe_tensors_io import write_bytes_atomic
+from .store import LoadedModel, load_model, save_model
 
 
 class LatentStudioModel(ModelHubMixin, library_name=LIBRARY_NAME, pipeline_tag="unconditional-image-generation",
@@ -81,9 +80,7 @@ class LatentStudioModel(ModelHubMixin, library_name=LIBRARY_NAME, pipeline_tag="
     def _save_pretrained(self, save_directory: Path) -> None:
         """The model folder: its files byte for byte when it came from one, else written fresh."""
         if self.folder is not None:
-            for name in PORTABLE_FILES:
-                if (self.folder / name).is_file():
-                    write_bytes_atomic(save_directory / name, (self.folder / name).read_bytes())
+            hub.copy_model_folder(self.folder, save_directory, overwrite=True)
             return
         samples = api.grid(self.generate(16, 0))
         save_model(save_directory, self.model.network, self.model.config, dict(self.model.meta), samples)
@@ -92,10 +89,10 @@ class LatentStudioModel(ModelHubMixin, library_name=LIBRARY_NAME, pipeline_tag="
                     commit_message: str | None = None, endpoint: str | None = None) -> str:
         """Upload the model folder to repo_id in one commit (created if needed; private=True makes a new
         repo private). token: None = your huggingface_hub login or HF_TOKEN. Returns the repo URL."""
-        if self.folder is not None:
-            return hub.push_model(self.folder, repo_id, token, private=bool(private), endpoint=endpoint,
-                                  commit_message=commit_message, allow_env_token=True)
         with tempfile.TemporaryDirectory(prefix="latent-studio-push-") as tmp:
-            self.save_pretrained(tmp)
-            return hub.push_model(tmp, repo_id, token, private=bool(private), endpoint=endpoint,
+            folder = self.folder
+            if folder is None:  # a model made in memory: write its folder first
+                self.save_pretrained(tmp)
+                folder = Path(tmp)
+            return hub.push_model(folder, repo_id, token, private=bool(private), endpoint=endpoint,
                                   commit_message=commit_message, allow_env_token=True)

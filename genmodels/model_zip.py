@@ -19,7 +19,6 @@ from .errors import StudioError
 from .safe_tensors_io import MAX_FILE_BYTES
 from .store import CONFIG_FILE, PICKLE_SUFFIXES, PORTABLE_FILES, WEIGHTS_FILE, load_model
 
-FOLDER_FILES = PORTABLE_FILES
 MAX_ENTRIES = 32
 MAX_ZIP_BYTES = MAX_FILE_BYTES + (8 << 20)  # the weights plus a little for the card and samples
 _CHUNK = 1 << 20
@@ -33,7 +32,7 @@ def export_zip(folder: str | Path, dest: str | Path) -> Path:
     """Zip a model folder's fixed files (never checkpoints or anything else) into dest (a .zip path)."""
     folder, dest = Path(folder), Path(dest)
     with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name in FOLDER_FILES:
+        for name in PORTABLE_FILES:
             if (folder / name).is_file():
                 zf.write(folder / name, f"{folder.name}/{name}")
     return dest
@@ -51,9 +50,9 @@ def _member_name(info: zipfile.ZipInfo, zip_name: str) -> str | None:
     if path.suffix.lower() in PICKLE_SUFFIXES:
         raise ModelZipError(f"{zip_name} holds pickle weights ({path.name}), which are never loaded because "
                             f"they can run code; export the weights as {WEIGHTS_FILE}.")
-    if len(path.parts) > 2 or path.name not in FOLDER_FILES:
+    if len(path.parts) > 2 or path.name not in PORTABLE_FILES:
         raise ModelZipError(f"{zip_name} holds {path.name}, which is not part of a model folder "
-                            f"({', '.join(FOLDER_FILES)}).")
+                            f"({', '.join(PORTABLE_FILES)}).")
     return path.name
 
 
@@ -63,14 +62,14 @@ def import_zip(zip_path: str | Path, dest_root: str | Path) -> Path:
     try:
         declared = declared_entries(zip_path, zip_name)  # from the end record: nothing parsed yet
         if declared > MAX_ENTRIES:
-            raise ModelZipError(f"{zip_name} has {declared} files; a model zip has at most {len(FOLDER_FILES)}.")
+            raise ModelZipError(f"{zip_name} has {declared} files; a model zip has at most {len(PORTABLE_FILES)}.")
         zf = zipfile.ZipFile(zip_path)
     except (ArchiveError, zipfile.BadZipFile, OSError):
         raise ModelZipError(f"{zip_name} is not a valid zip file.") from None
     with zf:
         infos = zf.infolist()
         if len(infos) > MAX_ENTRIES:  # the end record can lie
-            raise ModelZipError(f"{zip_name} has {len(infos)} files; a model zip has at most {len(FOLDER_FILES)}.")
+            raise ModelZipError(f"{zip_name} has {len(infos)} files; a model zip has at most {len(PORTABLE_FILES)}.")
         wanted = [(info, _member_name(info, zip_name)) for info in infos]
         names = [n for _, n in wanted if n]
         if len(names) != len(set(names)):

@@ -8,8 +8,7 @@ checkpoints and model cards):
               cheaper steps; in a few CPU minutes it learns whole shapes where the others do not.
   fastgan     the FastGAN-style networks (genmodels/fastgan.py) with D's self-supervised
               reconstruction, DiffAugment, hinge loss, EMA and the half-to-full resolution schedule.
-When no recipe is given, the one that won bench/quality.py at the model's size is used
-(recommended_recipe): lite at both sizes.
+When no recipe is given, DEFAULT_RECIPE (lite, the quality bench's winner at 32 and 64 px) is used.
 Ablations of the default (used by bench/quality.py, also selectable on the CLI) change one thing each.
 """
 from __future__ import annotations
@@ -75,19 +74,13 @@ GAN_RECIPES: dict[str, GANRecipeSpec] = {
     "fastgan-no-reconstruction": dataclasses.replace(_FASTGAN, reconstruction=False,
                                                      summary="fastgan without D's reconstruction"),
 }
-DEFAULT_RECIPE = "lite"  # the recommended recipe at the default size (64 px)
-# The winner of the quality bench at each size (10 CPU-minutes, one thread, emoji; README "Quality"):
-# lite at 64 px (SWD 46 against fastgan's 57 in the same run) and at 32 px (51 against small-data's 61).
-RECOMMENDED = {64: "lite", 32: "lite"}
-RECOMMENDED_CHOICE = "recommended"  # the UI's value for "the recommended recipe for this size"
+# The recipe used when none is given: the quality bench's winner at both sizes (10 CPU-minutes, one
+# thread, emoji; README "Quality"): at 64 px SWD 46 against fastgan's 57, at 32 px 51 against small-data's 61.
+DEFAULT_RECIPE = "lite"
+RECOMMENDED_CHOICE = "recommended"  # the UI's value for "the recommended recipe"
 MAIN_RECIPES = ("lite", "fastgan", "small-data", "classic")  # the ones the Train tab offers
-RECIPE_LABELS = {RECOMMENDED_CHOICE: "Recommended (Lite DCGAN)",
-                 "lite": "Lite DCGAN (half width, fast on a CPU)", "fastgan": "FastGAN", "small-data": "Small-data DCGAN", "classic": "Classic DCGAN (the article's)"}
-
-
-def recommended_recipe(image_size: int) -> str:
-    """The recipe to use when none is given: the quality bench's winner at this size."""
-    return RECOMMENDED.get(image_size, DEFAULT_RECIPE)
+RECIPE_LABELS = {RECOMMENDED_CHOICE: "Recommended (Lite DCGAN)", "lite": "Lite DCGAN (half width, fast on a CPU)",
+                 "fastgan": "FastGAN", "small-data": "Small-data DCGAN", "classic": "Classic DCGAN (the article's)"}
 
 
 GPU_BATCH = 64

@@ -17,7 +17,7 @@ from .data import load_dataset
 from .fit import FITS
 from .presets import PRESETS, get_preset
 from .train import train
-from .recipes import GAN_RECIPES, RECOMMENDED
+from .recipes import DEFAULT_RECIPE, GAN_RECIPES
 from .train_config import PRECISIONS, RECIPES, TrainConfig
 
 
@@ -30,8 +30,7 @@ def build_parser() -> OneLineParser:
     p.add_argument("--model", default="dcgan-64", choices=list(PRESETS), metavar="PRESET",
                    help=f"model preset (default dcgan-64): {', '.join(PRESETS)}")
     p.add_argument("--recipe", default=None, choices=RECIPES, metavar="RECIPE",
-                   help="GAN recipe (default: the recommended one for the size, "
-                        + ", ".join(f"{r} at {s} px" for s, r in RECOMMENDED.items()) + "): " + "; ".join(
+                   help=f"GAN recipe (default: the recommended one, {DEFAULT_RECIPE}): " + "; ".join(
                        f"{name}: {spec.summary}" for name, spec in GAN_RECIPES.items()))
     p.add_argument("--minutes", type=float, default=10.0, help="time budget, fractions allowed (default 10)")
     p.add_argument("--epochs", type=int, default=None, help="stop after this many epochs (optional)")

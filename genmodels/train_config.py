@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from .errors import StudioError
 from .presets import PRESETS
-from .recipes import GAN_RECIPES, get_recipe, recommended_recipe
+from .recipes import DEFAULT_RECIPE, GAN_RECIPES, get_recipe
 
 RECIPES = tuple(GAN_RECIPES)
 PRECISIONS = ("auto", "fp32", "bf16")
@@ -24,8 +24,8 @@ class TrainConfig:
     """What to train and for how long.
 
     preset: a key of presets.PRESETS ("dcgan-64", "vae-32-gray", ...).
-    recipe: GANs only, a key of recipes.GAN_RECIPES; None = the recommended one for the preset's size
-        (recipes.recommended_recipe: lite at both sizes). "lite" (small-data on DCGAN networks
+    recipe: GANs only, a key of recipes.GAN_RECIPES; None = the recommended one (recipes.DEFAULT_RECIPE,
+        lite). "lite" (small-data on DCGAN networks
         half as wide, batch 32 on a CPU), "fastgan" (FastGAN-style networks,
         self-supervised discriminator, DiffAugment, hinge loss, EMA, half size first), "small-data" (the
         DCGAN with DiffAugment, spectral norm, hinge loss, EMA), "classic" (the seed article's DCGAN
@@ -61,7 +61,7 @@ class TrainConfig:
         if self.preset not in PRESETS:
             raise StudioError(f"Unknown model preset {self.preset!r}; choose one of: {', '.join(PRESETS)}.")
         if self.recipe is None:  # frozen dataclass: resolve the default once, so it is saved as a name
-            object.__setattr__(self, "recipe", recommended_recipe(PRESETS[self.preset].image_size))
+            object.__setattr__(self, "recipe", DEFAULT_RECIPE)
         if self.recipe not in RECIPES:
             raise StudioError(f"Recipe must be one of: {', '.join(RECIPES)}.")
         if self.precision not in PRECISIONS:

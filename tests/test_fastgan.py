@@ -1,7 +1,6 @@
 """The FastGAN-style networks, the RpGAN loss with R1 + R2, the recipes and the resolution schedule."""
 import dataclasses
 import json
-import threading
 
 import numpy as np
 import pytest
@@ -20,7 +19,7 @@ from genmodels.store import build_network, load_model, save_model
 from genmodels.train import train
 from genmodels.train_cli import build_parser
 from genmodels.train_config import TrainConfig
-from tests.train_helpers import write_discs
+from tests.train_helpers import train_in_two_halves, write_discs
 
 SHAPES = [(32, 3), (64, 3), (32, 1), (64, 1)]
 
@@ -148,13 +147,9 @@ def test_resume_through_the_schedule_continues_exactly(pictures, tmp_path):
     cfg = TrainConfig(preset="dcgan-32", recipe="fastgan", minutes=None, max_steps=10, batch_size=8,
                       precision="fp32", preview_every=1000, seed=2)
     list(train(cfg, data, tmp_path / "straight"))
-    stop = threading.Event()
-    for ev in train(cfg, data, tmp_path / "split", stop=stop):  # the same run, stopped at step 5
-        if ev.kind == "progress" and ev.step == 5:
-            stop.set()
     # The schedule (half size, fade-in) and the decaying rate follow step / limit: the resumed half
     # continues both where the unbroken run was.
-    list(train(cfg, data, tmp_path / "split", resume=True))
+    train_in_two_halves(cfg, data, tmp_path / "split", stop_after=5)
     a, _ = load_checkpoint(tmp_path / "straight" / "checkpoint")
     b, _ = load_checkpoint(tmp_path / "split" / "checkpoint")
     assert a.keys() == b.keys()

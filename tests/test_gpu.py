@@ -88,7 +88,7 @@ def test_zero_gpu_training_runs_on_the_cpu(zero_gpu, monkeypatch, tmp_path):
 
 
 def test_use_device_moves_loaded_models(gan_folder, monkeypatch):
-    monkeypatch.setattr(api, "_device", ["cpu"])
+    monkeypatch.setattr(api, "_device", "cpu")
     assert genmodels.use_device("auto") == ("cuda" if __import__("torch").cuda.is_available() else "cpu")
     assert genmodels.use_device("cpu") == "cpu"
     model = genmodels.get_model(gan_folder)

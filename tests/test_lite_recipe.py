@@ -1,8 +1,6 @@
 """The lite recipe: small-data's training on DCGAN networks half as wide, batch 32 on a CPU."""
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pytest
 
@@ -14,7 +12,7 @@ from genmodels.sampling import generate
 from genmodels.store import load_model
 from genmodels.train import train
 from genmodels.train_config import TrainConfig
-from tests.train_helpers import write_discs
+from tests.train_helpers import train_in_two_halves, write_discs
 
 
 @pytest.fixture(scope="module")
@@ -49,11 +47,7 @@ def test_a_resumed_lite_run_continues_exactly(pictures, tmp_path):
     cfg = TrainConfig(preset="dcgan-32", recipe="lite", minutes=None, max_steps=8, batch_size=8,
                       precision="fp32", preview_every=1000, seed=4)
     list(train(cfg, data, tmp_path / "straight"))
-    stop = threading.Event()
-    for ev in train(cfg, data, tmp_path / "split", stop=stop):
-        if ev.kind == "progress" and ev.step == 4:
-            stop.set()
-    list(train(cfg, data, tmp_path / "split", resume=True))
+    train_in_two_halves(cfg, data, tmp_path / "split", stop_after=4)
     a, _ = load_checkpoint(tmp_path / "straight" / "checkpoint")
     b, _ = load_checkpoint(tmp_path / "split" / "checkpoint")
     assert a.keys() == b.keys() and all(np.array_equal(a[k].numpy(), b[k].numpy()) for k in a)

@@ -20,3 +20,17 @@ def write_discs(folder: Path, n: int = 24, size: int = 40, seed: int = 0) -> Pat
         img[rng.integers(0, size), :] = rng.integers(0, 255, 3)  # a stripe keeps them apart for dedupe
         Image.fromarray(img).save(folder / f"disc_{i:03d}.png")
     return folder
+
+
+def train_in_two_halves(cfg, dataset, folder: Path, stop_after: int) -> None:
+    """The run cfg describes, stopped after step `stop_after` and then resumed to its end, in folder: what a
+    resume test compares with the same run trained in one go."""
+    import threading
+
+    from genmodels.train import train
+
+    stop = threading.Event()
+    for ev in train(cfg, dataset, folder, stop=stop):
+        if ev.kind == "progress" and ev.step == stop_after:
+            stop.set()
+    list(train(cfg, dataset, folder, resume=True))
