@@ -5,8 +5,11 @@ real-vs-real floor (two halves of the data), the near-copy rate, training images
 step's GFLOP/s with its share of this CPU's measured fp32 matmul peak. Saves a 64-image grid per run.
 
     python -m bench.quality [--minutes 10] [--sizes 64 32] [--recipes classic small-data lite fastgan ...]
-                            [--ablations-everywhere]
-                            [--vae | --no-vae] [--jobs 2] [--images 512] [--data NPZ] [--out DIR]
+                            [--ablations-everywhere] [--vae | --no-vae] [--vae-ablations]
+                            [--jobs 2] [--images 512] [--data NPZ] [--out DIR]
+
+VAE rows: "vae" is the vae-64 preset as shipped (squared error, draws from the fitted mixture);
+--vae-ablations adds "vae-lap1" (plus the Laplacian-pyramid L1 term, VAEConfig.laplacian_weight = 1).
 
 Targets (issue 13; 10 CPU-minutes, one thread, emoji set): the default (lite) at 64 px mean SWD <= 35; at 32 px
 within 1.5x of the floor; VAE-64 random draws <= 3x the floor; the default recipe's step at >= 75 % of
@@ -22,6 +25,7 @@ thread, measured here at start-up: compare numbers within one run of this script
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import tempfile
 import threading
@@ -39,6 +43,7 @@ DEFAULT_DATA = REPO.parent / "shared" / "datasets" / "noto_emoji_64.npz"
 DEFAULT_OUT = Path(tempfile.gettempdir()) / "latent-studio-bench-quality"
 DEFAULT_RECIPES = ("classic", "small-data", "lite", "fastgan", "fastgan-r3", "fastgan-full-size",
                    "fastgan-no-reconstruction")
+VAE_VARIANTS = {"vae": {}, "vae-lap1": {"laplacian_weight": 1.0}}  # name -> VAEConfig changes
 GRID_SEEDS = range(64)
 TIMED_STEPS = 4  # full-size steps timed after training for GFLOP/s
 
@@ -46,7 +51,7 @@ TIMED_STEPS = 4  # full-size steps timed after training for GFLOP/s
 @dataclass(frozen=True)
 class Job:
     size: int
-    recipe: str  # a GAN recipe, or "vae"
+    recipe: str  # a GAN recipe, or a key of VAE_VARIANTS
     minutes: float
     data: Path
     images: int
@@ -54,12 +59,16 @@ class Job:
     out: Path
 
     @property
+    def is_vae(self) -> bool:
+        return self.recipe in VAE_VARIANTS
+
+    @property
     def name(self) -> str:
-        return f"{'vae' if self.recipe == 'vae' else 'gan'}-{self.size}-{self.recipe}"
+        return f"{'vae' if self.is_vae else 'gan'}-{self.size}-{self.recipe}"
 
     @property
     def preset(self) -> str:
-        return f"vae-{self.size}" if self.recipe == "vae" else f"dcgan-{self.size}"
+        return f"vae-{self.size}" if self.is_vae else f"dcgan-{self.size}"
 
 
 def matmul_peak_gflops(n: int = 2048, repeats: int = 5) -> float:
@@ -110,9 +119,13 @@ def run_job(job: Job) -> dict:
     from genmodels.train_config import TrainConfig
     from scripts.train_events import interruptible
 
+    if VAE_VARIANTS.get(job.recipe):  # an ablation: this worker process's own copy of the preset table
+        from genmodels import presets
+
+        presets.PRESETS[job.preset] = dataclasses.replace(presets.PRESETS[job.preset], **VAE_VARIANTS[job.recipe])
     with np.load(job.data) as data:
         dataset = dataset_from_arrays(data["images"], job.size, 3, job.data.name)
-    cfg = TrainConfig(preset=job.preset, recipe="fastgan" if job.recipe == "vae" else job.recipe,
+    cfg = TrainConfig(preset=job.preset, recipe="lite" if job.is_vae else job.recipe,
                       minutes=job.minutes, max_steps=10_000_000, seed=job.seed, checkpoint_minutes=0.0,
                       preview_every=1_000_000)
     folder = job.out / job.name
@@ -166,6 +179,7 @@ def main() -> None:
                              "not only the first")
     parser.add_argument("--vae", action=argparse.BooleanOptionalAction, default=True,
                         help="also train vae-64 and score its random draws (default on)")
+    parser.add_argument("--vae-ablations", action="store_true", help="also train the VAE ablations (vae-lap1)")
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="runs at once, one thread each")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="npz with `images` uint8 (N, H, W, 3)")
     parser.add_argument("--images", type=int, default=512, help="generated images per quality report")
@@ -186,7 +200,8 @@ def main() -> None:
             for k, size in enumerate(args.sizes) for recipe in args.recipes
             if k == 0 or recipe in MAIN_RECIPES or args.ablations_everywhere]
     if args.vae:
-        jobs.append(Job(64, "vae", args.minutes, args.data, args.images, args.seed, args.out))
+        jobs += [Job(64, name, args.minutes, args.data, args.images, args.seed, args.out)
+                 for name in VAE_VARIANTS if name == "vae" or args.vae_ablations]
     env_threads = os.environ.get("OMP_NUM_THREADS")
     os.environ["OMP_NUM_THREADS"] = "1"  # for the workers' OpenMP pools; torch.set_num_threads(1) in each too
     results = []
@@ -202,13 +217,13 @@ def main() -> None:
     if env_threads is None:
         os.environ.pop("OMP_NUM_THREADS")
     for size in args.sizes:
-        if not any(r["job"].size == size and r["job"].recipe != "vae" for r in results):
-            continue
-        print_table(size, [r for r in results if r["job"].size == size and r["job"].recipe != "vae"], peak)
-    for r in results:
-        if r["job"].recipe == "vae":
-            print_table(64, [r], peak)
-            print("(VAE row: random draws from the model's prior; GFLOP/s of its training step)")
+        gans = [r for r in results if r["job"].size == size and not r["job"].is_vae]
+        if gans:
+            print_table(size, gans, peak)
+    vaes = [r for r in results if r["job"].is_vae]
+    if vaes:
+        print_table(64, vaes, peak)
+        print("(VAE rows: random draws from each model's fitted prior; GFLOP/s of its training step)")
     print("\nGrids (seeds 0-63):")
     for r in results:
         print(f"  {r['job'].name}: {r['grid']}")

@@ -31,6 +31,7 @@ import torch
 import torch.nn.functional as F
 
 from .imageio_tensors import to_images, to_tensor
+from .pyramid import lap1
 from .store import LoadedModel
 
 Progress = Callable[[float, str], None]
@@ -68,24 +69,6 @@ class InvertResult:
 
 
 # ---- losses and quality -------------------------------------------------------------------------
-
-def laplacian_pyramid(x: torch.Tensor, levels: int) -> list[torch.Tensor]:
-    """(B, C, H, W) -> band-pass levels, finest first, then the low-pass residual."""
-    bands = []
-    for _ in range(levels - 1):
-        if min(x.shape[-2:]) < 2:
-            break
-        low = F.avg_pool2d(x, 2)  # (B, C, H/2, W/2)
-        bands.append(x - F.interpolate(low, scale_factor=2, mode="bilinear", align_corners=False))
-        x = low
-    return bands + [x]
-
-
-def lap1(a: torch.Tensor, b: torch.Tensor, levels: int) -> torch.Tensor:
-    """Per-image Laplacian-pyramid L1 (B,): sum over levels of the mean absolute difference."""
-    return sum((pa - pb).abs().flatten(1).mean(1) for pa, pb in zip(laplacian_pyramid(a, levels),
-                                                                    laplacian_pyramid(b, levels)))
-
 
 def image_loss(fake: torch.Tensor, target: torch.Tensor, levels: int) -> torch.Tensor:
     """(B,) = MSE + Lap1 of fake (B, C, S, S) against target (1 or B, C, S, S)."""

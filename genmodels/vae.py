@@ -8,8 +8,10 @@ Linear layers): on CPU a Linear takes a different BLAS path for one row than for
 an image differ by one level alone vs in a batch; the convolutions give identical results.
 
 Loss (per image, averaged over the batch):
-  L = L_rec + beta * L_KL
+  L = L_rec + laplacian_weight * L_lap + beta * L_KL
   L_rec  = sum over pixels of MSE on [-1, 1] (Gaussian likelihood), or BCE on [0, 1] (Bernoulli likelihood)
+  L_lap  = Laplacian-pyramid L1 (pyramid.lap1) of the decoded image, on the same per-pixel-sum scale:
+           squared error alone forgives blur, Lap1 charges a soft edge as much as a wrong colour
   L_KL   = KL(q(z|x) || N(0, I)) = -1/2 * sum(1 + logvar - mu^2 - exp(logvar))
 beta is the one knob that balances the two (beta-VAE, Higgins et al. 2017): lower = sharper
 reconstructions, higher = smoother blends and a more regular latent space.
@@ -29,6 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .mixture import MAX_COMPONENTS, MixturePrior
+from .pyramid import lap1
 
 PRIORS = ("normal", "gmm")
 
@@ -45,6 +48,7 @@ class VAEConfig:
     reconstruction: str = "mse"  # "mse" on [-1, 1] or "bce" on [0, 1]
     prior: str = "normal"  # what random draws decode: "normal" N(0, I), or "gmm" a fitted mixture
     prior_components: int = 0  # the mixture's size (1..64) for "gmm"; 0 for "normal"
+    laplacian_weight: float = 0.0  # weight of the Lap1 reconstruction term (0 = off, every older model)
 
     def __post_init__(self) -> None:
         if self.image_size not in (32, 64):
@@ -55,6 +59,8 @@ class VAEConfig:
             raise ValueError(f"reconstruction must be 'mse' or 'bce', got {self.reconstruction!r}")
         if not (math.isfinite(self.beta) and 0 < self.beta <= 100):
             raise ValueError(f"beta must be in (0, 100], got {self.beta}")
+        if not (math.isfinite(self.laplacian_weight) and 0 <= self.laplacian_weight <= 100):
+            raise ValueError(f"laplacian_weight must be in [0, 100], got {self.laplacian_weight}")
         if not (1 <= self.z_dim <= 1024 and 8 <= self.width <= 512):
             raise ValueError("z_dim must be 1..1024 and width 8..512")
         if self.prior not in PRIORS:
@@ -70,6 +76,7 @@ class VAEConfig:
         return int(math.log2(self.image_size // 4))
 
 
+LAP1_LEVELS = 5  # 64 px: bands at 64, 32, 16 and 8 px, and the 4 px low-pass
 LOGVAR_BOUND = 10.0  # |log variance| < 10: standard deviations between 0.007 and 150
 
 
@@ -122,7 +129,8 @@ class VAE(nn.Module):
 def vae_loss(model: VAE, x: torch.Tensor, eps: torch.Tensor) -> dict[str, torch.Tensor]:
     """One VAE objective evaluation. x (B, C, S, S) in [-1, 1]; eps (B, z_dim) ~ N(0, I) from the caller's RNG.
 
-    Returns {"loss", "reconstruction", "kl"}, each a scalar averaged over the batch.
+    Returns {"loss", "reconstruction", "kl"} (plus "laplacian" when its weight is not 0), each a scalar
+    averaged over the batch.
     """
     mu, logvar = model.encode(x)
     z = mu + torch.exp(0.5 * logvar) * eps  # reparameterisation
@@ -132,5 +140,11 @@ def vae_loss(model: VAE, x: torch.Tensor, eps: torch.Tensor) -> dict[str, torch.
     else:
         rec = F.binary_cross_entropy_with_logits(logits, (x + 1) / 2, reduction="sum") / x.shape[0]
     kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / x.shape[0]
-    return {"loss": rec + model.cfg.beta * kl, "reconstruction": rec, "kl": kl}
+    terms = {"loss": rec + model.cfg.beta * kl, "reconstruction": rec, "kl": kl}
+    if model.cfg.laplacian_weight:
+        image = torch.tanh(logits) if model.cfg.reconstruction == "mse" else torch.sigmoid(logits) * 2 - 1
+        # lap1 is a mean per level: x pixels per image puts it on the scale of the summed reconstruction term
+        terms["laplacian"] = lap1(image, x, LAP1_LEVELS).mean() * x[0].numel()
+        terms["loss"] = terms["loss"] + model.cfg.laplacian_weight * terms["laplacian"]
+    return terms
 

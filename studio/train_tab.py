@@ -15,7 +15,8 @@ from .ui import SESSION_PREFIX, ModelCatalog, finite, friendly, model_update
 IMAGE_TYPES = [".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".zip"]
 RECIPE_CHOICES = [(genmodels.RECIPE_LABELS[name], name)
                   for name in (genmodels.RECOMMENDED_CHOICE, *genmodels.MAIN_RECIPES)]
-LOSS_NAMES = {"d": "critic", "g": "generator", "loss": "total", "reconstruction": "reconstruction", "kl": "KL"}
+LOSS_NAMES = {"d": "critic", "g": "generator", "loss": "total", "reconstruction": "reconstruction", "kl": "KL",
+              "laplacian": "edges (Lap1)"}
 
 
 def _progress_html(fraction: float, text: str) -> str:

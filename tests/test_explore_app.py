@@ -27,7 +27,7 @@ def studio(tmp_path_factory):
 def test_explore_the_selected_image_then_keep_the_result(client):
     gallery, _ = client.predict(GAN, 4, 10, 1.0, api_name="/generate")
     started = client.predict(api_name="/explore_use_selected")
-    base, result, info = started[0], started[1], started[2]
+    base, info = started[0], started[2]
     assert np.array_equal(pixels(base), pixels(gallery[0]["image"])) and "seed 10" in info
     assert all(s is not None for s in started[12:20])  # one preview strip per direction
     moved = client.predict(2.0, *ZERO[1:], api_name="/explore_move")

@@ -63,10 +63,11 @@ def test_bad_configs_are_refused():
     assert preset_for("vae", 64, True) == "vae-64-gray"
 
 
-@pytest.mark.parametrize("reconstruction", ["mse", "bce"])
-def test_vae_loss_terms_are_finite_and_fall(reconstruction):
+@pytest.mark.parametrize("reconstruction,laplacian_weight", [("mse", 0.0), ("bce", 0.0), ("mse", 1.0), ("bce", 1.0)])
+def test_vae_loss_terms_are_finite_and_fall(reconstruction, laplacian_weight):
     torch.manual_seed(0)
-    cfg = VAEConfig(image_size=32, channels=1, z_dim=8, width=8, reconstruction=reconstruction)
+    cfg = VAEConfig(image_size=32, channels=1, z_dim=8, width=8, reconstruction=reconstruction,
+                    laplacian_weight=laplacian_weight)
     model = VAE(cfg)
     # a tiny synthetic set: 16 soft discs of different sizes on white
     yy, xx = torch.meshgrid(torch.arange(32.0), torch.arange(32.0), indexing="ij")
@@ -85,3 +86,21 @@ def test_vae_loss_terms_are_finite_and_fall(reconstruction):
     assert history[-1]["loss"] < 0.5 * history[0]["loss"]
     assert history[-1]["reconstruction"] < history[0]["reconstruction"]
     assert history[-1]["kl"] >= 0
+    assert ("laplacian" in history[-1]) == bool(laplacian_weight)
+    if laplacian_weight:
+        assert history[-1]["laplacian"] < history[0]["laplacian"]
+
+
+def test_vae_laplacian_term_adds_its_weighted_lap1_and_is_checked():
+    torch.manual_seed(0)
+    plain = VAE(VAEConfig(image_size=32, channels=3, z_dim=8, width=8))
+    sharp = VAE(VAEConfig(image_size=32, channels=3, z_dim=8, width=8, laplacian_weight=2.0))
+    sharp.load_state_dict(plain.state_dict())
+    x = torch.rand(4, 3, 32, 32) * 2 - 1
+    eps = torch.randn(4, 8, generator=torch.Generator().manual_seed(1))
+    a, b = vae_loss(plain, x, eps), vae_loss(sharp, x, eps)
+    assert "laplacian" not in a and float(b["laplacian"]) > 0
+    assert torch.allclose(b["loss"], a["loss"] + 2.0 * b["laplacian"])
+    for bad in (-1.0, float("inf"), 101.0):
+        with pytest.raises(ValueError, match="laplacian_weight"):
+            VAEConfig(laplacian_weight=bad)
