@@ -5,6 +5,8 @@ The public surface is the facade (api.py, api_train.py, model_zip.py, hub.py: pl
 out) plus the few types it returns. The UI imports only this.
 """
 from .api import (
+    MAX_IMAGES,
+    MAX_SEED,
     blend_between,
     blend_images,
     blend_latents,
@@ -55,7 +57,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'genmodels' has no attribute {name!r}")
 
 __all__ = [
-    "blend_between", "blend_images", "blend_seeds", "describe", "draw", "encode_picture", "generate", "get_model",
+    "MAX_IMAGES", "MAX_SEED", "blend_between", "blend_images", "blend_seeds", "describe", "draw", "encode_picture", "generate", "get_model",
     "grid", "list_models", "preset_names", "reconstruct", "strip", "untrained_model", "use_device", "variations", "vary_latent",
     "SAMPLE_IMAGES", "can_resume", "dataset_views", "prepare_dataset", "preset_name", "run_training",
     "StudioError", "pull_model", "push_model", "LatentStudioModel", "write_gif", "write_mp4", "export_model_zip", "import_model_zip",

@@ -8,7 +8,7 @@ import genmodels
 
 from . import gpu, history
 from .session import Pick, Session
-from .ui import ModelCatalog, PictureUpload, finite, friendly
+from .ui import SEED_MAX, ModelCatalog, PictureUpload, finite, friendly
 
 SOURCES = ["Two seeds", "Two picks from Generate", "Two pictures (VAE models)"]
 
@@ -23,8 +23,8 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> tuple
         with gr.Column(scale=1, min_width=280):
             source = gr.Radio(SOURCES, value=SOURCES[0], label="Blend between")
             with gr.Row(visible=True) as seeds_row:
-                seed_a = gr.Number(value=1, precision=0, minimum=0, maximum=2_000_000_000, label="Start seed")
-                seed_b = gr.Number(value=2, precision=0, minimum=0, maximum=2_000_000_000, label="End seed")
+                seed_a = gr.Number(value=1, precision=0, minimum=0, maximum=SEED_MAX, label="Start seed")
+                seed_b = gr.Number(value=2, precision=0, minimum=0, maximum=SEED_MAX, label="End seed")
             with gr.Row(visible=False) as picks_row:
                 pick_a = gr.Image(label="Start (from Generate)", interactive=False, height=120)
                 pick_b = gr.Image(label="End (from Generate)", interactive=False, height=120)

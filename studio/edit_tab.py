@@ -10,8 +10,8 @@ import gradio as gr
 import genmodels
 import postprocess
 
-from .edit_controls import control_for, value_from
 from . import history
+from .edit_controls import control_for, value_from
 from .session import Session
 from .ui import PictureUpload, finite, friendly, sample_pictures
 

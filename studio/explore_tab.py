@@ -12,7 +12,7 @@ import postprocess
 
 from . import edit_tab, generate_tab, gpu, history, recipes
 from .session import Pick, Session
-from .ui import ModelCatalog, PictureUpload, finite, friendly, sample_pictures
+from .ui import SEED_MAX, ModelCatalog, PictureUpload, finite, friendly, sample_pictures
 
 N_SLIDERS = 8  # genmodels computes 8 directions (fewer only for models with a smaller latent)
 SLIDER_RANGE = 3.0  # standard deviations
@@ -79,7 +79,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, gen: gen
             gr.Examples(sample_pictures(), inputs=[upload], label="Or a sample picture", examples_per_page=8,
                         elem_id="explore-examples")
             with gr.Row():
-                find_seed = gr.Number(value=0, precision=0, minimum=0, maximum=2_000_000_000, label="Search seed",
+                find_seed = gr.Number(value=0, precision=0, minimum=0, maximum=SEED_MAX, label="Search seed",
                                       scale=1, min_width=90)
                 find = gr.Button("Find in model", variant="primary", elem_id="explore-find", scale=2)
             quality = gr.Markdown("", elem_id="explore-quality")

@@ -12,7 +12,7 @@ import postprocess
 
 from . import gpu, history, recipes
 from .session import Pick, Session
-from .ui import ModelCatalog, finite, friendly, new_seed
+from .ui import FIRST_SEED_MAX, ModelCatalog, finite, friendly, new_seed
 
 UPSCALES = {"x1 (original)": 1, "x2": 2, "x4": 4}
 
@@ -63,7 +63,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Gener
         with gr.Column(scale=1, min_width=260):
             count = gr.Slider(1, 64, value=16, step=1, label="Number of images")
             with gr.Row():
-                seed = gr.Number(value=0, precision=0, minimum=0, maximum=2_000_000_000, label="Seed", scale=3)
+                seed = gr.Number(value=0, precision=0, minimum=0, maximum=FIRST_SEED_MAX, label="Seed", scale=3)
                 dice = gr.Button("Random seed", scale=1, min_width=60)
             variety = gr.Slider(0.0, 2.0, value=1.0, step=0.05, label="Variety",
                                 info="1 = as trained; lower is safer and more typical, higher is wilder")

@@ -10,7 +10,7 @@ import genmodels
 
 from . import gpu, history, recipes
 from .session import Pick, Session
-from .ui import ModelCatalog, PictureUpload, friendly
+from .ui import SEED_MAX, ModelCatalog, PictureUpload, friendly
 
 MAX_KEYFRAMES = 8
 MOTIONS = [("Smooth curve (glides through each keyframe)", "smooth"), ("Ease (pauses on each keyframe)", "ease")]
@@ -84,7 +84,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
         with gr.Column(scale=1, min_width=300):
             add_selected = gr.Button("Add the image selected in Generate", elem_id="path-add-selected")
             with gr.Row():
-                seed = gr.Number(value=1, precision=0, minimum=0, maximum=2_000_000_000, label="Seed", scale=2)
+                seed = gr.Number(value=1, precision=0, minimum=0, maximum=SEED_MAX, label="Seed", scale=2)
                 add_seed = gr.Button("Add seed", scale=1, min_width=90, elem_id="path-add-seed")
             upload = PictureUpload(label="Picture", height=140)
             add_upload = gr.Button("Add upload")
@@ -192,7 +192,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
 
     add_selected.click(on_add_selected, session, [keys, status], api_name="path_add_selected")
     added = add_seed.click(on_add_seed, [session, model, seed], [keys, status], api_name="path_add_seed")
-    added.success(lambda value: min(int(value) + 1, 2_000_000_000), seed, seed, api_name=False,
+    added.success(lambda value: min(int(value) + 1, SEED_MAX), seed, seed, api_name=False,
                   queue=False)  # so the next click adds a new image
     add_upload.click(on_add_upload, [session, model, upload], [keys, status], api_name="path_add_upload",
                      concurrency_id="find", concurrency_limit=1)  # a GAN upload runs Explore's search

@@ -10,7 +10,7 @@ import genmodels
 
 from . import gpu
 from .session import Session
-from .ui import SESSION_PREFIX, ModelCatalog, finite, friendly, model_update
+from .ui import SEED_MAX, SESSION_PREFIX, ModelCatalog, finite, friendly, model_update
 
 IMAGE_TYPES = [".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".zip"]
 RECIPE_CHOICES = [(genmodels.RECIPE_LABELS[name], name)
@@ -57,7 +57,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
                               info="Recommended = what learned the emoji best in our tests at each size; the others are kept to compare")
             minutes = gr.Slider(0.5, 60, value=5, step=0.5, label="Time budget (minutes)")
             with gr.Accordion("Advanced", open=False):
-                seed = gr.Number(value=0, precision=0, minimum=0, maximum=2_000_000_000, label="Training seed")
+                seed = gr.Number(value=0, precision=0, minimum=0, maximum=SEED_MAX, label="Training seed")
                 batch = gr.Slider(0, 128, value=0, step=8, label="Batch size",
                                   info="0 = automatic: the recipe's choice for this computer")
             with gr.Row():

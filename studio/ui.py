@@ -16,6 +16,8 @@ import postprocess
 USER_ERRORS = (genmodels.StudioError, postprocess.EditError)
 BUILTIN_PREFIX = "builtin:"
 SESSION_PREFIX = "session:"
+SEED_MAX = genmodels.MAX_SEED  # a seed field's maximum: the API's own check
+FIRST_SEED_MAX = genmodels.MAX_SEED - genmodels.MAX_IMAGES  # for a run of seeds: first .. first + count - 1
 
 
 def friendly(fn: Callable) -> Callable:

@@ -112,3 +112,17 @@ def test_originality_check_needs_a_model_trained_here(client):
     client.predict("builtin:tiny-gan", 2, 0, 1.0, api_name="/generate")
     with pytest.raises(Exception, match="trained in this session"):
         client.predict(api_name="/nearest_training_picture")
+
+
+def test_every_seed_field_allows_exactly_what_the_api_accepts(tmp_path):
+    import gradio as gr
+
+    import app
+    import genmodels
+    from tests.app_harness import tiny_weights
+
+    demo = app.build_demo(tiny_weights(tmp_path))
+    maxima = [c.maximum for c in demo.blocks.values() if isinstance(c, gr.Number) and "seed" in (c.label or "").lower()]
+    assert len(maxima) >= 6  # Generate, Blend x 2, Train, Explore's search, Paths
+    assert set(maxima) == {genmodels.MAX_SEED, genmodels.MAX_SEED - genmodels.MAX_IMAGES}  # a run of seeds ends lower
+    demo.close()
