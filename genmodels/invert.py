@@ -28,10 +28,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from .imageio_tensors import to_images, to_tensor
 from .pyramid import lap1
+from .ssim import ssim
 from .store import LoadedModel
 
 Progress = Callable[[float, str], None]
@@ -79,34 +79,6 @@ def image_loss(fake: torch.Tensor, target: torch.Tensor, levels: int) -> torch.T
 def shell_penalty(z: torch.Tensor) -> torch.Tensor:
     """(B,) = (|z|^2 / z_dim - 1)^2: zero on the shell where N(0, I) samples concentrate."""
     return (z.square().mean(1) - 1.0).square()
-
-
-def _gaussian_window(size: int = 11, sigma: float = 1.5) -> torch.Tensor:
-    t = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
-    g = torch.exp(-t.square() / (2 * sigma**2))
-    return (g / g.sum()).float()
-
-
-def ssim(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """SSIM (Wang et al. 2004) per image (B,), inputs in [-1, 1] (B, C, H, W); Gaussian 11 / 1.5 window
-    (smaller for tiny images), constants K1 = 0.01, K2 = 0.03 on a data range of 1."""
-    a, b = (a + 1) / 2, (b.expand_as(a) + 1) / 2
-    size = min(11, a.shape[-1], a.shape[-2])
-    g = _gaussian_window(size, 1.5 * size / 11)
-    channels = a.shape[1]
-    wx = g.view(1, 1, 1, -1).repeat(channels, 1, 1, 1)
-    wy = g.view(1, 1, -1, 1).repeat(channels, 1, 1, 1)
-
-    def blur(x):  # separable Gaussian, 'valid' borders
-        return F.conv2d(F.conv2d(x, wx, groups=channels), wy, groups=channels)
-
-    mu_a, mu_b = blur(a), blur(b)
-    var_a = blur(a * a) - mu_a**2
-    var_b = blur(b * b) - mu_b**2
-    cov = blur(a * b) - mu_a * mu_b
-    c1, c2 = 0.01**2, 0.03**2
-    s = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2))
-    return s.flatten(1).mean(1)
 
 
 def psnr(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -199,6 +171,7 @@ def _search(model: LoadedModel, image: np.ndarray, seed: int, s: InvertSettings,
         found = to_images(network(z))[0]  # what the user will see, uint8
         shown = to_tensor([found], model.config.channels).to(device)  # scored as shown, after rounding
         loss = float(image_loss(shown, target, s.levels)[0])
-        quality_ssim, quality_psnr = float(ssim(shown, target)[0]), float(psnr(shown, target)[0])
+        quality_ssim = float(ssim((shown + 1) / 2, (target.expand_as(shown) + 1) / 2)[0])
+        quality_psnr = float(psnr(shown, target)[0])
     report(1.0, "Done")
     return InvertResult(z[0].cpu().clone(), found, quality_ssim, quality_psnr, loss)

@@ -34,6 +34,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .ssim import filter_matrix, gaussian_kernel, ssim
+
 NEAR_COPY_THRESHOLD = 0.90
 GRID = 64  # both images are aligned on this grid ...
 COMPARE = 32  # ... and compared at this size
@@ -41,47 +43,10 @@ MAX_SHIFT = 4  # px on the 64 grid, each way
 CANDIDATES = 10  # training images aligned per generated image (best blurred-thumbnail correlation)
 SSIM_CANDIDATES = 3  # of those, the ones (best aligned Pearson) that also get the SSIM term
 _CHUNK = 64  # generated images per batch: 64 x 81 shifts x 3072 floats = 64 MB
-_C1, _C2 = 0.01**2, 0.03**2
 TrainingImages = torch.Tensor | np.ndarray | Sequence[np.ndarray]
 
 
-def _gauss(sigma: float, size: int) -> torch.Tensor:
-    x = torch.arange(size, dtype=torch.float32) - (size - 1) / 2
-    k = torch.exp(-x**2 / (2 * sigma**2))
-    return k / k.sum()
-
-
-def _filter_matrix(kernel: torch.Tensor, size: int, pad: bool) -> torch.Tensor:
-    """The 1-D filter as a matrix M, so that M @ x @ M.T filters x (..., size, size) separably: one
-    batched matmul instead of a depthwise convolution, which is slow on CPU. pad=True keeps the size
-    with the edges repeated; pad=False keeps the valid region, (size - len(kernel) + 1) pixels."""
-    r, out = len(kernel) // 2, size if pad else size - len(kernel) + 1
-    m = torch.zeros(out, size)
-    for i in range(out):
-        for j, w in enumerate(kernel.tolist()):
-            src = i + j - r if pad else i + j
-            m[i, min(max(src, 0), size - 1)] += w
-    return m
-
-
-_SSIM_FILTER = _filter_matrix(_gauss(1.5, 11), COMPARE, pad=False)  # (22, 32)
-_RETRIEVAL_FILTER = _filter_matrix(_gauss(1.0, 5), COMPARE, pad=True)  # (32, 32)
-
-
-def ssim(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """Mean SSIM of square image pairs a, b (N, C, S, S) in 0..1 -> (N,), Wang et al. 2004 eq. 13."""
-    m = _SSIM_FILTER if a.shape[-1] == COMPARE else _filter_matrix(_gauss(1.5, 11), a.shape[-1], pad=False)
-
-    def local_mean(x: torch.Tensor) -> torch.Tensor:  # Gaussian-weighted, valid region
-        return m @ x @ m.T
-
-    mu_a, mu_b = local_mean(a), local_mean(b)
-    var_a = local_mean(a * a) - mu_a**2
-    var_b = local_mean(b * b) - mu_b**2
-    cov = local_mean(a * b) - mu_a * mu_b
-    num = (2 * mu_a * mu_b + _C1) * (2 * cov + _C2)
-    den = (mu_a**2 + mu_b**2 + _C1) * (var_a + var_b + _C2)
-    return (num / den).mean(dim=(1, 2, 3))
+_RETRIEVAL_FILTER = filter_matrix(gaussian_kernel(1.0, 5), COMPARE, pad=True)  # (32, 32)
 
 
 def _unit(x: torch.Tensor) -> torch.Tensor:
