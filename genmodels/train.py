@@ -303,7 +303,7 @@ def train(cfg: TrainConfig, dataset: Dataset, out_dir: str | Path, stop: threadi
     yield event("started", message=f"Training {cfg.preset} ({cfg.recipe if cfg.kind == 'gan' else 'VAE'}) on "
                 f"{len(dataset)} images, batch {run.batch}, {run.precision_note}, {run.device}"
                 + (f", {run.world} processes" if run.world > 1 else "") + ".")
-    reason, exported = "finished", False
+    reason = "finished"
     try:
         while True:
             if run.step >= limit:
@@ -347,11 +347,10 @@ def train(cfg: TrainConfig, dataset: Dataset, out_dir: str | Path, stop: threadi
         reason = "interrupted"
     finally:
         # Runs on normal exit, Ctrl-C, and when the consumer abandons the generator: never lose work.
-        if lead and not exported:
+        if lead:
             seconds = run.prior_seconds + clock() - t0
             run._checkpoint(seconds)
             model_dir = run.export(seconds, reason, stats()[3])
-            exported = True
     if os.environ.get(RANK_STATE_ENV):
         run.dump_rank_state(os.environ[RANK_STATE_ENV])
     kind = ("diverged" if reason.startswith("diverged")

@@ -132,11 +132,6 @@ def _read(folder: str, recipe: Any, depth: int = 0) -> tuple[np.ndarray, dict]:
     return latents[index], fields
 
 
-def latent_for(folder: str, recipe: Any, depth: int = 0) -> np.ndarray:
-    """The latent (z_dim,) a recipe describes, every field checked."""
-    return _read(folder, recipe, depth)[0]
-
-
 def edits_from(data: Any) -> postprocess.EditStack:
     """An edit stack from its JSON form (None = no edits), validated by EditStack."""
     if data is None:
