@@ -73,10 +73,11 @@ def path_fps(folder: Path, seconds: float = 4.0, fps: float = 24.0, keys: int = 
     bench/path_speed.py also times the GIF and MP4 writing)."""
     from genmodels.keyframes import render_path
 
-    latents = np.stack([genmodels.draw(folder, n=1, seed=s)[1][0] for s in range(keys)])
-    render_path(folder, latents, 0.5, fps)  # warm-up
+    model = genmodels.get_model(folder)
+    latents = np.stack([genmodels.draw(model, n=1, seed=s)[1][0] for s in range(keys)])
+    render_path(model, latents, 0.5, fps)  # warm-up
     start = time.perf_counter()
-    frames = render_path(folder, latents, seconds, fps)
+    frames = render_path(model, latents, seconds, fps)
     took = time.perf_counter() - start
     print(f"path        {len(frames)} frames through {keys} keyframes in {took:.2f} s: "
           f"{len(frames) / took:.0f} frames per second")

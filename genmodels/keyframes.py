@@ -18,7 +18,6 @@ Everything is deterministic (no randomness at all); frames are decoded in batche
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -88,7 +87,7 @@ def path_latents(keys: torch.Tensor, n_frames: int, motion: str = "smooth") -> t
     return torch.cat(parts)  # (n_frames, D)
 
 
-def render_path(model: LoadedModel | str | Path, latents: np.ndarray | torch.Tensor | Sequence[np.ndarray],
+def render_path(model: LoadedModel, latents: np.ndarray | torch.Tensor | Sequence[np.ndarray],
                 seconds: float, fps: float, motion: str = "smooth", batch: int = BATCH,
                 on_progress: Callable[[int, int], None] | None = None) -> list[np.ndarray]:
     """Frames of a looping path through the keyframe latents (K, z_dim), K = 2..8.
@@ -98,10 +97,6 @@ def render_path(model: LoadedModel | str | Path, latents: np.ndarray | torch.Ten
     batch: frames per forward pass. on_progress(done, total) is called after every batch.
     Returns uint8 (H, W, 3) arrays. Raises ValueError on bad input (the facade words it for users).
     """
-    if not isinstance(model, LoadedModel):
-        from .api import get_model  # the cached loader; imported here because api imports this module
-
-        model = get_model(model)
     keys = torch.as_tensor(np.asarray(latents, dtype=np.float32))
     if keys.ndim != 2 or keys.shape[1] != model.z_dim:
         raise ValueError(f"keyframe latents must be (K, {model.z_dim}), got {tuple(keys.shape)}")

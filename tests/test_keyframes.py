@@ -8,6 +8,7 @@ import torch
 import genmodels
 from genmodels import keyframes
 from genmodels.keyframes import frame_count, path_latents, render_path, segment_lengths
+from genmodels.store import load_model
 
 
 def _keys(k: int, dim: int = 16) -> torch.Tensor:
@@ -55,7 +56,7 @@ def test_render_is_deterministic_and_counts_frames(gan_folder):
     frames = render_path(m, keys, 1.5, 8)
     assert len(frames) == frame_count(1.5, 8) == 12
     assert frames[0].dtype == np.uint8 and frames[0].shape == (32, 32, 3)
-    again = render_path(str(gan_folder), keys, 1.5, 8, batch=5)  # a folder, another batch size
+    again = render_path(load_model(gan_folder), keys, 1.5, 8, batch=5)  # loaded afresh, another batch size
     assert all(np.array_equal(a, b) for a, b in zip(frames, again))
     drawn = genmodels.generate(m, 3, 5)
     for k, at in enumerate([0, 4, 8]):
