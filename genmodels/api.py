@@ -18,7 +18,7 @@ import numpy as np
 from . import keyframes, sampling
 from .errors import StudioError
 from .fit import fit_square
-from .presets import PRESETS, get_preset
+from .presets import PRESETS, get_preset, model_kind
 from .store import WEIGHTS_FILE, LoadedModel, ModelLoadError, build_network, load_model, read_config
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ def untrained_model(preset: str, init_seed: int = 0) -> LoadedModel:
     """A freshly initialised network for a preset (random weights: for shapes and speed checks)."""
     cfg = get_preset(preset)
     network = build_network(cfg, init_seed).eval()
-    return LoadedModel(kind="gan" if preset.startswith("dcgan") else "vae", config=cfg, network=network,
+    return LoadedModel(kind=model_kind(cfg), config=cfg, network=network,
                        meta={"name": f"untrained {preset}", "preset": preset})
 
 

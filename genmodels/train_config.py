@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 
 from .errors import StudioError
-from .presets import PRESETS
+from .presets import PRESETS, model_kind
 from .recipes import DEFAULT_RECIPE, GAN_RECIPES, get_recipe
 
 RECIPES = tuple(GAN_RECIPES)
@@ -80,7 +80,7 @@ class TrainConfig:
 
     @property
     def kind(self) -> str:
-        return "vae" if self.preset.startswith("vae") else "gan"
+        return model_kind(PRESETS[self.preset])
 
     @property
     def learning_rate(self) -> float:
