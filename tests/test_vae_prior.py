@@ -110,11 +110,11 @@ def test_old_folder_without_prior_fields_loads_and_draws_as_before(vae_folder):
     assert "How random images are drawn" not in (vae_folder / "README.md").read_text()
 
 
-def test_builtin_vae_still_draws_from_the_normal_prior():
+def test_builtin_vae_draws_from_its_fitted_prior():
     model = load_model(Path(__file__).resolve().parent.parent / "weights" / "emoji-vae-64")
-    if sampling.prior_of(model) is not None:
-        pytest.skip("the built-in VAE has been rebuilt with a prior")
-    expected = sampling.decode(model, sampling.seed_latents(range(2), 128))
+    prior = sampling.prior_of(model)
+    assert prior is not None and model.config.prior == "gmm" and model.config.prior_components == 64
+    expected = sampling.decode(model, prior.transform(sampling.seed_latents(range(2), 128)))
     assert all(np.array_equal(a, b) for a, b in zip(genmodels.generate(model, n=2, seed=0), expected))
 
 
