@@ -41,8 +41,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "datasets" / "noto_emoji_64.npz"
 DEFAULT_OUT = Path(tempfile.gettempdir()) / "latent-studio-bench-quality"
-DEFAULT_RECIPES = ("classic", "small-data", "lite", "fastgan", "lite-lr-decay", "fastgan-r3", "fastgan-full-size",
-                   "fastgan-no-reconstruction")
+DEFAULT_RECIPES = ("classic", "small-data", "lite", "fastgan", "lite-lr-decay", "lite-r3", "fastgan-r3",
+                   "fastgan-full-size", "fastgan-no-reconstruction")
 VAE_VARIANTS = {"vae": {}, "vae-lap1": {"laplacian_weight": 1.0}}  # name -> VAEConfig changes
 GRID_SEEDS = range(64)
 TIMED_STEPS = 4  # full-size steps timed after training for GFLOP/s

@@ -75,6 +75,7 @@ GAN_RECIPES: dict[str, GANRecipeSpec] = {
                                                      summary="fastgan without D's reconstruction"),
     "lite-lr-decay": dataclasses.replace(_LITE, lr=8e-4, lr_end=0.25,
                                          summary="lite at twice the learning rate, decaying to half of lite's"),
+    "lite-r3": dataclasses.replace(_LITE, loss="rpgan", r_gamma=0.1, summary="lite with R3GAN's RpGAN loss + R1/R2"),
 }
 # The recipe used when none is given: the quality bench's winner at both sizes (10 CPU-minutes, one
 # thread, emoji; README "Quality"): at 64 px SWD 46 against fastgan's 57, at 32 px 51 against small-data's 61.
