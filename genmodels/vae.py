@@ -118,7 +118,10 @@ class VAE(nn.Module):
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """z (B, z_dim) -> image (B, C, S, S) in [-1, 1]."""
-        logits = self.decode_logits(z)
+        return self.to_image(self.decode_logits(z))
+
+    def to_image(self, logits: torch.Tensor) -> torch.Tensor:
+        """Decoder logits -> image in [-1, 1], through the likelihood's link (tanh for mse, sigmoid for bce)."""
         return torch.tanh(logits) if self.cfg.reconstruction == "mse" else torch.sigmoid(logits) * 2 - 1
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
@@ -142,7 +145,7 @@ def vae_loss(model: VAE, x: torch.Tensor, eps: torch.Tensor) -> dict[str, torch.
     kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / x.shape[0]
     terms = {"loss": rec + model.cfg.beta * kl, "reconstruction": rec, "kl": kl}
     if model.cfg.laplacian_weight:
-        image = torch.tanh(logits) if model.cfg.reconstruction == "mse" else torch.sigmoid(logits) * 2 - 1
+        image = model.to_image(logits)
         # lap1 is a mean per level: x pixels per image puts it on the scale of the summed reconstruction term
         terms["laplacian"] = lap1(image, x, LAP1_LEVELS).mean() * x[0].numel()
         terms["loss"] = terms["loss"] + model.cfg.laplacian_weight * terms["laplacian"]
