@@ -1,5 +1,5 @@
 """`python app.py` as a separate process on loopback, for the benches that time the studio from outside
-(bench/app_latency.py, bench/load.py) and for tests/test_load.py: its own process, so its RSS is the
+(bench/app_latency.py, bench/load.py) and for tests/studio/test_load.py: its own process, so its RSS is the
 server's alone and the CLI's queue settings apply."""
 from __future__ import annotations
 

@@ -22,9 +22,9 @@ import numpy as np
 import torch
 
 import genmodels
-from genmodels import directions as dirs
-from genmodels import invert as inv
-from genmodels.fit import fit_square
+from genmodels.explore import directions as dirs
+from genmodels.explore import invert as inv
+from genmodels.imaging.fit import fit_square
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_FIND_S = 20.0
@@ -66,12 +66,12 @@ def find_times(folder: Path, threads: list[int], n_pictures: int) -> None:
                   f"{TARGET_FIND_S:g} s: {verdict})  similarity {q['score']:5.1f}%  PSNR {q['psnr']:.1f} dB")
 
 
-# ---- keyframe paths (genmodels/keyframes.py, built by the Paths work) ------------------------------
+# ---- keyframe paths (genmodels/generation/keyframes.py, built by the Paths work) ------------------------------
 
 def path_fps(folder: Path, seconds: float = 4.0, fps: float = 24.0, keys: int = 4) -> None:
     """Frames per second of genmodels.keyframes.render_path through `keys` seeds (decoding only;
     bench/path_speed.py also times the GIF and MP4 writing)."""
-    from genmodels.keyframes import render_path
+    from genmodels.generation.keyframes import render_path
 
     model = genmodels.get_model(folder)
     latents = np.stack([genmodels.draw(model, n=1, seed=s)[1][0] for s in range(keys)])

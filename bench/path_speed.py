@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 import genmodels
-from genmodels.keyframes import frame_count, render_path
+from genmodels.generation.keyframes import frame_count, render_path
 
 
 def main() -> None:

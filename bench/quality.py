@@ -92,7 +92,7 @@ def step_speed(cfg, dataset, folder: Path) -> tuple[float, float]:
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
-    from genmodels.train import _Run
+    from genmodels.training.loop import _Run
 
     run = _Run(cfg, dataset, folder, resume=False)
     run._one_step(progress=1.0)  # warm-up: kernel selection, allocations
@@ -113,14 +113,14 @@ def run_job(job: Job) -> dict:
     from PIL import Image
 
     from genmodels import generate, grid
-    from genmodels.data import dataset_from_arrays
-    from genmodels.quality import quality_report
-    from genmodels.train import train
-    from genmodels.train_config import TrainConfig
+    from genmodels.data.dataset import dataset_from_arrays
+    from genmodels.evaluation.quality import quality_report
+    from genmodels.training.loop import train
+    from genmodels.training.config import TrainConfig
     from scripts.train_events import interruptible
 
     if VAE_VARIANTS.get(job.recipe):  # an ablation: this worker process's own copy of the preset table
-        from genmodels import presets
+        from genmodels.models import presets
 
         presets.PRESETS[job.preset] = dataclasses.replace(presets.PRESETS[job.preset], **VAE_VARIANTS[job.recipe])
     with np.load(job.data) as data:
@@ -145,7 +145,7 @@ def run_job(job: Job) -> dict:
 
 
 def _batch_of(folder: Path) -> int:
-    from genmodels.store import read_config
+    from genmodels.storage.store import read_config
 
     return int(read_config(folder)["training"]["batch_size"])
 
@@ -168,7 +168,7 @@ def print_table(size: int, results: list[dict], peak: float) -> None:
 
 
 def main() -> None:
-    from genmodels.recipes import GAN_RECIPES, MAIN_RECIPES
+    from genmodels.training.recipes import GAN_RECIPES, MAIN_RECIPES
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=10.0, help="CPU minutes per run (default 10)")
@@ -190,7 +190,7 @@ def main() -> None:
     peak = matmul_peak_gflops()
     import torch
 
-    from genmodels.precision import pick_precision
+    from genmodels.training.precision import pick_precision
 
     precision = pick_precision("auto", torch.device("cpu"))[1]
     print(f"{args.minutes:g} CPU minutes per run, one thread each, {args.jobs} at once, seed {args.seed}, "

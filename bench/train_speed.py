@@ -37,13 +37,13 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from genmodels.data import load_dataset
-from genmodels.gan import Discriminator, GANConfig, Generator
-from genmodels.precision import pick_device, pick_precision
-from genmodels.presets import get_preset
-from genmodels.train import PREVIEW_SEEDS, _Run, train
-from genmodels.train_config import TrainConfig
-from genmodels.vae import VAE, vae_loss
+from genmodels.data.dataset import load_dataset
+from genmodels.models.gan import Discriminator, GANConfig, Generator
+from genmodels.training.precision import pick_device, pick_precision
+from genmodels.models.presets import get_preset
+from genmodels.training.loop import PREVIEW_SEEDS, _Run, train
+from genmodels.training.config import TrainConfig
+from genmodels.models.vae import VAE, vae_loss
 
 BATCH = 64
 CHUNK = 5  # steps per timed chunk = train()'s PROGRESS_EVERY, so one chunk of ours is one progress event

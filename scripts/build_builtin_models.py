@@ -33,12 +33,12 @@ import numpy as np
 from PIL import Image
 
 
-from genmodels.data import Dataset, dataset_from_arrays
-from genmodels.presets import get_preset
-from genmodels.quality import quality_report
-from genmodels.store import CONFIG_FILE, SAMPLES_FILE, load_model, read_config, save_model
-from genmodels.train import train
-from genmodels.train_config import TrainConfig
+from genmodels.data.dataset import Dataset, dataset_from_arrays
+from genmodels.models.presets import get_preset
+from genmodels.evaluation.quality import quality_report
+from genmodels.storage.store import CONFIG_FILE, SAMPLES_FILE, load_model, read_config, save_model
+from genmodels.training.loop import train
+from genmodels.training.config import TrainConfig
 from scripts.train_events import interruptible
 
 REPO = Path(__file__).resolve().parent.parent
@@ -122,13 +122,13 @@ def quality_meta(model, dataset: Dataset, report_images: int) -> dict:
             "swd_floor_x1000": round(report["swd_floor"]["mean"], 2), "swd_ratio": report["swd_ratio"],
             "near_copy_rate": report["originality"]["near_copy_rate"], "images": report["images"],
             "note": "SWD of generated images vs half of the data set; floor = the other half vs that half "
-                    "(genmodels/quality.py)."}
+                    "(genmodels/evaluation/quality.py)."}
 
 
 def refit_prior(name: str, data: Path, weights: Path, report_images: int) -> Path:
     """Refit a built-in VAE's mixture prior on the data set (the trained weights stay), then measure it
     again: the way to give a VAE trained before the prior existed data-like random draws."""
-    from genmodels.vae_prior import fit_prior
+    from genmodels.training.vae_prior import fit_prior
 
     folder = weights / name
     cfg = load_model(folder).config

@@ -1,4 +1,4 @@
-"""Write directions.safetensors (the main directions of variation, genmodels/directions.py) into each
+"""Write directions.safetensors (the main directions of variation, genmodels/explore/directions.py) into each
 built-in model folder, so the Explore tab's sliders appear instantly. Deterministic: rerunning gives
 the same bytes for the same weights.
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 
 import genmodels
-from genmodels import directions as dirs
+from genmodels.explore import directions as dirs
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 
-from genmodels.originality import NEAR_COPY_THRESHOLD, OriginalityIndex
+from genmodels.evaluation.originality import NEAR_COPY_THRESHOLD, OriginalityIndex
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "datasets" / "noto_emoji_64.npz"

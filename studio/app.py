@@ -14,13 +14,13 @@ from pathlib import Path
 import gradio as gr
 
 import genmodels
-from genmodels.resources import builtin_weights
+from genmodels.storage.resources import builtin_weights
 
-from . import (blend_tab, edit_tab, explore_tab, generate_tab, gpu, history, paths_tab, restore, share_tab,
-               train_tab)
+from . import (blend_tab, cross_tab, edit_tab, explore_tab, generate_tab, gpu, history, paths_tab, restore,
+               share_tab, train_tab)
 from .session import WORK_ROOT, close_session, new_session
 from .theme import CSS, theme
-from .ui import ModelCatalog, friendly, model_update
+from .ui import ModelCatalog, model_update
 
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 7860
 MAX_FILE_SIZE = "50mb"  # one upload; datasets are further capped in count and total bytes by genmodels
@@ -51,25 +51,13 @@ def build_demo(weights_dir: str | Path | None = None) -> gr.Blocks:
                 edit = edit_tab.build(session)
                 restore.build_edit(catalog, session, edit)
             with gr.Tab("Explore", id="explore"):
-                explore_tab.build(catalog, session, model, gen, (pick_a, pick_b), edit, tabs)
+                explore = explore_tab.build(catalog, session, model)
             with gr.Tab("History", id="history") as history_page:
                 history.build(catalog, session, favourites, demo, history_page)
             with gr.Tab("Share", id="share"):
                 share_tab.build(catalog, session, model)
 
-        # Cross-tab actions: Generate -> Edit, Generate -> Blend ends.
-        @friendly
-        def to_edit(sess):
-            view, stack = edit_tab.send_to_edit(sess)
-            return view, stack, gr.Tabs(selected="edit")
-
-        @friendly
-        def blend_from(sess, which: int):
-            return blend_tab.set_end(sess, which).image
-
-        gen.edit_button.click(to_edit, session, [edit.slider, edit.stack_view, tabs], api_name="send_to_edit")
-        gen.blend_start.click(lambda s: blend_from(s, 0), session, pick_a, api_name="blend_from_this")
-        gen.blend_end.click(lambda s: blend_from(s, 1), session, pick_b, api_name="blend_to_this")
+        cross_tab.wire(cross_tab.Tabs(tabs, gen, (pick_a, pick_b), edit, explore), session)
         demo.load(lambda s: model_update(catalog, s, catalog.default()), session, model, api_name="load_models")
         # A first-time visitor meets pictures, not an empty gallery: the default model's first images.
         demo.load(**gen.first_draw, api_name="first_draw", concurrency_id="draw")

@@ -1,6 +1,9 @@
 """Blend: a smooth path between two seeds, two gallery picks, or two uploaded pictures (VAE)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import gradio as gr
 from PIL import Image
 
@@ -10,7 +13,9 @@ from . import gpu, history
 from .session import Pick, Session
 from .ui import SEED_MAX, ModelCatalog, PictureUpload, finite, friendly
 
-SOURCES = ["Two seeds", "Two picks from Generate", "Two pictures (VAE models)"]
+# (label, value): the value is what the /blend API takes; WHAT names it in the history's captions.
+SOURCES = [("Two seeds", "seeds"), ("Two picks from Generate", "picks"), ("Two pictures (VAE models)", "pictures")]
+WHAT = {"seeds": "two seeds", "picks": "two picks", "pictures": "two pictures"}
 
 
 def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> tuple[gr.Image, gr.Image]:
@@ -21,7 +26,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> tuple
                 "then download the strip, a looping GIF or an MP4.", elem_classes="ls-intro")
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=280):
-            source = gr.Radio(SOURCES, value=SOURCES[0], label="Blend between")
+            source = gr.Radio(SOURCES, value="seeds", label="Blend between")
             with gr.Row(visible=True) as seeds_row:
                 seed_a = gr.Number(value=1, precision=0, minimum=0, maximum=SEED_MAX, label="Start seed")
                 seed_b = gr.Number(value=2, precision=0, minimum=0, maximum=SEED_MAX, label="End seed")
@@ -31,11 +36,12 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> tuple
             with gr.Row(visible=False) as uploads_row:
                 upload_a = PictureUpload(label="Start picture")
                 upload_b = PictureUpload(label="End picture")
-            steps = gr.Slider(2, 60, value=12, step=1, label="Steps")
+            # Half the API's maximum: a strip of more frames is too wide to read on a screen.
+            steps = gr.Slider(2, genmodels.MAX_BLEND_STEPS // 2, value=12, step=1, label="Steps")
             path = gr.Radio([("Smooth", "smooth"), ("Straight", "linear")], value="smooth", label="Path",
                             info="Smooth follows the model's natural curve, so the middle stays crisp")
             loop = gr.Checkbox(value=True, label="Loop back to the start (ping-pong)")
-            fps = gr.Slider(2, 30, value=12, step=1, label="Frames per second")
+            fps = gr.Slider(2, genmodels.MAX_PATH_FPS, value=12, step=1, label="Frames per second")
             go = gr.Button("Blend", variant="primary")
         with gr.Column(scale=2):
             strip = gr.Image(label="Strip", interactive=False, format="png")
@@ -44,47 +50,56 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> tuple
                 video = gr.Video(label="MP4", interactive=False, height=260, loop=True, autoplay=True)
             files = gr.File(label="Downloads", file_count="multiple", interactive=False)
 
-    def on_source(choice: str):
-        return (gr.update(visible=choice == SOURCES[0]), gr.update(visible=choice == SOURCES[1]),
-                gr.update(visible=choice == SOURCES[2]))
-
-    @friendly
-    def on_blend(sess: Session, model_key: str, choice: str, seed_a: float, seed_b: float, picture_a: str | None,
-                 picture_b: str | None, steps: float, path: str, loop: bool, fps: float):
-        if choice not in SOURCES:
-            raise genmodels.StudioError("Choose what to blend between.")
-        steps, loop, fps = int(finite(steps, "Steps")), bool(loop), finite(fps, "Frames per second")
-        folder = catalog.folder(sess, model_key)
-        if choice == SOURCES[0]:
-            frames = blend_seeds(folder, int(seed_a), int(seed_b), steps, path, 1.0, loop)
-            ends = (genmodels.seed_latent(folder, int(seed_a)), genmodels.seed_latent(folder, int(seed_b)))
-        elif choice == SOURCES[1]:
-            start, end = sess.blend_ends
-            if start is None or end is None:
-                raise genmodels.StudioError("In Generate, select an image and press 'Blend from this', "
-                                            "then another and 'Blend to this'.")
-            folder = catalog.folder(sess, start.recipe["model_key"])
-            frames = blend_between(folder, start.latent, end.latent, steps, path, loop)
-            ends = (start.latent, end.latent)
-        else:
-            if not picture_a or not picture_b:
-                raise genmodels.StudioError("Upload a start picture and an end picture.")
-            pictures = genmodels.load_image(picture_a), genmodels.load_image(picture_b)
-            frames = blend_images(folder, *pictures, steps, path, loop)
-            ends = tuple(genmodels.encode_picture(folder, p) for p in pictures)
-        key = start.recipe["model_key"] if choice == SOURCES[1] else model_key
-        history.record_blend(sess, folder, key, ends, steps, path, frames, choice.split(" (")[0].lower())
-        strip_img = genmodels.strip(frames[:steps])  # the one-way path; the loop is in the animations
-        strip_path, gif_path, mp4_path = sess.path("blend-strip.png"), sess.path("blend.gif"), sess.path("blend.mp4")
-        Image.fromarray(strip_img).save(strip_path)
-        genmodels.write_gif(frames, gif_path, float(fps))
-        genmodels.write_mp4(frames, mp4_path, float(fps))
-        return strip_img, str(gif_path), str(mp4_path), [str(strip_path), str(gif_path), str(mp4_path)]
-
     source.change(on_source, source, [seeds_row, picks_row, uploads_row], api_name="blend_source")
-    go.click(on_blend, [session, model, source, seed_a, seed_b, upload_a, upload_b, steps, path, loop, fps],
-             [strip, gif, video, files], api_name="blend", concurrency_id="draw")
+    inputs = [session, model, source, seed_a, seed_b, upload_a, upload_b, steps, path, loop, fps]
+    go.click(partial(on_blend, catalog, blend_seeds, blend_between, blend_images), inputs, [strip, gif, video, files],
+             api_name="blend", concurrency_id="draw")
     return pick_a, pick_b
+
+
+# ---- handlers (bound to the components in build) --------------------------------------------------
+
+
+def on_source(choice: str):
+    """Show the inputs of the chosen kind of ends."""
+    return (gr.update(visible=choice == "seeds"), gr.update(visible=choice == "picks"),
+            gr.update(visible=choice == "pictures"))
+
+
+@friendly
+def on_blend(catalog: ModelCatalog, blend_seeds: Callable, blend_between: Callable, blend_images: Callable,
+             sess: Session, model_key: str, choice: str, seed_a: float, seed_b: float, picture_a: str | None,
+             picture_b: str | None, steps: float, path: str, loop: bool, fps: float):
+    """Blend: the strip (one way), a GIF and an MP4 (with the way back when loop), and the files to download."""
+    if choice not in WHAT:
+        raise genmodels.StudioError("Choose what to blend between.")
+    steps, loop, fps = int(finite(steps, "Steps")), bool(loop), finite(fps, "Frames per second")
+    folder = catalog.folder(sess, model_key)
+    if choice == "seeds":
+        frames = blend_seeds(folder, int(seed_a), int(seed_b), steps, path, 1.0, loop)
+        ends = (genmodels.seed_latent(folder, int(seed_a)), genmodels.seed_latent(folder, int(seed_b)))
+    elif choice == "picks":
+        start, end = sess.blend_ends
+        if start is None or end is None:
+            raise genmodels.StudioError("In Generate, select an image and press 'Blend from this', "
+                                        "then another and 'Blend to this'.")
+        folder = catalog.folder(sess, start.recipe["model_key"])
+        frames = blend_between(folder, start.latent, end.latent, steps, path, loop)
+        ends = (start.latent, end.latent)
+    else:
+        if not picture_a or not picture_b:
+            raise genmodels.StudioError("Upload a start picture and an end picture.")
+        pictures = genmodels.load_image(picture_a), genmodels.load_image(picture_b)
+        frames = blend_images(folder, *pictures, steps, path, loop)
+        ends = tuple(genmodels.encode_picture(folder, p) for p in pictures)
+    key = start.recipe["model_key"] if choice == "picks" else model_key
+    history.record_blend(sess, folder, key, ends, steps, path, frames, WHAT[choice])
+    strip_img = genmodels.strip(frames[:steps])  # the one-way path; the loop is in the animations
+    strip_path, gif_path, mp4_path = sess.path("blend-strip.png"), sess.path("blend.gif"), sess.path("blend.mp4")
+    Image.fromarray(strip_img).save(strip_path)
+    genmodels.write_gif(frames, gif_path, float(fps))
+    genmodels.write_mp4(frames, mp4_path, float(fps))
+    return strip_img, str(gif_path), str(mp4_path), [str(strip_path), str(gif_path), str(mp4_path)]
 
 
 def set_end(sess: Session, which: int) -> Pick:

@@ -3,6 +3,7 @@ before/after view, and a PNG download that carries the stack and the image's rec
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import gradio as gr
@@ -62,7 +63,6 @@ def build(session: gr.State) -> EditTab:
                 "press Add to keep it. Edits stack in order; download a PNG that remembers them.",
                 elem_classes="ls-intro")
     edits = postprocess.list_edits()
-    by_name = {e["name"]: e for e in edits}
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=300):
             source = PictureUpload(label="Picture to edit", sources=["upload", "clipboard"], height=200)
@@ -95,97 +95,121 @@ def build(session: gr.State) -> EditTab:
             save = gr.Button("Download PNG")
             download = gr.File(label="Your download", interactive=False, height=60)
 
-    @friendly
-    def on_load(sess: Session, path: str | None):
-        if not path:
-            return gr.update(), gr.update()
-        sess.edit_source = genmodels.load_image(path)
-        sess.edit_recipe = None
-        sess.edit_stack = postprocess.EditStack()
-        sess.edit_references = {}
-        return _preview_pair(sess), _stack_text(sess)
-
-    def on_choice(name: str):
-        return [gr.update(visible=n == name) for n in groups]
-
-    def params_of(sess: Session, name: str, values: tuple) -> dict[str, Any]:
-        params = {}
-        for spec, value in zip(by_name[name]["params"], values):
-            if spec["type"] == "image":
-                if not value:
-                    raise genmodels.StudioError(f"{by_name[name]['label']} needs a reference picture.")
-                ref = genmodels.load_image(value)
-                value = postprocess.reference_id(ref)
-                sess.edit_references[value] = ref
-            params[spec["name"]] = value_from(spec, value)
-        return params
-
-    def make_preview(name: str):
-        @friendly
-        def preview(sess: Session, *values):
-            before, stacked = _preview_pair(sess)
-            return before, postprocess.apply_edit(stacked, name, _resolved(sess, name, params_of(sess, name, values)))
-        return preview
-
-    def make_add(name: str):
-        @friendly
-        def add(sess: Session, *values):
-            sess.edit_stack = sess.edit_stack.add(name, params_of(sess, name, values))
-            return _preview_pair(sess), _stack_text(sess)
-        return add
-
-    def _resolved(sess: Session, name: str, params: dict) -> dict:
-        """Reference names -> arrays for a one-off apply_edit."""
-        return {k: sess.edit_references.get(v, v) if isinstance(v, str) and v.startswith("sha256:") else v
-                for k, v in params.items()}
-
-    @friendly
-    def on_remove(sess: Session, index: float):
-        if not len(sess.edit_stack):
-            raise genmodels.StudioError("There are no edits to remove.")
-        k = int(index) - 1
-        if not 0 <= k < len(sess.edit_stack):
-            raise genmodels.StudioError(f"Choose a step between 1 and {len(sess.edit_stack)}.")
-        sess.edit_stack = sess.edit_stack.remove(k)
-        return _preview_pair(sess), _stack_text(sess)
-
-    @friendly
-    def on_reset(sess: Session):
-        sess.edit_stack = postprocess.EditStack()
-        if sess.edit_source is None:
-            return None, _stack_text(sess)
-        return _preview_pair(sess), _stack_text(sess)
-
-    @friendly
-    def on_palette(sess: Session, k: float):
-        colours = postprocess.extract_palette(_stacked(sess), int(finite(k, "Palette colours")))
-        hexes = [c["hex"] for c in colours]
-        return postprocess.palette_swatch(hexes), "  ".join(f"`{h}`" for h in hexes)
-
-    @friendly
-    def on_save(sess: Session):
-        result = _stacked(sess)
-        path = sess.path("edited.png")
-        postprocess.save_png(path, result, recipe=sess.edit_recipe, edit_stack=sess.edit_stack)
-        history.record_edited(sess, result, sess.edit_recipe, sess.edit_stack)
-        return str(path)
-
     source.upload(on_load, [session, source], [slider, stack_view], api_name="edit_load")
     examples.load_input_event.then(on_load, [session, source], [slider, stack_view], api_name=False)
-    choice.change(on_choice, choice, list(groups.values()), api_name="edit_choose", queue=False)
+    choice.change(partial(on_choice, list(groups)), choice, list(groups.values()), api_name="edit_choose", queue=False)
     for name, comps in controls.items():
         live = [c for c in comps if not isinstance(c, gr.Image)]
         triggers = [c.change for c in live]
         if triggers:
-            gr.on(triggers, make_preview(name), [session, *comps], slider, api_name=f"preview_{name}",
+            gr.on(triggers, partial(on_preview, name), [session, *comps], slider, api_name=f"preview_{name}",
                   trigger_mode="always_last", show_progress="hidden", concurrency_id="edit")
-        adds[name].click(make_add(name), [session, *comps], [slider, stack_view], api_name=f"add_{name}",
+        adds[name].click(partial(on_add, name), [session, *comps], [slider, stack_view], api_name=f"add_{name}",
                          concurrency_id="edit")
     remove.click(on_remove, [session, remove_at], [slider, stack_view], api_name="edit_remove")
     reset.click(on_reset, session, [slider, stack_view], api_name="edit_reset")
     palette_go.click(on_palette, [session, palette_k], [palette_view, palette_codes], api_name="extract_palette")
     save.click(on_save, session, download, api_name="edit_download")
     return EditTab(source, slider, stack_view)
+
+
+# ---- handlers (bound to the components in build) --------------------------------------------------
+
+@friendly
+def on_load(sess: Session, path: str | None):
+    """A new picture to edit (an upload or a sample): the stack starts empty."""
+    if not path:
+        return gr.skip(), gr.skip()
+    sess.edit_source = genmodels.load_image(path)
+    sess.edit_recipe = None
+    sess.edit_stack = postprocess.EditStack()
+    sess.edit_references = {}
+    return _preview_pair(sess), _stack_text(sess)
+
+
+def on_choice(names: list[str], name: str):
+    """Show the controls of the chosen edit only."""
+    return [gr.update(visible=n == name) for n in names]
+
+
+def params_of(sess: Session, name: str, values: tuple) -> dict[str, Any]:
+    """The controls' values as the edit's parameters; a reference picture is decoded, kept in the session
+    and named by its hash."""
+    edit = _edit(name)
+    params = {}
+    for spec, value in zip(edit["params"], values):
+        if spec["type"] == "image":
+            if not value:
+                raise genmodels.StudioError(f"{edit['label']} needs a reference picture.")
+            ref = genmodels.load_image(value)
+            value = postprocess.reference_id(ref)
+            sess.edit_references[value] = ref
+        params[spec["name"]] = value_from(spec, value)
+    return params
+
+
+@friendly
+def on_preview(name: str, sess: Session, *values):
+    """Dragging a control: the stack so far plus this edit at the controls' values, not yet added."""
+    before, stacked = _preview_pair(sess)
+    return before, postprocess.apply_edit(stacked, name, _resolved(sess, params_of(sess, name, values)))
+
+
+@friendly
+def on_add(name: str, sess: Session, *values):
+    """Add: the edit at the controls' values joins the stack."""
+    sess.edit_stack = sess.edit_stack.add(name, params_of(sess, name, values))
+    return _preview_pair(sess), _stack_text(sess)
+
+
+def _resolved(sess: Session, params: dict) -> dict:
+    """Reference names -> arrays for a one-off apply_edit."""
+    return {k: sess.edit_references.get(v, v) if isinstance(v, str) and v.startswith("sha256:") else v
+            for k, v in params.items()}
+
+
+@friendly
+def on_remove(sess: Session, index: float):
+    """Remove step `index` (1 = the first) from the stack."""
+    if not len(sess.edit_stack):
+        raise genmodels.StudioError("There are no edits to remove.")
+    k = int(index) - 1
+    if not 0 <= k < len(sess.edit_stack):
+        raise genmodels.StudioError(f"Choose a step between 1 and {len(sess.edit_stack)}.")
+    sess.edit_stack = sess.edit_stack.remove(k)
+    return _preview_pair(sess), _stack_text(sess)
+
+
+@friendly
+def on_reset(sess: Session):
+    """Empty the stack."""
+    sess.edit_stack = postprocess.EditStack()
+    if sess.edit_source is None:
+        return None, _stack_text(sess)
+    return _preview_pair(sess), _stack_text(sess)
+
+
+@friendly
+def on_palette(sess: Session, k: float):
+    """The k main colours of the edited picture, as a swatch and hex codes."""
+    colours = postprocess.extract_palette(_stacked(sess), int(finite(k, "Palette colours")))
+    hexes = [c["hex"] for c in colours]
+    return postprocess.palette_swatch(hexes), "  ".join(f"`{h}`" for h in hexes)
+
+
+@friendly
+def on_save(sess: Session):
+    """The edited picture at full size as a PNG carrying its recipe and edit stack."""
+    result = _stacked(sess)
+    path = sess.path("edited.png")
+    postprocess.save_png(path, result, recipe=sess.edit_recipe, edit_stack=sess.edit_stack)
+    history.record_edited(sess, result, sess.edit_recipe, sess.edit_stack)
+    return str(path)
+
+
+def _edit(name: str) -> dict:
+    """postprocess's description of the edit `name` (its label and parameter specs)."""
+    return next(e for e in postprocess.list_edits() if e["name"] == name)
 
 
 def send_to_edit(sess: Session):

@@ -3,20 +3,33 @@ from the image selected in Generate or from your own picture found in the model;
 the Generate gallery, to Blend or to Edit with a recipe that makes it again."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import gradio as gr
 
 import genmodels
-import postprocess
 
-from . import edit_tab, generate_tab, gpu, history, recipes
+from . import gpu, history, recipes
 from .session import Pick, Session
 from .ui import SEED_MAX, ModelCatalog, PictureUpload, finite, friendly, sample_pictures
 
 N_SLIDERS = 8  # genmodels computes 8 directions (fewer only for models with a smaller latent)
 SLIDER_RANGE = 3.0  # standard deviations
 STRIP_STEPS, STRIP_SPAN = 5, 2.0
+
+
+@dataclass
+class ExploreTab:
+    """What the cross-tab actions (studio/cross_tab.py) wire: the send buttons, and the image the sliders show."""
+
+    to_gallery: gr.Button
+    blend_from: gr.Button
+    blend_to: gr.Button
+    to_edit: gr.Button
+    sliders: list[gr.Slider]
+    current: Callable[[Session, tuple], Pick]  # (session, slider values) -> the image shown, with its recipe
 
 
 @dataclass
@@ -34,7 +47,7 @@ def _require(sess: Session) -> ExploreState:
     return sess.explore
 
 
-def _current(catalog: ModelCatalog, sess: Session, offsets: tuple) -> Pick:
+def current_pick(catalog: ModelCatalog, sess: Session, offsets: tuple) -> Pick:
     """The image the sliders show, as a Pick whose recipe makes it again (the exact latent, plus the
     starting image's recipe and the direction amounts for people and for re-deriving it)."""
     state = _require(sess)
@@ -48,26 +61,20 @@ def _current(catalog: ModelCatalog, sess: Session, offsets: tuple) -> Pick:
     amounts = amounts[:info["count"]]
     image, latent = genmodels.move_along(folder, state.base.latent, amounts)
     base = {k: v for k, v in state.base.recipe.items() if k != "model_key"}
-    recipe = {"model": base["model"], "model_key": state.model_key, "latent": recipes.latent_json(latent),
-              "source": "explored image", "directions": {str(k + 1): v for k, v in enumerate(amounts) if v},
-              "directions_method": info["method"], "explored_from": base}
+    recipe = recipes.from_latent(base["model"], state.model_key, latent, "explored image",
+                                 directions={str(k + 1): v for k, v in enumerate(amounts) if v},
+                                 directions_method=info["method"], explored_from=base)
     return Pick(image, latent, recipe)
 
 
 def _describe(state: ExploreState, count: int) -> str:
     r = state.base.recipe
-    if "seed" not in r:
-        what = r.get("source", "a picked image")
-    elif "strength" in r:
-        what = f"variation {r.get('variation_index', 0) + 1} of seed {r['seed']}"
-    else:
-        what = f"seed {r['seed']}"
+    what = recipes.caption(r)
     return (f"Starting image: **{what}** from {r['model']}. Drag a slider to move it along one of the model's "
             f"{count} main directions (1 = the biggest change); 0 everywhere is the starting image.")
 
 
-def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, gen: generate_tab.GenerateTab,
-          blend_ends: tuple[gr.Image, gr.Image], edit: edit_tab.EditTab, tabs: gr.Tabs) -> None:
+def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> ExploreTab:
     find_in_model = gpu.task(gpu.SEARCH_SECONDS)(genmodels.find_in_model)
     gr.Markdown("Find the main ways the model's images vary, and move an image along them. Start from the "
                 "image selected in Generate, or upload a picture and find it in the model.",
@@ -137,9 +144,8 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, gen: gen
         # A ZeroGPU worker cannot call back into this process: there the bar shows only start and end.
         report = None if gpu.on_zero_gpu() else (lambda f, message: progress(f, desc=message))
         image, latent, q = find_in_model(folder, picture, int(seed), progress=report)
-        recipe = {"model": genmodels.describe(folder)["name"], "model_key": model_key,
-                  "latent": recipes.latent_json(latent), "source": "your picture, found in the model",
-                  "search_seed": int(seed), "similarity": q["score"]}
+        recipe = recipes.from_latent(genmodels.describe(folder)["name"], model_key, latent,
+                                     "your picture, found in the model", search_seed=int(seed), similarity=q["score"])
         note = (f"**Similarity {q['score']:g}%** (SSIM {q['ssim']:.2f}, PSNR {q['psnr']:.1f} dB): the closest "
                 f"image this model can draw.")
         pick = Pick(image, latent, recipe)
@@ -148,36 +154,11 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, gen: gen
 
     @friendly
     def on_move(sess: Session, *offsets):
-        return _current(catalog, sess, offsets).image
+        return current_pick(catalog, sess, offsets).image
 
     @friendly
     def on_reset(sess: Session):
         return [_require(sess).base.image, *[0.0 for _ in sliders]]
-
-    @friendly
-    def on_to_gallery(sess: Session, *offsets):
-        pick = _current(catalog, sess, offsets)
-        sess.picks = sess.picks + [pick]
-        sess.selected = len(sess.picks) - 1
-        history.record(sess, pick)
-        gr.Info("Added to the Generate gallery.")
-        return generate_tab.gallery_of(sess.picks), generate_tab._describe_pick(pick)
-
-    def make_blend(which: int):
-        @friendly
-        def on_blend(sess: Session, *offsets):
-            pick = _current(catalog, sess, offsets)
-            sess.blend_ends[which] = pick
-            gr.Info(f"Set as the blend's {'start' if which == 0 else 'end'} (Blend: two picks from Generate).")
-            return pick.image
-        return on_blend
-
-    @friendly
-    def on_to_edit(sess: Session, *offsets):
-        pick = _current(catalog, sess, offsets)
-        view, stack = edit_tab.load_restored(sess, pick.image, recipes.plain(pick.recipe),
-                                             postprocess.EditStack())
-        return view, stack, gr.Tabs(selected="edit")
 
     use_selected.click(on_use_selected, session, start_outputs, api_name="explore_use_selected",
                        concurrency_id="draw")
@@ -186,8 +167,4 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, gen: gen
     gr.on([s.input for s in sliders], on_move, [session, *sliders], result, api_name="explore_move",
           trigger_mode="always_last", show_progress="hidden", concurrency_id="draw")
     reset.click(on_reset, session, [result, *sliders], api_name="explore_reset")
-    to_gallery.click(on_to_gallery, [session, *sliders], [gen.gallery, gen.selected_info],
-                     api_name="explore_to_gallery")
-    blend_from.click(make_blend(0), [session, *sliders], blend_ends[0], api_name="explore_blend_from")
-    blend_to.click(make_blend(1), [session, *sliders], blend_ends[1], api_name="explore_blend_to")
-    to_edit.click(on_to_edit, [session, *sliders], [edit.slider, edit.stack_view, tabs], api_name="explore_to_edit")
+    return ExploreTab(to_gallery, blend_from, blend_to, to_edit, sliders, partial(current_pick, catalog))

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import gradio as gr
 
@@ -14,7 +16,7 @@ from . import gpu, history, recipes
 from .session import Pick, Session
 from .ui import FIRST_SEED_MAX, ModelCatalog, finite, friendly, new_seed
 
-UPSCALES = {"x1 (original)": 1, "x2": 2, "x4": 4}
+UPSCALES = [("x1 (original)", 1), ("x2", 2), ("x4", 4)]  # (label, the upscale factor the API takes)
 
 
 @dataclass
@@ -29,26 +31,17 @@ class GenerateTab:
     first_draw: dict | None = None  # demo.load's fn / inputs / outputs: the first images a visitor sees
 
 
-def _caption(recipe: dict) -> str:
-    if "seed" not in recipe:  # an image known by its latent (Explore, Find in model): no seed makes it
-        return recipe.get("source", "remembered image")
-    if "strength" in recipe:
-        return f"variation {recipe['variation_index'] + 1} of seed {recipe['seed']}"
-    return f"seed {recipe['seed']}"
+def gallery_of(picks: list[Pick]) -> list[tuple]:
+    """The Generate gallery's items: each image with its caption."""
+    return [(p.image, recipes.caption(p.recipe)) for p in picks]
 
 
-def _gallery(picks: list[Pick]) -> list[tuple]:
-    return [(p.image, _caption(p.recipe)) for p in picks]
-
-
-gallery_of = _gallery  # for the tabs that refill this gallery (recipe restore)
-
-
-def _describe_pick(pick: Pick | None) -> str:
+def describe_pick(pick: Pick | None) -> str:
+    """The line under the gallery about the selected image."""
     if pick is None:
         return "Click an image to select it."
     r = pick.recipe
-    parts = [f"**{_caption(r).capitalize()}**", f"model {r['model']}"]
+    parts = [f"**{recipes.caption(r).capitalize()}**", f"model {r['model']}"]
     parts += [f"variety {r['variety']:g}"] if "variety" in r else []
     if "strength" in r:
         parts.append(f"strength {r['strength']:g}, variation seed {r['variation_seed']}")
@@ -56,16 +49,15 @@ def _describe_pick(pick: Pick | None) -> str:
 
 
 def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> GenerateTab:
-    draw, vary = gpu.task(gpu.DRAW_SECONDS)(genmodels.draw), gpu.task(gpu.DRAW_SECONDS)(genmodels.vary_latent)
     gr.Markdown("Draw new images from the model you picked above. Every image has a seed: the same seed "
                 "always gives the same image.", elem_classes="ls-intro")
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=260):
-            count = gr.Slider(1, 64, value=16, step=1, label="Number of images")
+            count = gr.Slider(1, genmodels.MAX_IMAGES, value=16, step=1, label="Number of images")
             with gr.Row():
                 seed = gr.Number(value=0, precision=0, minimum=0, maximum=FIRST_SEED_MAX, label="Seed", scale=3)
                 dice = gr.Button("Random seed", scale=1, min_width=60)
-            variety = gr.Slider(0.0, 2.0, value=1.0, step=0.05, label="Variety",
+            variety = gr.Slider(0.0, genmodels.MAX_VARIETY, value=1.0, step=0.05, label="Variety",
                                 info="1 = as trained; lower is safer and more typical, higher is wilder")
             generate = gr.Button("Generate", variant="primary", elem_id="generate-button")
         with gr.Column(scale=3):
@@ -87,103 +79,116 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Gener
                 nearest_image = gr.Image(label="Closest training picture", interactive=False, height=110,
                                          scale=0, min_width=120)
             with gr.Row():
-                upscale = gr.Radio(list(UPSCALES), value="x1 (original)", label="Download size", scale=2)
+                upscale = gr.Radio(UPSCALES, value=1, label="Download size", scale=2)
                 png_button = gr.Button("Download selected PNG", scale=1)
                 zip_button = gr.Button("Download all (ZIP)", scale=1)
             download = gr.File(label="Your download", interactive=False, visible=True, height=60)
 
-    @friendly
-    def on_generate(sess: Session, model_key: str, count: float, first_seed: float, variety_level: float):
-        folder = catalog.folder(sess, model_key)
-        images, latents = draw(folder, int(finite(count, "Number of images")), int(first_seed),
-                               finite(variety_level, "Variety"))
-        name = genmodels.describe(folder)["name"]
-        sess.picks = [Pick(img, z, {"model": name, "model_key": model_key, "seed": int(first_seed) + k,
-                                    "variety": float(variety_level)})
-                      for k, (img, z) in enumerate(zip(images, latents))]
-        sess.selected = 0
-        history.record_all(sess, sess.picks)
-        return _gallery(sess.picks), _describe_pick(sess.picks[0])
-
-    def on_select(sess: Session, evt: gr.SelectData):
-        sess.selected = evt.index if isinstance(evt.index, int) else None
-        return _describe_pick(sess.selected_pick())
-
-    @friendly
-    def on_more(sess: Session, model_key: str, variation_strength: float):
-        pick = _require_pick(sess)
-        folder = catalog.folder(sess, pick.recipe["model_key"])
-        vseed = new_seed()
-        images, latents = vary(folder, pick.latent, 8, float(variation_strength), vseed)
-        # A variation's recipe names its source: a seed, or (for a variation of a variation of a seed) the
-        # whole recipe of the image it came from, so any image on screen can be made again. An image known
-        # by its latent gives variations known by theirs: no "from", which would nest at every level.
-        by_seed = "seed" in pick.recipe and "latent" not in pick.recipe
-        source = {"from": recipes.plain(pick.recipe)} if by_seed and "strength" in pick.recipe else {}
-        what = pick.recipe.get("source", "an image")
-        made_by = ({"seed": pick.recipe["seed"], "variety": pick.recipe.get("variety", 1.0)} if by_seed
-                   else {"source": what if what.startswith("variation of ") else f"variation of {what}"})
-        variations = [Pick(img, z, {"model": pick.recipe["model"], "model_key": pick.recipe["model_key"], **made_by,
-                                    **({} if by_seed else {"latent": recipes.latent_json(z)}),
-                                    "strength": float(variation_strength), "variation_seed": vseed, "variation_index": k, **source})
-                      for k, (img, z) in enumerate(zip(images, latents))]
-        sess.picks = [pick] + variations
-        history.record_all(sess, variations)
-        sess.selected = 0
-        return _gallery(sess.picks), _describe_pick(pick)
-
-    @friendly
-    def on_png(sess: Session, download_size: str):
-        pick = _require_pick(sess)
-        image = pick.image
-        factor = UPSCALES.get(download_size, 1)
-        stack = postprocess.EditStack([("upscale", {"factor": factor})]) if factor > 1 else None
-        if stack is not None:
-            image = stack.apply(image)
-        path = sess.path(f"seed-{pick.recipe.get('seed', 'image')}.png")
-        postprocess.save_png(path, image, recipe=recipes.plain(pick.recipe), edit_stack=stack)
-        return str(path)
-
-    @friendly
-    def on_zip(sess: Session):
-        if not sess.picks:
-            raise genmodels.StudioError("Generate some images first.")
-        path = sess.path("images.zip")
-        with zipfile.ZipFile(path, "w") as zf:
-            for k, pick in enumerate(sess.picks):
-                zf.writestr(f"{k:02d}-seed-{pick.recipe.get('seed', 'image')}.png",
-                            postprocess.png_bytes(pick.image, recipe=recipes.plain(pick.recipe)))
-            zf.writestr("recipes.json", json.dumps([recipes.plain(p.recipe) for p in sess.picks], indent=2))
-        return str(path)
-
-    @friendly
-    def on_nearest(sess: Session):
-        pick = _require_pick(sess)
-        key = pick.recipe["model_key"]
-        dataset = sess.trained_on.get(key)
-        if dataset is None:
-            raise genmodels.StudioError("The originality check works for models you trained in this session.")
-        if key not in sess.originality:
-            sess.originality[key] = genmodels.originality_index(dataset)
-        picture, text = genmodels.nearest_training(pick.image, dataset, sess.originality[key])
-        return picture, text
-
-    def on_first_draw(sess: Session, model_key: str | None, count: float, first_seed: float, variety_level: float):
-        if not model_key:  # no built-in model (an empty --weights-dir): nothing to draw yet
-            return gr.update(), gr.update()
-        return on_generate(sess, model_key, count, first_seed, variety_level)
-
+    draw, vary = gpu.task(gpu.DRAW_SECONDS)(genmodels.draw), gpu.task(gpu.DRAW_SECONDS)(genmodels.vary_latent)
     dice.click(new_seed, None, seed, api_name="new_seed")
     nearest_button.click(on_nearest, session, [nearest_image, nearest_text], api_name="nearest_training_picture")
     inputs = [session, model, count, seed, variety]
-    generate.click(on_generate, inputs, [gallery, selected_info], api_name="generate", concurrency_id="draw")
+    generate.click(partial(on_generate, catalog, draw), inputs, [gallery, selected_info], api_name="generate",
+                   concurrency_id="draw")
     gallery.select(on_select, [session], selected_info, api_name="select_image")
-    more.click(on_more, [session, model, strength], [gallery, selected_info], api_name="variations",
-               concurrency_id="draw")
+    more.click(partial(on_more, catalog, vary), [session, model, strength], [gallery, selected_info],
+               api_name="variations", concurrency_id="draw")
     png_button.click(on_png, [session, upscale], download, api_name="download_png")
     zip_button.click(on_zip, [session], download, api_name="download_zip")
     return GenerateTab(gallery, selected_info, edit_button, blend_start, blend_end, seed, variety,
-                       {"fn": on_first_draw, "inputs": inputs, "outputs": [gallery, selected_info]})
+                       {"fn": partial(on_first_draw, catalog, draw), "inputs": inputs,
+                        "outputs": [gallery, selected_info]})
+
+
+# ---- handlers (bound to the components in build) --------------------------------------------------
+
+
+@friendly
+def on_generate(catalog: ModelCatalog, draw: Callable, sess: Session, model_key: str, count: float,
+                first_seed: float, variety_level: float):
+    """Generate: count images from first_seed on; the first is selected."""
+    folder = catalog.folder(sess, model_key)
+    images, latents = draw(folder, int(finite(count, "Number of images")), int(first_seed),
+                           finite(variety_level, "Variety"))
+    name = genmodels.describe(folder)["name"]
+    sess.picks = [Pick(img, z, recipes.from_seed(name, model_key, int(first_seed) + k, variety_level))
+                  for k, (img, z) in enumerate(zip(images, latents))]
+    sess.selected = 0
+    history.record_all(sess, sess.picks)
+    return gallery_of(sess.picks), describe_pick(sess.picks[0])
+
+
+def on_select(sess: Session, evt: gr.SelectData):
+    """A click in the gallery selects that image."""
+    sess.selected = evt.index if isinstance(evt.index, int) else None
+    return describe_pick(sess.selected_pick())
+
+
+@friendly
+def on_more(catalog: ModelCatalog, vary: Callable, sess: Session, model_key: str, variation_strength: float):
+    """More like this: the selected image followed by 8 variations of it."""
+    pick = _require_pick(sess)
+    folder = catalog.folder(sess, pick.recipe["model_key"])
+    vseed = new_seed()
+    images, latents = vary(folder, pick.latent, 8, float(variation_strength), vseed)
+    variations = [Pick(img, z, recipes.variation_of(pick.recipe, z, variation_strength, vseed, k))
+                  for k, (img, z) in enumerate(zip(images, latents))]
+    sess.picks = [pick] + variations
+    history.record_all(sess, variations)
+    sess.selected = 0
+    return gallery_of(sess.picks), describe_pick(pick)
+
+
+@friendly
+def on_png(sess: Session, factor: int):
+    """The selected image as a PNG with its recipe, upscaled 1, 2 or 4 times."""
+    pick = _require_pick(sess)
+    image = pick.image
+    if factor not in {value for _, value in UPSCALES}:
+        raise genmodels.StudioError("Choose a download size: 1, 2 or 4 times the original.")
+    stack = postprocess.EditStack([("upscale", {"factor": factor})]) if factor > 1 else None
+    if stack is not None:
+        image = stack.apply(image)
+    path = sess.path(f"seed-{pick.recipe.get('seed', 'image')}.png")
+    postprocess.save_png(path, image, recipe=recipes.plain(pick.recipe), edit_stack=stack)
+    return str(path)
+
+
+@friendly
+def on_zip(sess: Session):
+    """Every image in the gallery as PNGs in a zip, with recipes.json."""
+    if not sess.picks:
+        raise genmodels.StudioError("Generate some images first.")
+    path = sess.path("images.zip")
+    with zipfile.ZipFile(path, "w") as zf:
+        for k, pick in enumerate(sess.picks):
+            zf.writestr(f"{k:02d}-seed-{pick.recipe.get('seed', 'image')}.png",
+                        postprocess.png_bytes(pick.image, recipe=recipes.plain(pick.recipe)))
+        zf.writestr("recipes.json", json.dumps([recipes.plain(p.recipe) for p in sess.picks], indent=2))
+    return str(path)
+
+
+@friendly
+def on_nearest(sess: Session):
+    """The training picture closest to the selected image (models trained in this session)."""
+    pick = _require_pick(sess)
+    key = pick.recipe["model_key"]
+    dataset = sess.trained_on.get(key)
+    if dataset is None:
+        raise genmodels.StudioError("The originality check works for models you trained in this session.")
+    if key not in sess.originality:
+        sess.originality[key] = genmodels.originality_index(dataset)
+    picture, text = genmodels.nearest_training(pick.image, dataset, sess.originality[key])
+    return picture, text
+
+
+def on_first_draw(catalog: ModelCatalog, draw: Callable, sess: Session, model_key: str | None, count: float,
+                  first_seed: float, variety_level: float):
+    """On page load: the default model's first images (nothing without a model: an empty --weights-dir)."""
+    if not model_key:
+        return gr.skip(), gr.skip()
+    return on_generate(catalog, draw, sess, model_key, count, first_seed, variety_level)
+
 
 
 def _require_pick(sess: Session) -> Pick:

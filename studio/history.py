@@ -58,18 +58,13 @@ def record_all(sess: Session, picks: list[Pick]) -> None:
         record(sess, pick)
 
 
-def record_latent(sess: Session, image: np.ndarray, latent: np.ndarray, recipe: dict) -> None:
-    """An image known by its latent (a blend frame, an explored image, an upload's encoding)."""
-    record(sess, Pick(image, latent, {**recipe, "latent": recipes.latent_json(latent)}))
-
-
 def record_blend(sess: Session, folder: str, model_key: str, ends: tuple, steps: int, mode: str,
                  frames: list[np.ndarray], what: str) -> None:
     """A blend's middle frame, by its exact latent (the strip's other frames are one click away)."""
     mid = (steps - 1) // 2
     z = genmodels.blend_latents(folder, ends[0], ends[1], steps, mode)[mid]
-    record_latent(sess, frames[mid], z, {"model": genmodels.describe(folder)["name"], "model_key": model_key,
-                                         "source": f"middle of a blend of {what}"})
+    record(sess, Pick(frames[mid], z, recipes.from_latent(genmodels.describe(folder)["name"], model_key, z,
+                                                          f"middle of a blend of {what}")))
 
 
 def record_edited(sess: Session, image: np.ndarray, recipe: dict | None, stack: postprocess.EditStack) -> None:
@@ -81,24 +76,12 @@ def record_edited(sess: Session, image: np.ndarray, recipe: dict | None, stack: 
 
 # ---- views --------------------------------------------------------------------------------------
 
-def _caption(recipe: dict) -> str:
-    if "error" in recipe:
-        return "can't redraw"
-    if "seed" in recipe and "latent" not in recipe:
-        text = f"seed {recipe['seed']}"
-        if "strength" in recipe:
-            text = f"variation {recipe.get('variation_index', 0) + 1} of {text}"
-    else:
-        text = recipe.get("source", "remembered image")
-    return text + (" + edits" if recipe.get("edits") else "")
-
-
 def history_view(sess: Session) -> list[tuple]:
-    return [(p.image, _caption(p.recipe)) for p in reversed(sess.history)]  # newest first
+    return [(p.image, recipes.caption(p.recipe)) for p in reversed(sess.history)]  # newest first
 
 
 def favourites_view(sess: Session) -> list[tuple]:
-    return [(p.image, _caption(p.recipe)) for p in sess.favourites]
+    return [(p.image, recipes.caption(p.recipe)) for p in sess.favourites]
 
 
 def _position(value: float | None, count: int, what: str) -> int:
@@ -163,7 +146,7 @@ def unstar(sess: Session, stored, position: float | None) -> list:
 
 def _entry_name(recipe: dict) -> str:
     """A safe ZIP entry name from a caption, which may hold a stored recipe's source ("../../x")."""
-    return re.sub(r"[^A-Za-z0-9-]+", "-", _caption(recipe)).strip("-")[:40].strip("-") or "image"
+    return re.sub(r"[^A-Za-z0-9-]+", "-", recipes.caption(recipe)).strip("-")[:40].strip("-") or "image"
 
 
 def favourites_zip(sess: Session) -> bytes:

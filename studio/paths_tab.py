@@ -12,20 +12,13 @@ from . import gpu, history, recipes
 from .session import Pick, Session
 from .ui import SEED_MAX, ModelCatalog, PictureUpload, friendly
 
-MAX_KEYFRAMES = 8
-MOTIONS = [("Smooth curve (glides through each keyframe)", "smooth"), ("Ease (pauses on each keyframe)", "ease")]
-
-
-def _caption(k: int, recipe: dict) -> str:
-    if "seed" in recipe and "latent" not in recipe:
-        what = f"seed {recipe['seed']}" if "strength" not in recipe else f"variation of seed {recipe['seed']}"
-    else:
-        what = recipe.get("source", "image")
-    return f"{k + 1}. {what}"
+MAX_KEYFRAMES = genmodels.MAX_KEYFRAMES
+MOTION_LABELS = {"smooth": "Smooth curve (glides through each keyframe)", "ease": "Ease (pauses on each keyframe)"}
+MOTIONS = [(MOTION_LABELS[m], m) for m in genmodels.PATH_MOTIONS]
 
 
 def _keyframes_view(sess: Session) -> list[tuple]:
-    return [(p.image, _caption(k, p.recipe)) for k, p in enumerate(sess.keyframes)]
+    return [(p.image, f"{k + 1}. {recipes.caption(p.recipe)}") for k, p in enumerate(sess.keyframes)]
 
 
 def _status(sess: Session) -> str:
@@ -68,7 +61,7 @@ def move_keyframe(sess: Session, position: float | None, delta: int) -> int:
 
 def _picture_latent(folder: str, image, progress=None) -> tuple:
     """(latent, how) for an uploaded picture: a VAE's encoder (instant), or for a GAN the picture
-    search of genmodels/invert.py (seconds; deterministic, seed 0)."""
+    search of genmodels/explore/invert.py (seconds; deterministic, seed 0)."""
     if genmodels.describe(folder)["can_encode"]:
         return genmodels.encode_picture(folder, image), "encoded"
     _, latent, quality = genmodels.find_in_model(folder, image, 0, progress=progress)
@@ -88,8 +81,8 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
                 add_seed = gr.Button("Add seed", scale=1, min_width=90, elem_id="path-add-seed")
             upload = PictureUpload(label="Picture", height=140)
             add_upload = gr.Button("Add upload")
-            seconds = gr.Slider(1, 20, value=4, step=0.5, label="Length (seconds)")
-            fps = gr.Slider(2, 30, value=12, step=1, label="Frames per second")
+            seconds = gr.Slider(1, genmodels.MAX_PATH_SECONDS, value=4, step=0.5, label="Length (seconds)")
+            fps = gr.Slider(2, genmodels.MAX_PATH_FPS, value=12, step=1, label="Frames per second")
             motion = gr.Radio(MOTIONS, value="smooth", label="Motion")
             render = gr.Button("Render the path", variant="primary", elem_id="path-render")
         with gr.Column(scale=2):
@@ -126,8 +119,8 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
             raise genmodels.StudioError("Type a seed first.")
         folder = catalog.folder(sess, model_key)
         images, latents = genmodels.draw(folder, 1, int(value), 1.0)
-        pick = Pick(images[0], latents[0], {"model": genmodels.describe(folder)["name"], "model_key": model_key,
-                                            "seed": int(value), "variety": 1.0})
+        name = genmodels.describe(folder)["name"]
+        pick = Pick(images[0], latents[0], recipes.from_seed(name, model_key, int(value)))
         add_keyframe(sess, pick)
         return listed(sess)
 
@@ -141,9 +134,8 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
         latent, how = _picture_latent(folder, genmodels.load_image(path),
                                       lambda fraction, text: progress(fraction, desc=text))
         image = genmodels.decode_latents(folder, latent)[0]  # the picture as the model draws it
-        recipe = {"model": genmodels.describe(folder)["name"], "model_key": model_key,
-                  "source": f"upload ({how})", "latent": recipes.latent_json(latent)}
-        pick = Pick(image, latent, recipe)
+        pick = Pick(image, latent, recipes.from_latent(genmodels.describe(folder)["name"], model_key, latent,
+                                                       f"upload ({how})"))
         add_keyframe(sess, pick)
         history.record(sess, pick)
         return listed(sess)

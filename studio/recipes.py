@@ -45,6 +45,47 @@ def latent_json(z: np.ndarray) -> list[float]:
     return [float(str(x)) for x in np.asarray(z, dtype=np.float32).reshape(-1)]
 
 
+def from_seed(model: str, model_key: str, seed: int, variety: float = 1.0) -> dict[str, Any]:
+    """A drawn image: the model and the seed (and variety) that draw it."""
+    return {"model": model, "model_key": model_key, "seed": int(seed), "variety": float(variety)}
+
+
+def from_latent(model: str, model_key: str, latent: np.ndarray, source: str, **details: Any) -> dict[str, Any]:
+    """An image known by its exact latent (a blend frame, an explored image, an upload found in the model);
+    source is its caption, details are kept for people (search seed, directions, ...)."""
+    return {"model": model, "model_key": model_key, "latent": latent_json(latent), "source": source, **details}
+
+
+def variation_of(base: dict[str, Any], latent: np.ndarray, strength: float, variation_seed: int,
+                 index: int) -> dict[str, Any]:
+    """Variation `index` of the image base describes. A variation of a seed names the seed (and, for a
+    variation of a variation, the whole recipe it came from, so it can be made again); a variation of an
+    image known by its latent is known by its own latent: no "from", which would nest at every level."""
+    by_seed = "seed" in base and "latent" not in base
+    made = {"strength": float(strength), "variation_seed": int(variation_seed), "variation_index": int(index)}
+    common = {"model": base["model"], "model_key": base.get("model_key")}
+    if by_seed:
+        source = {"from": plain(base)} if "strength" in base else {}
+        return {**common, "seed": base["seed"], "variety": base.get("variety", 1.0), **made, **source}
+    what = base.get("source", "an image")
+    return {**common, "source": what if what.startswith("variation of ") else f"variation of {what}",
+            "latent": latent_json(latent), **made}
+
+
+def caption(recipe: dict[str, Any]) -> str:
+    """A recipe in a few words, for gallery captions: "seed 12", "variation 2 of seed 12", "explored
+    image" (an image known by its latent: its source), "+ edits" when it carries an edit stack."""
+    if "error" in recipe:  # a stored favourite this app can no longer redraw
+        return "can't redraw"
+    if "seed" in recipe and "latent" not in recipe:
+        text = f"seed {recipe['seed']}"
+        if "strength" in recipe:
+            text = f"variation {recipe.get('variation_index', 0) + 1} of {text}"
+    else:
+        text = recipe.get("source", "remembered image")
+    return text + (" + edits" if recipe.get("edits") else "")
+
+
 def _number(recipe: dict, key: str, low: float, high: float, whole: bool = False, default: Any = None) -> Any:
     value = recipe.get(key, default)
     try:  # an int too large for a float (10**400) raises OverflowError in isfinite

@@ -10,9 +10,9 @@ import numpy as np
 import torch
 from PIL import Image
 
-from genmodels.gan import Generator
-from genmodels.store import save_model
-from genmodels.vae import VAE
+from genmodels.models.gan import Generator
+from genmodels.storage.store import save_model
+from genmodels.models.vae import VAE
 from tests.conftest import TINY_GAN, TINY_VAE
 
 

@@ -1,6 +1,6 @@
 """A real browser for the UI tests: Debian's Chromium driven by Playwright, launched one way everywhere.
 
-Use `needs_chromium` as the skip mark, `chromium()` for a browser that is closed afterwards,
+Use `needs_chromium` on a browser test (or `pytestmark = BROWSER` for a module), `chromium()` for a browser that is closed afterwards,
 `open_page(browser, url)` for a page already on the studio, and `screenshots(tmp_path)` for where
 pictures go (LS_SCREENSHOTS, when set, keeps them after the run)."""
 from __future__ import annotations
@@ -15,8 +15,14 @@ import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                    reason="needs Debian's chromium (apt-get install chromium)")
+_skip_without_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                            reason="needs Debian's chromium (apt-get install chromium)")
+BROWSER = [pytest.mark.browser, _skip_without_chromium]  # a whole module's pytestmark
+
+
+def needs_chromium(test):
+    """A browser test (marker `browser`), skipped where Debian's chromium is missing."""
+    return pytest.mark.browser(_skip_without_chromium(test))
 TIMEOUT_MS = 60_000  # CI machines are small and may be busy
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from genmodels.gan import GANConfig, Generator
-from genmodels.store import save_model
-from genmodels.vae import VAE, VAEConfig
+from genmodels.models.gan import GANConfig, Generator
+from genmodels.storage.store import save_model
+from genmodels.models.vae import VAE, VAEConfig
 
 TINY_GAN = GANConfig(image_size=32, channels=3, z_dim=16, g_width=8, d_width=8)
 TINY_VAE = VAEConfig(image_size=32, channels=3, z_dim=8, width=8)

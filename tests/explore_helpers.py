@@ -6,9 +6,9 @@ from pathlib import Path
 
 import torch
 
-from genmodels.gan import Generator
-from genmodels.store import save_model
-from genmodels.vae import VAE
+from genmodels.models.gan import Generator
+from genmodels.storage.store import save_model
+from genmodels.models.vae import VAE
 from tests.conftest import TINY_GAN, TINY_VAE
 
 

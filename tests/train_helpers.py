@@ -27,7 +27,7 @@ def train_in_two_halves(cfg, dataset, folder: Path, stop_after: int) -> None:
     resume test compares with the same run trained in one go."""
     import threading
 
-    from genmodels.train import train
+    from genmodels.training.loop import train
 
     stop = threading.Event()
     for ev in train(cfg, dataset, folder, stop=stop):

@@ -1,0 +1,2 @@
+"""Training pictures: safe decoding of untrusted files, zip archives, datasets (folders, zips, arrays),
+duplicate detection."""

@@ -1,0 +1,1 @@
+"""Measuring a model: multi-scale SWD, near-copy detection (originality) and the quality report."""

@@ -1,0 +1,1 @@
+"""Exploring a model: latent directions found by PCA, and finding a picture in a model (inversion)."""

@@ -1,0 +1,100 @@
+"""LatentStudioModel: a Latent Studio model used the way other Hub models are.
+
+    from genmodels import LatentStudioModel
+    model = LatentStudioModel.from_pretrained("someone/emoji-gan")   # or a model folder
+    images = model.generate(16, seed=0)                               # 16 uint8 (H, W, 3) arrays
+    model.save_pretrained("my-copy"); model.push_to_hub("me/emoji-gan")
+
+Built on huggingface_hub's ModelHubMixin (not PyTorchModelHubMixin, which falls back to unpickling a
+pytorch_model.bin). The folder format is the studio's own (config.json, model.safetensors, README.md,
+samples.png, directions.safetensors), and every transfer goes through genmodels.hub: a pull resolves
+the revision once and downloads every file at that commit (snapshot_download), only safetensors are
+read, and a push is one commit into a repo made with create_repo(exist_ok=True).
+"""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from huggingface_hub import ModelHubMixin
+
+from .. import api
+
+from . import client as hub
+from ..storage.card import LIBRARY_NAME
+from ..storage.store import LoadedModel, load_model, save_model
+
+
+class LatentStudioModel(ModelHubMixin, library_name=LIBRARY_NAME, pipeline_tag="unconditional-image-generation",
+                        tags=["latent-studio", "safetensors"]):
+    """A loaded generator (GAN or VAE) and, when it came from one, its folder."""
+
+    def __init__(self, model: LoadedModel, folder: str | Path | None = None):
+        self.model = model
+        self.folder = Path(folder) if folder is not None else None
+
+    # ---- drawing ---------------------------------------------------------------------------------
+    def generate(self, n: int = 16, seed: int = 0, variety: float = 1.0) -> list[np.ndarray]:
+        """n images (1..64) from seeds seed, seed+1, ...: uint8 (H, W, 3) RGB arrays, the same as the
+        studio draws for those seeds. variety 0..2 (1 = as trained)."""
+        return api.generate(self.model, n, seed, variety)
+
+    @property
+    def kind(self) -> str:
+        return self.model.kind
+
+    def __repr__(self) -> str:
+        size = self.model.config.image_size
+        return f"LatentStudioModel({self.model.name!r}, {self.kind}, {size}x{size})"
+
+    # ---- loading ---------------------------------------------------------------------------------
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path: str | Path, *, force_download: bool = False,
+                        token: str | bool | None = None, cache_dir: str | Path | None = None,
+                        local_files_only: bool = False, revision: str | None = None,
+                        endpoint: str | None = None, **model_kwargs) -> LatentStudioModel:
+        """A model folder, or a Hub repo id ("owner/name") at revision (a branch, tag or commit; default main).
+        token: None = your huggingface_hub login or HF_TOKEN; False = anonymous. endpoint: another Hub
+        (default HF_ENDPOINT or huggingface.co). The mixin's own
+        from_pretrained would fetch config.json separately first (possibly from a newer commit than the
+        weights), so the whole folder is resolved and fetched here in one go."""
+        return cls._from_pretrained(model_id=str(pretrained_model_name_or_path), revision=revision,
+                                    cache_dir=cache_dir, force_download=force_download,
+                                    local_files_only=local_files_only, token=token, endpoint=endpoint,
+                                    **model_kwargs)
+
+    @classmethod
+    def _from_pretrained(cls, *, model_id: str, revision: str | None, cache_dir: str | Path | None,
+                         force_download: bool, local_files_only: bool, token: str | bool | None,
+                         endpoint: str | None = None, **model_kwargs) -> LatentStudioModel:
+        if model_kwargs:
+            raise TypeError(f"unexpected arguments: {', '.join(sorted(model_kwargs))}")
+        if Path(model_id).is_dir():
+            folder = Path(model_id)
+        else:
+            folder = hub.pull_model(model_id, revision, token if isinstance(token, str) else None, cache_dir,
+                                    endpoint, allow_env_token=token is not False, force_download=force_download,
+                                    local_files_only=local_files_only)
+        return cls(load_model(folder), folder)
+
+    # ---- saving and sharing -----------------------------------------------------------------------
+    def _save_pretrained(self, save_directory: Path) -> None:
+        """The model folder: its files byte for byte when it came from one, else written fresh."""
+        if self.folder is not None:
+            hub.copy_model_folder(self.folder, save_directory, overwrite=True)
+            return
+        samples = api.grid(self.generate(16, 0))
+        save_model(save_directory, self.model.network, self.model.config, dict(self.model.meta), samples)
+
+    def push_to_hub(self, repo_id: str, *, private: bool | None = None, token: str | None = None,
+                    commit_message: str | None = None, endpoint: str | None = None) -> str:
+        """Upload the model folder to repo_id in one commit (created if needed; private=True makes a new
+        repo private). token: None = your huggingface_hub login or HF_TOKEN. Returns the repo URL."""
+        with tempfile.TemporaryDirectory(prefix="latent-studio-push-") as tmp:
+            folder = self.folder
+            if folder is None:  # a model made in memory: write its folder first
+                self.save_pretrained(tmp)
+                folder = Path(tmp)
+            return hub.push_model(folder, repo_id, token, private=bool(private), endpoint=endpoint,
+                                  commit_message=commit_message, allow_env_token=True)

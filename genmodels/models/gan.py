@@ -1,0 +1,161 @@
+"""DCGAN (Radford et al. 2016) for 32x32 and 64x64 images, RGB or grayscale.
+
+The 32x32 RGB preset is the seed article's network exactly:
+  generator      ConvTranspose 100 -> 256 (4x4, stride 1, no bias) -> 128 -> 64 -> 3
+                 (4x4, stride 2, pad 1), BatchNorm + ReLU between, Tanh output;
+  discriminator  Conv 3 -> 64 -> 128 -> 256 -> 1, LeakyReLU(0.2), BatchNorm (not on the first layer),
+                 one probability per image (sigmoid + binary cross-entropy).
+64x64 adds one more doubling stage on each side (the pytorch/examples DCGAN widths 512..64).
+The discriminator returns logits; the sigmoid lives in the loss (BCE-with-logits is the same
+objective as Sigmoid + BCELoss, computed without the log(0) overflow).
+
+The "small-data" recipe swaps the discriminator's BatchNorm for spectral normalisation
+(Miyato et al. 2018), which keeps D 1-Lipschitz-ish and trains stably with hinge loss.
+GANConfig.arch picks the network family: "dcgan" (this file) or "fastgan" (fastgan.py, the default
+recipe's); build_generator / build_discriminator dispatch on it, and the losses here serve both.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+ARCHITECTURES = ("dcgan", "fastgan")
+
+
+@dataclass(frozen=True)
+class GANConfig:
+    """A DCGAN shape. image_size: 32 or 64; channels: 1 (grayscale) or 3 (RGB)."""
+
+    image_size: int = 32
+    channels: int = 3
+    z_dim: int = 100
+    g_width: int = 64  # channels of the last generator stage; earlier stages double it
+    d_width: int = 64  # channels of the first discriminator stage; later stages double it
+    d_norm: str = "batch"  # "batch" (seed article) or "spectral" (small-data recipe)
+    arch: str = "dcgan"  # "dcgan" (the seed article's network) or "fastgan" (genmodels/models/fastgan.py)
+
+    def __post_init__(self) -> None:
+        if self.image_size not in (32, 64):
+            raise ValueError(f"image_size must be 32 or 64, got {self.image_size}")
+        if self.channels not in (1, 3):
+            raise ValueError(f"channels must be 1 or 3, got {self.channels}")
+        if self.d_norm not in ("batch", "spectral"):
+            raise ValueError(f"d_norm must be 'batch' or 'spectral', got {self.d_norm!r}")
+        if self.arch not in ARCHITECTURES:
+            raise ValueError(f"arch must be one of {', '.join(ARCHITECTURES)}, got {self.arch!r}")
+        if not (1 <= self.z_dim <= 1024 and 8 <= self.g_width <= 512 and 8 <= self.d_width <= 512):
+            raise ValueError("z_dim must be 1..1024 and widths 8..512")
+
+    @property
+    def n_stages(self) -> int:
+        """Stride-2 stages between 4x4 and image_size: 3 at 32 px, 4 at 64 px."""
+        return int(math.log2(self.image_size // 4))
+
+
+def init_dcgan_weights(module: nn.Module) -> None:
+    """The article's initialisation: conv weights ~ N(0, 0.02); BatchNorm gamma ~ N(1, 0.02), beta = 0."""
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+        weight = getattr(module, "weight_orig", module.weight)  # spectral_norm renames the parameter
+        nn.init.normal_(weight, 0.0, 0.02)
+    elif isinstance(module, nn.BatchNorm2d):
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)
+
+
+class Generator(nn.Module):
+    """z (B, z_dim) -> image (B, C, S, S) in [-1, 1]."""
+
+    def __init__(self, cfg: GANConfig):
+        super().__init__()
+        self.cfg = cfg
+        widths = [cfg.g_width * 2 ** i for i in reversed(range(cfg.n_stages))]  # 32 px: [256, 128, 64]
+        layers: list[nn.Module] = [
+            nn.ConvTranspose2d(cfg.z_dim, widths[0], 4, 1, 0, bias=False),  # (B, 256, 4, 4)
+            nn.BatchNorm2d(widths[0]),
+            nn.ReLU(True),
+        ]
+        for c_in, c_out in zip(widths, widths[1:]):  # each stage doubles H and W
+            layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(True)]
+        layers += [nn.ConvTranspose2d(widths[-1], cfg.channels, 4, 2, 1, bias=False), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+        self.apply(init_dcgan_weights)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z.view(z.shape[0], -1, 1, 1))  # (B, z_dim, 1, 1) -> (B, C, S, S)
+
+
+class Discriminator(nn.Module):
+    """image (B, C, S, S) -> real/fake logit (B,)."""
+
+    def __init__(self, cfg: GANConfig):
+        super().__init__()
+        self.cfg = cfg
+        spectral = cfg.d_norm == "spectral"
+        wrap = nn.utils.spectral_norm if spectral else (lambda m: m)
+        widths = [cfg.d_width * 2 ** i for i in range(cfg.n_stages)]  # 32 px: [64, 128, 256]
+        layers: list[nn.Module] = [wrap(nn.Conv2d(cfg.channels, widths[0], 4, 2, 1, bias=False)), nn.LeakyReLU(0.2, True)]
+        for c_in, c_out in zip(widths, widths[1:]):  # each stage halves H and W
+            layers.append(wrap(nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False)))
+            if not spectral:
+                layers.append(nn.BatchNorm2d(c_out))
+            layers.append(nn.LeakyReLU(0.2, True))
+        layers.append(wrap(nn.Conv2d(widths[-1], 1, 4, 1, 0, bias=False)))  # (B, 1, 1, 1)
+        self.net = nn.Sequential(*layers)
+        self.apply(init_dcgan_weights)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).flatten()  # (B,)
+
+
+def build_generator(cfg: GANConfig) -> nn.Module:
+    """The generator for cfg.arch (initial weights from the global RNG: callers seed it)."""
+    if cfg.arch == "fastgan":
+        from .fastgan import FastGenerator
+        return FastGenerator(cfg)
+    return Generator(cfg)
+
+
+def build_discriminator(cfg: GANConfig) -> nn.Module:
+    if cfg.arch == "fastgan":
+        from .fastgan import FastDiscriminator
+        return FastDiscriminator(cfg)
+    return Discriminator(cfg)
+
+
+# Losses. "bce" is the article's minimax game with the non-saturating generator loss
+# (Goodfellow et al. 2014, sec. 3); "hinge" is the hinge loss of Lim & Ye 2017 / Miyato et al. 2018;
+# "rpgan" is the relativistic pairing loss (Jolicoeur-Martineau 2019) that R3GAN builds on (Huang et
+# al. 2024, eq. 2): each real is compared with a fake, f(D(fake) - D(real)) with f = softplus.
+LOSSES = ("bce", "hinge", "rpgan")
+
+
+def d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor, kind: str) -> torch.Tensor:
+    """Discriminator loss: BCE  -[log D(x) + log(1 - D(G(z)))], hinge  E[relu(1-D(x))] + E[relu(1+D(G(z)))],
+    or RpGAN  E[softplus(D(G(z)) - D(x))] over pairs (real i, fake i)."""
+    if kind == "bce":
+        return (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
+                + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+    if kind == "hinge":
+        return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
+    if kind == "rpgan":
+        return F.softplus(fake_logits - real_logits).mean()
+    raise ValueError(f"unknown GAN loss {kind!r}")
+
+
+def g_loss(fake_logits: torch.Tensor, kind: str, real_logits: torch.Tensor | None = None) -> torch.Tensor:
+    """Generator loss: BCE  -log D(G(z)) (non-saturating), hinge  -E[D(G(z))], or RpGAN
+    E[softplus(D(x) - D(G(z)))] (needs real_logits, the same pairs as in d_loss)."""
+    if kind == "bce":
+        return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
+    if kind == "hinge":
+        return -fake_logits.mean()
+    if kind == "rpgan":
+        if real_logits is None:
+            raise ValueError("the rpgan loss needs the real logits")
+        return F.softplus(real_logits - fake_logits).mean()
+    raise ValueError(f"unknown GAN loss {kind!r}")

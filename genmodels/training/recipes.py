@@ -1,0 +1,121 @@
+"""GAN training recipes: which network, loss, regularisers and optimiser settings a run uses.
+
+A recipe is a named, frozen GANRecipeSpec. The names are stable keys (CLI --recipe, the Train tab,
+checkpoints and model cards):
+  classic     the seed article's DCGAN training exactly: BCE, BatchNorm D, Adam 2e-4 / (0.5, 0.999).
+  small-data  the DCGAN network with DiffAugment + spectral-norm D + hinge loss + an EMA generator.
+  lite        small-data on DCGAN networks half as wide (g_width = d_width = 32), batch 32 on a CPU: more,
+              cheaper steps; in a few CPU minutes it learns whole shapes where the others do not.
+  fastgan     the FastGAN-style networks (genmodels/models/fastgan.py) with D's self-supervised
+              reconstruction, DiffAugment, hinge loss, EMA and the half-to-full resolution schedule.
+When no recipe is given, DEFAULT_RECIPE (lite, the quality bench's winner at 32 and 64 px) is used.
+Ablations of the default (used by bench/quality.py, also selectable on the CLI) change one thing each.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class GANRecipeSpec:
+    """loss: "bce" | "hinge" | "rpgan" (genmodels.gan). r_gamma: weight of the R1 + R2 gradient penalties
+    (Mescheder et al. 2018; R3GAN uses both), 0 = off, applied every r_every steps with the weight scaled
+    by r_every (StyleGAN2's lazy regularisation). reconstruction: FastGAN's self-supervised D (fastgan arch
+    only). half_until / fade_until: fractions of the run spent at half size, then fading in full size;
+    0 / 0 = full size from the start. lr_end < 1 decays the rate linearly over the run's budget: a high
+    rate learns the shapes in the first minutes, a low one settles the details at the end."""
+
+    arch: str
+    d_norm: str
+    loss: str
+    diff_augment: bool
+    ema: bool
+    lr: float
+    betas: tuple[float, float]
+    reconstruction: bool = False
+    r_gamma: float = 0.0
+    r_every: int = 16
+    half_until: float = 0.0
+    fade_until: float = 0.0
+    cpu_batch: int = 64  # the automatic batch size on a CPU (a GPU takes 64)
+    width: int | None = None  # the networks' base width (GANConfig g_width = d_width); None = the preset's
+    lr_end: float = 1.0  # the learning rate at the end of the run, as a fraction of lr (linear decay)
+    summary: str = ""
+
+
+_SMALL_DATA = GANRecipeSpec(arch="dcgan", d_norm="spectral", loss="hinge", diff_augment=True, ema=True, lr=4e-4,
+                            betas=(0.0, 0.99), summary="DCGAN + DiffAugment, spectral norm, hinge loss, EMA")
+# Adam 1e-3 at batch 16 on a CPU: bench/quality.py at 4 CPU-minutes (64 px) gave SWD 107 at 2e-4,
+# 90 at 5e-4, 83 at 1e-3; batch 8 and 32 were worse than 16 at equal CPU time.
+_FASTGAN = GANRecipeSpec(arch="fastgan", d_norm="spectral", loss="hinge", diff_augment=True, ema=True, lr=1e-3,
+                         betas=(0.5, 0.99), reconstruction=True, half_until=0.3, fade_until=0.4, cpu_batch=16,
+                         lr_end=0.2,
+                         summary="FastGAN networks, self-supervised D, DiffAugment, hinge loss, EMA, "
+                                 "half size first")
+
+# bench/quality.py, 10 CPU-minutes, one thread, emoji at 64 px: SWD 46 (2.5x the floor) against fastgan's 57
+# and small-data's 128; at 5 minutes on the 169 sample faces it draws round faces with eyes and mouths,
+# where fastgan draws scribbles.
+_LITE = dataclasses.replace(_SMALL_DATA, width=32, cpu_batch=32,
+                            summary="DCGAN at half width + DiffAugment, spectral norm, hinge loss, EMA")
+
+GAN_RECIPES: dict[str, GANRecipeSpec] = {
+    "lite": _LITE,
+    "fastgan": _FASTGAN,
+    "small-data": _SMALL_DATA,
+    "classic": GANRecipeSpec(arch="dcgan", d_norm="batch", loss="bce", diff_augment=False, ema=False, lr=2e-4,
+                             betas=(0.5, 0.999), summary="the seed article's DCGAN training"),
+    # Ablations of the default, one change each.
+    "fastgan-r3": dataclasses.replace(_FASTGAN, loss="rpgan", r_gamma=0.1,
+                                      summary="fastgan with R3GAN's RpGAN loss + R1/R2"),
+    "fastgan-full-size": dataclasses.replace(_FASTGAN, half_until=0.0, fade_until=0.0,
+                                             summary="fastgan without the resolution schedule"),
+    "fastgan-no-reconstruction": dataclasses.replace(_FASTGAN, reconstruction=False,
+                                                     summary="fastgan without D's reconstruction"),
+    "lite-lr-decay": dataclasses.replace(_LITE, lr=8e-4, lr_end=0.25,
+                                         summary="lite at twice the learning rate, decaying to half of lite's"),
+    "lite-r3": dataclasses.replace(_LITE, loss="rpgan", r_gamma=0.1, summary="lite with R3GAN's RpGAN loss + R1/R2"),
+}
+# The recipe used when none is given: the quality bench's winner at both sizes (10 CPU-minutes, one
+# thread, emoji; README "Quality"): at 64 px SWD 46 against fastgan's 57, at 32 px 51 against small-data's 61.
+DEFAULT_RECIPE = "lite"
+RECOMMENDED_CHOICE = "recommended"  # the UI's value for "the recommended recipe"
+MAIN_RECIPES = ("lite", "fastgan", "small-data", "classic")  # the ones the Train tab offers
+RECIPE_LABELS = {RECOMMENDED_CHOICE: "Recommended (Lite DCGAN)", "lite": "Lite DCGAN (half width, fast on a CPU)",
+                 "fastgan": "FastGAN", "small-data": "Small-data DCGAN", "classic": "Classic DCGAN (the article's)"}
+
+
+GPU_BATCH = 64
+VAE_BATCH = 64
+
+
+def auto_batch_size(recipe: str, kind: str, device_type: str, n_images: int) -> int:
+    """The batch size when none is given: on a CPU the recipe's cpu_batch (FastGAN takes small batches: in a
+    few CPU minutes the number of steps matters more than the size of each), on a GPU 64; never more than
+    the pictures there are."""
+    if kind == "vae":
+        batch = VAE_BATCH
+    else:
+        batch = GPU_BATCH if device_type == "cuda" else get_recipe(recipe).cpu_batch
+    return max(1, min(batch, n_images))
+
+
+def get_recipe(name: str) -> GANRecipeSpec:
+    if name not in GAN_RECIPES:
+        raise ValueError(f"unknown recipe {name!r}; choose one of: {', '.join(GAN_RECIPES)}")
+    return GAN_RECIPES[name]
+
+
+def lr_factor(spec: GANRecipeSpec, progress: float) -> float:
+    """The learning rate at a fraction 0..1 of the run, as a fraction of spec.lr."""
+    return 1.0 - (1.0 - spec.lr_end) * min(1.0, max(0.0, progress))
+
+
+def schedule_fade(spec: GANRecipeSpec, progress: float) -> float:
+    """The resolution schedule at a fraction 0..1 of the run: 0 = half size, 1 = full size, linear between."""
+    if progress >= spec.fade_until:
+        return 1.0
+    if progress < spec.half_until:
+        return 0.0
+    return (progress - spec.half_until) / (spec.fade_until - spec.half_until)

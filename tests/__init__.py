@@ -1,0 +1,1 @@
+"""The test suite; tests/<package>/ mirrors the code (see ARCHITECTURE.md)."""

@@ -1,0 +1,59 @@
+"""A real browser (Debian's Chromium, driven by Playwright) clicks through the studio."""
+import pytest
+
+from tests.browser_helpers import BROWSER, chromium, open_page, screenshots
+
+pytestmark = BROWSER
+
+
+@pytest.fixture
+def page(studio):
+    with chromium() as browser:
+        yield open_page(browser, studio)
+
+
+def test_generate_then_edit_in_the_browser(page, tmp_path):
+    shots = screenshots(tmp_path)
+    page.locator("#generate-button").click()
+    images = page.locator("#generate-gallery img")
+    images.nth(15).wait_for()
+    assert images.count() >= 16
+    page.screenshot(path=str(shots / "generate.png"))
+
+    images.first.click()
+    page.get_by_role("button", name="Edit this image").click()
+    page.locator("#edit-slider img").first.wait_for()
+    page.locator("#add-brightness").click()
+    page.get_by_text("Brightness amount", exact=False).first.wait_for()
+    page.screenshot(path=str(shots / "edit.png"))
+    assert page.locator("#edit-slider img").count() >= 1
+
+
+def test_a_first_visit_meets_pictures_and_sample_examples(page, tmp_path):
+    shots = screenshots(tmp_path)
+    page.locator("#generate-gallery img").nth(15).wait_for()  # drawn when the page opened, no click
+    page.get_by_role("tab", name="Edit").click()
+    page.locator("#edit-examples img").first.click()  # a sample picture, straight into the editor
+    page.locator("#edit-slider img").first.wait_for()
+    page.screenshot(path=str(shots / "edit-example.png"))
+    page.get_by_role("tab", name="Explore").click()
+    assert page.locator("#explore-examples img").count() >= 8
+
+
+def test_stop_while_waiting_in_the_queue_stops_that_run(studio, tmp_path):
+    """Visitor A trains; visitor B presses Start (B's run waits for the one training slot), then Stop:
+    B's run must not train once A's frees the slot (Stop is for the run that was asked for)."""
+    with chromium() as browser:
+        a, b = (open_page(browser, studio, context=True) for _ in range(2))
+        for page in (a, b):
+            page.get_by_role("tab", name="Train").click()
+            page.get_by_role("button", name="Use the sample images (emoji)").click()
+            page.get_by_text("pictures ready", exact=False).first.wait_for()
+        a.locator("#train-start").click()
+        a.get_by_text("images/s", exact=False).first.wait_for()  # A holds the slot and is training
+        b.locator("#train-start").click()
+        b.get_by_role("button", name="Stop", exact=True).click()
+        a.get_by_role("button", name="Stop", exact=True).click()
+        a.get_by_text("Your model is now in the model picker", exact=False).first.wait_for()
+        b.get_by_text("Stopped before training started.", exact=False).first.wait_for()
+        assert b.get_by_text("Your model is now in the model picker", exact=False).count() == 0

@@ -1,0 +1,66 @@
+"""Tab handlers called as plain functions, without a server: what each one puts in the session and returns."""
+from __future__ import annotations
+
+import gradio as gr
+import numpy as np
+import pytest
+from PIL import Image
+
+import genmodels
+from studio import blend_tab, generate_tab
+from studio.session import Session, close_session
+from studio.ui import ModelCatalog
+from tests.app_harness import tiny_weights
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory):
+    return ModelCatalog(tiny_weights(tmp_path_factory.mktemp("weights")))
+
+
+@pytest.fixture
+def sess():
+    s = Session()
+    yield s
+    close_session(s)
+
+
+def test_generate_fills_the_gallery_with_seeded_picks(catalog, sess):
+    gallery, info = generate_tab.on_generate(catalog, genmodels.draw, sess, "builtin:tiny-gan", 3, 10, 1.0)
+    assert [caption for _, caption in gallery] == ["seed 10", "seed 11", "seed 12"]
+    assert [p.recipe["seed"] for p in sess.picks] == [10, 11, 12] and sess.selected == 0
+    assert info.startswith("**Seed 10**")
+    again, _ = generate_tab.on_generate(catalog, genmodels.draw, Session(), "builtin:tiny-gan", 3, 10, 1.0)
+    assert all(np.array_equal(a, b) for (a, _), (b, _) in zip(gallery, again))  # same seeds, same pictures
+
+
+def test_variations_follow_the_selected_image(catalog, sess):
+    generate_tab.on_generate(catalog, genmodels.draw, sess, "builtin:tiny-gan", 2, 0, 1.0)
+    sess.selected = 1
+    gallery, _ = generate_tab.on_more(catalog, genmodels.vary_latent, sess, "builtin:tiny-gan", 0.3)
+    assert len(gallery) == 9 and gallery[1][1] == "variation 1 of seed 1"
+    assert sess.picks[1].recipe["strength"] == 0.3 and sess.picks[1].recipe["seed"] == 1
+
+
+def test_download_sizes_are_values_not_labels(catalog, sess):
+    generate_tab.on_generate(catalog, genmodels.draw, sess, "builtin:tiny-gan", 1, 0, 1.0)
+    assert {value for _, value in generate_tab.UPSCALES} == {1, 2, 4}
+    side = sess.picks[0].image.shape[0]
+    assert Image.open(generate_tab.on_png(sess, 2)).size == (2 * side, 2 * side)
+    with pytest.raises(gr.Error, match="download size"):
+        generate_tab.on_png(sess, "x2")
+
+
+def test_handlers_refuse_in_one_sentence(catalog, sess):
+    with pytest.raises(gr.Error, match="Select an image"):
+        generate_tab.on_png(sess, 1)
+    with pytest.raises(gr.Error, match="Pick a model"):
+        generate_tab.on_generate(catalog, genmodels.draw, sess, "builtin:nothing", 1, 0, 1.0)
+    assert generate_tab.on_first_draw(catalog, genmodels.draw, sess, None, 4, 0, 1.0) == (gr.skip(), gr.skip())
+
+
+def test_blend_sources_are_keys_with_labels():
+    values = [value for _, value in blend_tab.SOURCES]
+    assert values == ["seeds", "picks", "pictures"] and set(blend_tab.WHAT) == set(values)
+    shown = blend_tab.on_source("picks")
+    assert [u["visible"] for u in shown] == [False, True, False]
