@@ -3,6 +3,8 @@ smooth looping walk through all of them to a GIF and an MP4 of a chosen length a
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from functools import partial
 
 import gradio as gr
 
@@ -102,96 +104,117 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
                 video = gr.Video(label="MP4", interactive=False, height=260, loop=True, autoplay=True)
             files = gr.File(label="Downloads", file_count="multiple", interactive=False)
 
-    def listed(sess: Session):
-        return _keyframes_view(sess), _status(sess)
-
-    @friendly
-    def on_add_selected(sess: Session):
-        pick = sess.selected_pick()
-        if pick is None:
-            raise genmodels.StudioError("In Generate, click an image first, then add it here.")
-        add_keyframe(sess, pick)
-        return listed(sess)
-
-    @friendly
-    def on_add_seed(sess: Session, model_key: str, value: float | None):
-        if value is None:
-            raise genmodels.StudioError("Type a seed first.")
-        folder = catalog.folder(sess, model_key)
-        images, latents = genmodels.draw(folder, 1, int(value), 1.0)
-        name = genmodels.describe(folder)["name"]
-        pick = Pick(images[0], latents[0], recipes.from_seed(name, model_key, int(value)))
-        add_keyframe(sess, pick)
-        return listed(sess)
-
-    @friendly
-    def on_add_upload(sess: Session, model_key: str, path: str | None, progress=gr.Progress()):
-        if not path:
-            raise genmodels.StudioError("Upload a picture first.")
-        if sess.keyframes:
-            model_key = sess.keyframes[0].recipe["model_key"]  # the path's model, whatever the picker shows
-        folder = catalog.folder(sess, model_key)
-        latent, how = _picture_latent(folder, genmodels.load_image(path),
-                                      lambda fraction, text: progress(fraction, desc=text))
-        image = genmodels.decode_latents(folder, latent)[0]  # the picture as the model draws it
-        pick = Pick(image, latent, recipes.from_latent(genmodels.describe(folder)["name"], model_key, latent,
-                                                       f"upload ({how})"))
-        add_keyframe(sess, pick)
-        history.record(sess, pick)
-        return listed(sess)
-
-    def on_select(evt: gr.SelectData):
-        return evt.index + 1 if isinstance(evt.index, int) else None
-
-    def mover(delta: int):
-        @friendly
-        def move(sess: Session, value: float | None):
-            moved_to = move_keyframe(sess, value, delta)
-            return _keyframes_view(sess), moved_to, _status(sess)
-        return move
-
-    @friendly
-    def on_remove(sess: Session, value: float | None):
-        del sess.keyframes[_position(sess, value)]
-        return _keyframes_view(sess), None, _status(sess)
-
-    def on_clear(sess: Session):
-        sess.keyframes = []
-        return _keyframes_view(sess), None, _status(sess)
-
-    @friendly
-    def on_render(sess: Session, length: float, rate: float, how: str, progress=gr.Progress()):
-        if len(sess.keyframes) < 2:
-            raise genmodels.StudioError("Add at least 2 keyframes to make a path.")
-        folder = catalog.folder(sess, sess.keyframes[0].recipe["model_key"])
-        progress(0.0, desc="Drawing frames")
-        start = time.perf_counter()
-        # A ZeroGPU worker cannot call back into this process: there the bar shows only start and end.
-        report = None if gpu.on_zero_gpu() else (lambda done, total: progress(0.7 * done / total,
-                                                                              desc=f"Frame {done} of {total}"))
-        frames = render_path(folder, [k.latent for k in sess.keyframes], float(length), float(rate), how,
-                             on_progress=report)
-        drawn = time.perf_counter() - start
-        gif_path, mp4_path = sess.path("path.gif"), sess.path("path.mp4")
-        progress(0.7, desc="Writing the GIF")
-        genmodels.write_gif(frames, gif_path, float(rate))
-        progress(0.9, desc="Writing the MP4")
-        genmodels.write_mp4(frames, mp4_path, float(rate))
-        total = time.perf_counter() - start
-        line = (f"{len(frames)} frames ({float(length):g} s at {float(rate):g} fps) through {len(sess.keyframes)} "
-                f"keyframes: drawn in {drawn:.1f} s, GIF and MP4 written in {total - drawn:.1f} s.")
-        return str(gif_path), str(mp4_path), [str(gif_path), str(mp4_path)], line
-
     add_selected.click(on_add_selected, session, [keys, status], api_name="path_add_selected")
-    added = add_seed.click(on_add_seed, [session, model, seed], [keys, status], api_name="path_add_seed")
+    added = add_seed.click(partial(on_add_seed, catalog), [session, model, seed], [keys, status],
+                           api_name="path_add_seed")
     added.success(lambda value: min(int(value) + 1, SEED_MAX), seed, seed, api_name=False,
                   queue=False)  # so the next click adds a new image
-    add_upload.click(on_add_upload, [session, model, upload], [keys, status], api_name="path_add_upload",
-                     concurrency_id="find", concurrency_limit=1)  # a GAN upload runs Explore's search
+    # A GAN upload runs Explore's search: it shares that queue line.
+    add_upload.click(partial(on_add_upload, catalog), [session, model, upload], [keys, status],
+                     api_name="path_add_upload", concurrency_id="find", concurrency_limit=1)
     keys.select(on_select, None, position, api_name=False)
-    up.click(mover(-1), [session, position], [keys, position, status], api_name="path_move_earlier")
-    down.click(mover(+1), [session, position], [keys, position, status], api_name="path_move_later")
+    up.click(partial(on_move, -1), [session, position], [keys, position, status], api_name="path_move_earlier")
+    down.click(partial(on_move, +1), [session, position], [keys, position, status], api_name="path_move_later")
     remove.click(on_remove, [session, position], [keys, position, status], api_name="path_remove")
     clear.click(on_clear, session, [keys, position, status], api_name="path_clear")
-    render.click(on_render, [session, seconds, fps, motion], [gif, video, files, status], api_name="path_render",
-                 concurrency_id="draw")
+    render.click(partial(on_render, catalog, render_path), [session, seconds, fps, motion], [gif, video, files, status],
+                 api_name="path_render", concurrency_id="draw")
+
+
+# ---- handlers (bound to the components in build) --------------------------------------------------
+
+def listed(sess: Session):
+    """The keyframes gallery and the status line."""
+    return _keyframes_view(sess), _status(sess)
+
+
+@friendly
+def on_add_selected(sess: Session):
+    """Add the image selected in Generate as the next keyframe."""
+    pick = sess.selected_pick()
+    if pick is None:
+        raise genmodels.StudioError("In Generate, click an image first, then add it here.")
+    add_keyframe(sess, pick)
+    return listed(sess)
+
+
+@friendly
+def on_add_seed(catalog: ModelCatalog, sess: Session, model_key: str, value: float | None):
+    """Add the image of a seed (variety 1) as the next keyframe."""
+    if value is None:
+        raise genmodels.StudioError("Type a seed first.")
+    folder = catalog.folder(sess, model_key)
+    images, latents = genmodels.draw(folder, 1, int(value), 1.0)
+    name = genmodels.describe(folder)["name"]
+    pick = Pick(images[0], latents[0], recipes.from_seed(name, model_key, int(value)))
+    add_keyframe(sess, pick)
+    return listed(sess)
+
+
+@friendly
+def on_add_upload(catalog: ModelCatalog, sess: Session, model_key: str, path: str | None, progress=gr.Progress()):
+    """Add an uploaded picture as the model draws it (encoded by a VAE, found in a GAN)."""
+    if not path:
+        raise genmodels.StudioError("Upload a picture first.")
+    if sess.keyframes:
+        model_key = sess.keyframes[0].recipe["model_key"]  # the path's model, whatever the picker shows
+    folder = catalog.folder(sess, model_key)
+    latent, how = _picture_latent(folder, genmodels.load_image(path),
+                                  lambda fraction, text: progress(fraction, desc=text))
+    image = genmodels.decode_latents(folder, latent)[0]  # the picture as the model draws it
+    pick = Pick(image, latent, recipes.from_latent(genmodels.describe(folder)["name"], model_key, latent,
+                                                   f"upload ({how})"))
+    add_keyframe(sess, pick)
+    history.record(sess, pick)
+    return listed(sess)
+
+
+def on_select(evt: gr.SelectData):
+    """A click on a keyframe puts its position in the position field."""
+    return evt.index + 1 if isinstance(evt.index, int) else None
+
+
+@friendly
+def on_move(delta: int, sess: Session, value: float | None):
+    """Move the keyframe at position `value` one place earlier (-1) or later (+1)."""
+    moved_to = move_keyframe(sess, value, delta)
+    return _keyframes_view(sess), moved_to, _status(sess)
+
+
+@friendly
+def on_remove(sess: Session, value: float | None):
+    """Remove the keyframe at position `value`."""
+    del sess.keyframes[_position(sess, value)]
+    return _keyframes_view(sess), None, _status(sess)
+
+
+def on_clear(sess: Session):
+    """Remove every keyframe."""
+    sess.keyframes = []
+    return _keyframes_view(sess), None, _status(sess)
+
+
+@friendly
+def on_render(catalog: ModelCatalog, render_path: Callable, sess: Session, length: float, rate: float, how: str,
+              progress=gr.Progress()):
+    """Render the looping path: a GIF, an MP4 and a line saying how long each took."""
+    if len(sess.keyframes) < 2:
+        raise genmodels.StudioError("Add at least 2 keyframes to make a path.")
+    folder = catalog.folder(sess, sess.keyframes[0].recipe["model_key"])
+    progress(0.0, desc="Drawing frames")
+    start = time.perf_counter()
+    # A ZeroGPU worker cannot call back into this process: there the bar shows only start and end.
+    report = None if gpu.on_zero_gpu() else (lambda done, total: progress(0.7 * done / total,
+                                                                          desc=f"Frame {done} of {total}"))
+    frames = render_path(folder, [k.latent for k in sess.keyframes], float(length), float(rate), how,
+                         on_progress=report)
+    drawn = time.perf_counter() - start
+    gif_path, mp4_path = sess.path("path.gif"), sess.path("path.mp4")
+    progress(0.7, desc="Writing the GIF")
+    genmodels.write_gif(frames, gif_path, float(rate))
+    progress(0.9, desc="Writing the MP4")
+    genmodels.write_mp4(frames, mp4_path, float(rate))
+    total = time.perf_counter() - start
+    line = (f"{len(frames)} frames ({float(length):g} s at {float(rate):g} fps) through {len(sess.keyframes)} "
+            f"keyframes: drawn in {drawn:.1f} s, GIF and MP4 written in {total - drawn:.1f} s.")
+    return str(gif_path), str(mp4_path), [str(gif_path), str(mp4_path)], line

@@ -7,6 +7,7 @@ An empty field never falls back to the server's own HF_TOKEN.
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 
 import gradio as gr
@@ -47,65 +48,83 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
                 pull = gr.Button("Pull into the picker")
             hub_result = gr.Markdown()
 
-    @friendly
-    def on_export(sess: Session, model_key: str):
-        folder = Path(catalog.folder(sess, model_key))
-        return str(genmodels.export_model_zip(folder, sess.path(f"{folder.name}.zip")))
-
-    @friendly
-    def on_import(sess: Session, path: str | None):
-        if not path:
-            return gr.update(), gr.update()
-        folder = genmodels.import_model_zip(path, _models_dir(sess))
-        key = f"{SESSION_PREFIX}{folder.name}"
-        sess.models[key] = str(folder)
-        info = genmodels.describe(folder)
-        return f"Imported **{info['name']}** ({info['summary']}); it is now in the model picker.", \
-            model_update(catalog, sess, key)
-
-    def _token(typed: str, oauth: gr.OAuthToken | None) -> str | None:
-        if typed and typed.strip():
-            return typed.strip()
-        return oauth.token if oauth is not None else None
-
-    @friendly
-    def do_push(sess: Session, model_key: str, repo_id: str, is_private: bool, typed: str,
-                oauth: gr.OAuthToken | None = None):
-        folder = catalog.folder(sess, model_key)
-        url = genmodels.push_model(folder, repo_id, _token(typed, oauth), private=bool(is_private))
-        return f"Pushed to [{url}]({url})."
-
-    @friendly
-    def do_pull(sess: Session, repo_id: str, rev: str, typed: str, oauth: gr.OAuthToken | None = None):
-        # Each visitor pulls into their own cache: a private model fetched with one visitor's token
-        # must never be served to another from a shared cache.
-        folder = genmodels.pull_model(repo_id, rev.strip() or None, _token(typed, oauth),
-                                      cache_dir=sess.workdir / "hub-cache")
-        key = f"{SESSION_PREFIX}hub-{repo_id.replace('/', '--')}@{rev.strip() or 'main'}"
-        sess.models[key] = str(folder)
-        return f"Pulled **{repo_id}**; it is now in the model picker.", model_update(catalog, sess, key)
-
     # gr.OAuthToken is injected only when the handler asks for it; off a Space, asking for it would
     # make Gradio fall back to the server's own login, so there the handlers do not ask.
-    if on_space():
-        def push_fn(sess, m, r, p, t, oauth: gr.OAuthToken | None):
-            return do_push(sess, m, r, p, t, oauth)
-
-        def pull_fn(sess, r, v, t, oauth: gr.OAuthToken | None):
-            return do_pull(sess, r, v, t, oauth)
-    else:
-        def push_fn(sess, m, r, p, t):
-            return do_push(sess, m, r, p, t)
-
-        def pull_fn(sess, r, v, t):
-            return do_pull(sess, r, v, t)
-
-    export.click(on_export, [session, model], exported, api_name="export_model")
-    incoming.upload(on_import, [session, incoming], [imported, model], api_name="import_model")
-    push.click(push_fn, [session, model, repo, private, token], hub_result, api_name="hub_push",
+    push_fn, pull_fn = (on_push_signed_in, on_pull_signed_in) if on_space() else (on_push, on_pull)
+    export.click(partial(on_export, catalog), [session, model], exported, api_name="export_model")
+    incoming.upload(partial(on_import, catalog), [session, incoming], [imported, model], api_name="import_model")
+    push.click(partial(push_fn, catalog), [session, model, repo, private, token], hub_result, api_name="hub_push",
                concurrency_id="hub", concurrency_limit=2)
-    pull.click(pull_fn, [session, repo, revision, token], [hub_result, model], api_name="hub_pull",
+    pull.click(partial(pull_fn, catalog), [session, repo, revision, token], [hub_result, model], api_name="hub_pull",
                concurrency_id="hub", concurrency_limit=2)
+
+
+# ---- handlers (bound to the components in build) --------------------------------------------------
+
+@friendly
+def on_export(catalog: ModelCatalog, sess: Session, model_key: str):
+    """The picked model's folder as a zip to download."""
+    folder = Path(catalog.folder(sess, model_key))
+    return str(genmodels.export_model_zip(folder, sess.path(f"{folder.name}.zip")))
+
+
+@friendly
+def on_import(catalog: ModelCatalog, sess: Session, path: str | None):
+    """A model zip into this visitor's models, selected in the picker."""
+    if not path:
+        return gr.skip(), gr.skip()
+    folder = genmodels.import_model_zip(path, _models_dir(sess))
+    key = f"{SESSION_PREFIX}{folder.name}"
+    sess.models[key] = str(folder)
+    info = genmodels.describe(folder)
+    return (f"Imported **{info['name']}** ({info['summary']}); it is now in the model picker.",
+            model_update(catalog, sess, key))
+
+
+def _token(typed: str, oauth: gr.OAuthToken | None) -> str | None:
+    """The typed token, else the signed-in visitor's; never the server's own."""
+    if typed and typed.strip():
+        return typed.strip()
+    return oauth.token if oauth is not None else None
+
+
+@friendly
+def on_push(catalog: ModelCatalog, sess: Session, model_key: str, repo_id: str, is_private: bool, typed: str):
+    """Push the picked model to the Hub with the typed token."""
+    folder = catalog.folder(sess, model_key)
+    url = genmodels.push_model(folder, repo_id, _token(typed, None), private=bool(is_private))
+    return f"Pushed to [{url}]({url})."
+
+
+@friendly
+def on_push_signed_in(catalog: ModelCatalog, sess: Session, model_key: str, repo_id: str, is_private: bool,
+                      typed: str, oauth: gr.OAuthToken | None):
+    """On a Space: push with the typed token, else the token of the visitor who signed in."""
+    folder = catalog.folder(sess, model_key)
+    url = genmodels.push_model(folder, repo_id, _token(typed, oauth), private=bool(is_private))
+    return f"Pushed to [{url}]({url})."
+
+
+def _pull(catalog: ModelCatalog, sess: Session, repo_id: str, rev: str, token: str | None):
+    # Each visitor pulls into their own cache: a private model fetched with one visitor's token
+    # must never be served to another from a shared cache.
+    folder = genmodels.pull_model(repo_id, rev.strip() or None, token, cache_dir=sess.workdir / "hub-cache")
+    key = f"{SESSION_PREFIX}hub-{repo_id.replace('/', '--')}@{rev.strip() or 'main'}"
+    sess.models[key] = str(folder)
+    return f"Pulled **{repo_id}**; it is now in the model picker.", model_update(catalog, sess, key)
+
+
+@friendly
+def on_pull(catalog: ModelCatalog, sess: Session, repo_id: str, rev: str, typed: str):
+    """Pull a model from the Hub into this visitor's picker, with the typed token (if any)."""
+    return _pull(catalog, sess, repo_id, rev, _token(typed, None))
+
+
+@friendly
+def on_pull_signed_in(catalog: ModelCatalog, sess: Session, repo_id: str, rev: str, typed: str,
+                      oauth: gr.OAuthToken | None):
+    """On a Space: pull with the typed token, else the signed-in visitor's."""
+    return _pull(catalog, sess, repo_id, rev, _token(typed, oauth))
 
 
 def _models_dir(sess: Session) -> Path:

@@ -1,6 +1,8 @@
 """Train: pictures in, a model out, with a live progress bar, loss chart and sample grid."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import gradio as gr
@@ -33,6 +35,21 @@ def _clock(seconds: float | None) -> str:
     return f"{m}:{s:02d} left"
 
 
+@dataclass
+class TrainView:
+    """What a training run updates as it goes (on_train yields {component: value} for these)."""
+
+    status: gr.HTML
+    chart: gr.LinePlot
+    grid: gr.Image
+    download: gr.File
+    model: gr.Dropdown
+    quality: gr.Markdown
+
+    def outputs(self) -> list:
+        return [self.status, self.chart, self.grid, self.download, self.model, self.quality]
+
+
 def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
     gr.Markdown("Teach a model your style: add 50 to 5,000 pictures (or a zip), check how the model will see "
                 "them, choose a size and a time budget, and press Start. You can stop at any time and keep "
@@ -54,7 +71,8 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
             fit = gr.Radio([("Crop to square", "crop"), ("Fit whole picture", "pad")], value="crop",
                            label="Framing")
             recipe = gr.Radio(RECIPE_CHOICES, value=genmodels.RECOMMENDED_CHOICE, label="Recipe (GAN)",
-                              info="Recommended = what learned the emoji best in our tests at each size; the others are kept to compare")
+                              info="Recommended = what learned the emoji best in our tests at each size; "
+                                   "the others are kept to compare")
             minutes = gr.Slider(0.5, 60, value=5, step=0.5, label="Time budget (minutes)")
             with gr.Accordion("Advanced", open=False):
                 seed = gr.Number(value=0, precision=0, minimum=0, maximum=SEED_MAX, label="Training seed")
@@ -76,96 +94,109 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
             quality = gr.Markdown()
             download = gr.File(label="Your model (zip)", interactive=False, height=60)
 
-    def _dataset(sess: Session, files, preset: str, how: str):
-        sources = list(files or [])
-        key = (tuple(map(str, sources)), preset, how)
-        if sess.dataset is None or sess.dataset_key != key:
-            sess.dataset = genmodels.prepare_dataset(sources, preset, how)
-            sess.dataset_key = key
-        return sess.dataset
-
-    @friendly
-    def on_check(sess: Session, pictures, model_type: str, size_px: int, grayscale: bool, framing: str):
-        if not pictures:
-            return "Add pictures to see how the model will see them.", None, None
-        preset = genmodels.preset_name(model_type, int(size_px), bool(grayscale))
-        return genmodels.dataset_views(_dataset(sess, pictures, preset, framing))
-
-    def use_samples():
-        return sorted(str(p) for p in genmodels.SAMPLE_IMAGES.glob("*.png"))
-
-    @friendly
-    def on_train(sess: Session, pictures, model_type: str, size_px: int, grayscale: bool, framing: str,
-                 training_recipe: str, time_minutes: float, training_seed: float, batch_size: float,
-                 resume_run: bool = False):
-        if sess.runs_waiting:  # started from the page: arm_run cleared the flag at the click
-            sess.runs_waiting -= 1
-        else:  # an API call has no click step
-            sess.stop.clear()
-        if sess.stop.is_set():  # Stop was pressed while this run waited in the queue
-            sess.stop.clear()
-            yield (_progress_html(0.0, "Stopped before training started."), None, None, None, gr.update(),
-                   gr.update())
-            return
-        preset = genmodels.preset_name(model_type, int(size_px), bool(grayscale))
-        if resume_run:
-            if sess.train_dir is None or not genmodels.can_resume(sess.train_dir):
-                raise genmodels.StudioError("There is no stopped training to resume in this session.")
-            out = sess.train_dir
-        else:
-            if not pictures:
-                raise genmodels.StudioError("Add some pictures first (or use the sample images).")
-            out = sess.workdir / "models" / f"my-{preset}-{len(sess.models) + 1}"
-        dataset = _dataset(sess, pictures, preset, framing)
-        sess.train_dir = out
-        rows: list[dict] = []
-        last_grid = None
-        events = genmodels.run_training(dataset, preset, training_recipe, finite(time_minutes, "Time budget"), out,
-                                        sess.stop, resume=bool(resume_run), seed=int(training_seed),
-                                        batch_size=int(finite(batch_size, "Batch size")) or None,
-                                        device="cpu" if gpu.on_zero_gpu() else "auto")
-        for ev in events:
-            for name, value in ev.losses.items():
-                rows.append({"step": ev.step, "value": value, "loss": LOSS_NAMES.get(name, name)})
-            if ev.preview is not None:
-                last_grid = ev.preview
-            text = (f"{ev.message or 'Training…'} Step {ev.step} · {ev.images_per_s:.0f} images/s · "
-                    f"{_clock(ev.eta_s)}")
-            if ev.kind in ("finished", "stopped", "diverged"):
-                key = f"{SESSION_PREFIX}{Path(out).name}"
-                sess.models[key] = str(out)
-                sess.trained_on[key] = dataset
-                zip_path = genmodels.export_model_zip(out, sess.path(f"{Path(out).name}.zip"))
-                done = f"{ev.message} Your model is now in the model picker at the top."
-                yield (_progress_html(1.0 if ev.kind == "finished" else ev.fraction, done), pd.DataFrame(rows),
-                       last_grid, str(zip_path), model_update(catalog, sess, key), _quality(out, dataset))
-                return
-            yield (_progress_html(ev.fraction, text), pd.DataFrame(rows) if rows else None, last_grid, None,
-                   gr.update(), gr.update())
-
-    def on_stop(sess: Session):
-        sess.stop.set()
-        return _progress_html(1.0, "Stopping… the model so far will be saved.")
-
     check_inputs = [session, uploads, kind, size, colour, fit]
     for trigger in (uploads.change, size.change, colour.change, fit.change):
         trigger(on_check, check_inputs, [report, seen, augmented], api_name=False if trigger != uploads.change
                 else "check_pictures", show_progress="minimal")
     samples.click(use_samples, None, uploads, api_name="use_sample_images")
     train_inputs = [session, uploads, kind, size, colour, fit, recipe, minutes, seed, batch]
-    outputs = [status, chart, grid, download, model, quality]
-    def on_resume(*args):
-        yield from on_train(*args, resume_run=True)
-
+    view = TrainView(status, chart, grid, download, model, quality)
+    on_start, on_resume = partial(on_train, catalog, view), partial(on_train, catalog, view, resume_run=True)
     # arm_run runs at the click, outside the queue, then the run joins the queue: Stop pressed from then
     # on, even while another visitor's training holds the slot, stops this run (a second click is harmless).
-    for button, run, name in ((start, on_train, "train"), (resume, on_resume, "resume_training")):
+    for button, run, name in ((start, on_start, "train"), (resume, on_resume, "resume_training")):
         armed = button.click(arm_run, session, None, queue=False, api_name=False, show_progress="hidden")
-        armed.then(run, train_inputs, outputs, api_name=name, concurrency_id="train", concurrency_limit=1)
+        armed.then(run, train_inputs, view.outputs(), api_name=name, concurrency_id="train", concurrency_limit=1)
     stop.click(on_stop, session, status, api_name="stop_training", concurrency_limit=None, queue=False)
 
 
+# ---- handlers (bound to the components in build) --------------------------------------------------
+
+def _dataset(sess: Session, files, preset: str, how: str):
+    """The session's prepared dataset for these files, preset and framing (prepared again only when they change)."""
+    sources = list(files or [])
+    key = (tuple(map(str, sources)), preset, how)
+    if sess.dataset is None or sess.dataset_key != key:
+        sess.dataset = genmodels.prepare_dataset(sources, preset, how)
+        sess.dataset_key = key
+    return sess.dataset
+
+
+@friendly
+def on_check(sess: Session, pictures, model_type: str, size_px: int, grayscale: bool, framing: str):
+    """The dataset report and how the model will see the pictures, plain and augmented."""
+    if not pictures:
+        return "Add pictures to see how the model will see them.", None, None
+    preset = genmodels.preset_name(model_type, int(size_px), bool(grayscale))
+    return genmodels.dataset_views(_dataset(sess, pictures, preset, framing))
+
+
+def use_samples():
+    """The sample pictures that ship with the studio, as the upload's files."""
+    return sorted(str(p) for p in genmodels.SAMPLE_IMAGES.glob("*.png"))
+
+
+@friendly
+def on_train(catalog: ModelCatalog, view: TrainView, sess: Session, pictures, model_type: str, size_px: int,
+             grayscale: bool, framing: str, training_recipe: str, time_minutes: float, training_seed: float,
+             batch_size: float, resume_run: bool = False):
+    """Train (or resume) and show progress: the bar, the loss chart and samples while it runs; the model
+    zip, the model picker and the quality figures when it ends."""
+    if sess.runs_waiting:  # started from the page: arm_run cleared the flag at the click
+        sess.runs_waiting -= 1
+    else:  # an API call has no click step
+        sess.stop.clear()
+    if sess.stop.is_set():  # Stop was pressed while this run waited in the queue
+        sess.stop.clear()
+        yield {view.status: _progress_html(0.0, "Stopped before training started."), view.chart: None,
+               view.grid: None, view.download: None}
+        return
+    preset = genmodels.preset_name(model_type, int(size_px), bool(grayscale))
+    if resume_run:
+        if sess.train_dir is None or not genmodels.can_resume(sess.train_dir):
+            raise genmodels.StudioError("There is no stopped training to resume in this session.")
+        out = sess.train_dir
+    else:
+        if not pictures:
+            raise genmodels.StudioError("Add some pictures first (or use the sample images).")
+        out = sess.workdir / "models" / f"my-{preset}-{len(sess.models) + 1}"
+    dataset = _dataset(sess, pictures, preset, framing)
+    sess.train_dir = out
+    rows: list[dict] = []
+    last_grid = None
+    events = genmodels.run_training(dataset, preset, training_recipe, finite(time_minutes, "Time budget"), out,
+                                    sess.stop, resume=bool(resume_run), seed=int(training_seed),
+                                    batch_size=int(finite(batch_size, "Batch size")) or None,
+                                    device="cpu" if gpu.on_zero_gpu() else "auto")
+    for ev in events:
+        for name, value in ev.losses.items():
+            rows.append({"step": ev.step, "value": value, "loss": LOSS_NAMES.get(name, name)})
+        if ev.preview is not None:
+            last_grid = ev.preview
+        text = (f"{ev.message or 'Training…'} Step {ev.step} · {ev.images_per_s:.0f} images/s · "
+                f"{_clock(ev.eta_s)}")
+        if ev.kind in ("finished", "stopped", "diverged"):
+            key = f"{SESSION_PREFIX}{Path(out).name}"
+            sess.models[key] = str(out)
+            sess.trained_on[key] = dataset
+            zip_path = genmodels.export_model_zip(out, sess.path(f"{Path(out).name}.zip"))
+            done = f"{ev.message} Your model is now in the model picker at the top."
+            yield {view.status: _progress_html(1.0 if ev.kind == "finished" else ev.fraction, done),
+                   view.chart: pd.DataFrame(rows), view.grid: last_grid, view.download: str(zip_path),
+                   view.model: model_update(catalog, sess, key), view.quality: _quality(out, dataset)}
+            return
+        yield {view.status: _progress_html(ev.fraction, text), view.chart: pd.DataFrame(rows) if rows else None,
+               view.grid: last_grid, view.download: None}
+
+
+def on_stop(sess: Session):
+    """Ask the session's run to stop; it saves the model so far."""
+    sess.stop.set()
+    return _progress_html(1.0, "Stopping… the model so far will be saved.")
+
+
 def arm_run(sess: Session) -> None:
+    """At the click, outside the queue: a Stop pressed while the run waits in the queue will stop it."""
     sess.stop.clear()
     sess.runs_waiting += 1
 
