@@ -13,6 +13,7 @@ import json
 import re
 import zipfile
 from dataclasses import dataclass
+from functools import partial
 
 import gradio as gr
 import numpy as np
@@ -196,41 +197,6 @@ def build(catalog: ModelCatalog, session: gr.State, stored: gr.BrowserState, dem
     status = gr.Markdown("", elem_id="favourites-status")
     download = gr.File(label="Your download", interactive=False, height=60)
 
-    def on_refresh(sess: Session):
-        return history_view(sess)
-
-    def on_pick(sess: Session, evt: gr.SelectData):
-        k = evt.index if isinstance(evt.index, int) else None
-        if k is None or not 0 <= k < len(sess.history):
-            return None, "Click an image to see its recipe."
-        pick = sess.history[-1 - k]
-        edits = recipes.edits_from(pick.recipe.get("edits")) if pick.recipe.get("edits") else None
-        return k + 1, recipes.describe_recipe(pick.recipe, edits)
-
-    def on_fav_pick(evt: gr.SelectData):
-        return evt.index + 1 if isinstance(evt.index, int) else None
-
-    @friendly
-    def on_load(sess: Session, saved):
-        line = redraw_favourites(catalog, sess, saved)
-        return favourites_view(sess), line
-
-    @friendly
-    def on_star(sess: Session, saved, position: float | None):
-        saved = star(sess, saved, position)
-        return saved, favourites_view(sess), f"Starred. {len(saved)} favourites, kept in this browser."
-
-    @friendly
-    def on_unstar(sess: Session, saved, position: float | None):
-        saved = unstar(sess, saved, position)
-        return saved, favourites_view(sess), f"{len(saved)} favourites."
-
-    @friendly
-    def on_export(sess: Session):
-        path = sess.path("favourites.zip")
-        path.write_bytes(favourites_zip(sess))
-        return str(path)
-
     tab.select(on_refresh, session, history, api_name="history")
     refresh.click(on_refresh, session, history, api_name=False)
     history.select(on_pick, session, [picked, picked_info], api_name=False)
@@ -238,5 +204,56 @@ def build(catalog: ModelCatalog, session: gr.State, stored: gr.BrowserState, dem
     star_button.click(on_star, [session, stored, picked], [stored, favourites, status], api_name="star")
     unstar_button.click(on_unstar, [session, stored, fav_picked], [stored, favourites, status], api_name="unstar")
     export.click(on_export, session, download, api_name="download_favourites")
-    demo.load(on_load, [session, stored], [favourites, status], api_name="load_favourites")
+    demo.load(partial(on_load, catalog), [session, stored], [favourites, status], api_name="load_favourites")
     return HistoryTab(history, favourites, stored)
+
+
+# ---- handlers (bound to the components in build) --------------------------------------------------
+
+def on_refresh(sess: Session):
+    """The history gallery, newest first."""
+    return history_view(sess)
+
+
+def on_pick(sess: Session, evt: gr.SelectData):
+    """A click in the history: its position and its recipe in words."""
+    k = evt.index if isinstance(evt.index, int) else None
+    if k is None or not 0 <= k < len(sess.history):
+        return None, "Click an image to see its recipe."
+    pick = sess.history[-1 - k]
+    edits = recipes.edits_from(pick.recipe.get("edits")) if pick.recipe.get("edits") else None
+    return k + 1, recipes.describe_recipe(pick.recipe, edits)
+
+
+def on_fav_pick(evt: gr.SelectData):
+    """A click in the favourites: its position (to unstar it)."""
+    return evt.index + 1 if isinstance(evt.index, int) else None
+
+
+@friendly
+def on_load(catalog: ModelCatalog, sess: Session, saved):
+    """On page load: redraw the favourites whose recipes the browser keeps."""
+    line = redraw_favourites(catalog, sess, saved)
+    return favourites_view(sess), line
+
+
+@friendly
+def on_star(sess: Session, saved, position: float | None):
+    """Star history image `position`: its recipe joins the browser's favourites."""
+    saved = star(sess, saved, position)
+    return saved, favourites_view(sess), f"Starred. {len(saved)} favourites, kept in this browser."
+
+
+@friendly
+def on_unstar(sess: Session, saved, position: float | None):
+    """Unstar favourite `position`."""
+    saved = unstar(sess, saved, position)
+    return saved, favourites_view(sess), f"{len(saved)} favourites."
+
+
+@friendly
+def on_export(sess: Session):
+    """The favourites as PNGs with their recipes, in a zip."""
+    path = sess.path("favourites.zip")
+    path.write_bytes(favourites_zip(sess))
+    return str(path)

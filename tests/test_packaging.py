@@ -10,6 +10,7 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,6 +94,7 @@ def test_nothing_edits_sys_path():
     assert offenders == []
 
 
+@pytest.mark.slow  # builds a wheel and installs it into a fresh virtual environment
 def test_the_wheel_installs_the_commands_and_the_built_in_models(tmp_path):
     """pip install . (a wheel, not editable) into a fresh environment: the four commands run from anywhere,
     and the built-in models and sample pictures come along as data files."""

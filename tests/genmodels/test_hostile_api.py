@@ -228,6 +228,7 @@ def test_zip_bombs_stop_early_with_bounded_memory(name, corpus):
     assert peak < 200_000_000, peak  # the bomb claims 0.8-1.2 GB; at most one 64 MB member is held
 
 
+@pytest.mark.slow
 def test_spec_sized_bomb_10mb_to_10gb_stops_early(tmp_path):
     """RELIABILITY's own numbers: a 10 MB zip that unpacks to 10 GB."""
     from tests.hostile_files import zip_bomb
@@ -252,6 +253,7 @@ def test_hostile_zips_are_never_imported_as_models(name, corpus, tmp_path):
     assert list(dest.iterdir()) == []  # nothing left behind, nothing written elsewhere by name
 
 
+@pytest.mark.slow
 def test_model_zip_bomb_stops_early(tmp_path):
     """A model zip whose weights unpack to 100 MB of zeros: refused after the small-zip cap."""
     import io

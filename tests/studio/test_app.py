@@ -10,6 +10,8 @@ from PIL import Image
 from tests.app_harness import pixels
 from tests.train_helpers import write_discs
 
+pytestmark = pytest.mark.slow  # starts the studio and trains in it
+
 
 def test_generate_is_reproducible_and_variations_follow(client):
     gallery, info = client.predict("builtin:tiny-gan", 6, 10, 1.0, api_name="/generate")

@@ -3,7 +3,7 @@ import pytest
 
 from tests.browser_helpers import BROWSER, chromium, open_page, screenshots
 
-pytestmark = BROWSER
+pytestmark = [*BROWSER, pytest.mark.slow]
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """A real browser (Debian's Chromium via Playwright): a starred image survives a page reload, because
 its recipe sits in the browser's localStorage and the page redraws it on load."""
+import pytest
 from tests.browser_helpers import BROWSER, chromium, open_page, screenshots
 
-pytestmark = BROWSER
+pytestmark = [*BROWSER, pytest.mark.slow]
 
 
 def test_a_favourite_survives_a_reload(studio, tmp_path):

@@ -13,6 +13,8 @@ from tests.app_harness import pixels, serving
 from tests.browser_helpers import chromium, needs_chromium, open_page, screenshots
 from tests.explore_helpers import explore_weights
 
+pytestmark = pytest.mark.slow  # starts the studio
+
 GAN = "builtin:tiny-gan"
 ZERO = [0.0] * 8
 

@@ -17,6 +17,8 @@ from studio import gpu
 from tests.app_harness import pixels, serving, tiny_weights
 from tests.train_helpers import write_discs
 
+pytestmark = pytest.mark.slow  # starts the studio and trains in it
+
 
 class FakeSpaces(types.ModuleType):
     """What `spaces` offers an app: GPU(duration=...) decorators. Records what it decorated and ran."""

@@ -11,6 +11,8 @@ from PIL import Image
 
 from tests.app_harness import pixels
 
+pytestmark = pytest.mark.slow  # starts the studio
+
 
 def test_history_keeps_generate_variations_and_blends(client):
     client.predict("builtin:tiny-gan", 3, 5, 1.0, api_name="/generate")

@@ -17,6 +17,8 @@ from PIL import Image
 
 from tests.hostile_files import IMAGES, ZIPS, good_png, write_case
 
+pytestmark = pytest.mark.slow  # starts the studio
+
 
 @pytest.fixture(scope="module")
 def client(studio):

@@ -12,6 +12,8 @@ from bench.app_server import rss_mb, start_app
 from bench.load import client_for, cycle, generate_load, sample_pictures, start_training, stop_training
 from tests.app_harness import tiny_weights
 
+pytestmark = pytest.mark.slow  # the studio under load for a minute
+
 MODEL = "builtin:tiny-gan"
 
 

@@ -4,6 +4,8 @@ import pytest
 from gradio_client import handle_file
 from PIL import Image
 
+pytestmark = pytest.mark.slow  # starts the studio
+
 
 def _captions(gallery) -> list[str]:
     return [item["caption"] for item in gallery]

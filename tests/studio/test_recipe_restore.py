@@ -11,6 +11,8 @@ from PIL import Image
 import postprocess
 from tests.app_harness import pixels
 
+pytestmark = pytest.mark.slow  # starts the studio
+
 
 def test_generate_png_restores_model_seed_and_variety(client):
     gallery, _ = client.predict("builtin:tiny-vae", 3, 20, 0.6, api_name="/generate")

@@ -18,6 +18,8 @@ from gradio_client import Client, handle_file
 
 from tests.hostile_files import HTML, SVG, good_png
 
+pytestmark = pytest.mark.slow  # starts the studio
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -18,6 +18,8 @@ from tests.browser_helpers import TIMEOUT_MS, chromium, needs_chromium, screensh
 from tests.hub_server import FakeHub
 from tests.openid_stub import CLIENT_ID, CLIENT_SECRET, SCOPES, OpenIDStub
 
+pytestmark = pytest.mark.slow  # boots app.py as a Space would, in a subprocess
+
 ROOT = Path(__file__).resolve().parents[2]
 VISITOR, VISITOR_TOKEN = "visitor", "hf_oauth_visitor_token"
 OWNER, OWNER_TOKEN = "space-owner", "hf_space_owner_token"

@@ -1,9 +1,12 @@
+import pytest
 import subprocess
 import sys
 
 import imageio.v3 as iio
 import numpy as np
 from PIL import Image
+
+pytestmark = pytest.mark.slow  # runs the command line in subprocesses
 
 
 def run(*args):

@@ -62,6 +62,7 @@ def test_pyramid_matches_opencv():
     assert [lv.shape[-1] for lv in laplacian_pyramid(torch.zeros(2, 3, 64, 64))] == [64, 32, 16]
 
 
+@pytest.mark.slow
 def test_swd_of_a_set_with_itself_is_zero_and_smaller_than_against_another_distribution():
     a, a2, other = shapes(48, 32, seed=1), shapes(48, 32, seed=2), stripes(48, 32, seed=3)
     itself = swd(a, a)
@@ -163,6 +164,7 @@ def small_dataset():
     return dataset_from_arrays(shapes(24, 32, seed=4), 32, 3, "shapes.npz")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("folder", ["gan_folder", "vae_folder"])
 def test_quality_report_on_a_tiny_model(folder, small_dataset, request):
     report = quality_report(request.getfixturevalue(folder), small_dataset, n=16, seed=3)

@@ -15,6 +15,7 @@ def lively_gan(tmp_path):
     return lively_gan_folder(tmp_path / "lively-gan")
 
 
+@pytest.mark.slow
 def test_a_gans_own_image_is_found_again(lively_gan):
     gan_folder = lively_gan
     images, latents = genmodels.draw(gan_folder, n=1, seed=42)
@@ -30,6 +31,7 @@ def test_a_gans_own_image_is_found_again(lively_gan):
     assert len(genmodels.blend_between(gan_folder, z, latents[0], steps=3)) == 3
 
 
+@pytest.mark.slow
 def test_search_is_deterministic_and_leaves_the_model_and_global_rng_alone(gan_folder):
     model = genmodels.get_model(gan_folder)
     before = {k: v.clone() for k, v in model.network.state_dict().items()}
@@ -45,6 +47,7 @@ def test_search_is_deterministic_and_leaves_the_model_and_global_rng_alone(gan_f
     assert all(p.grad is None for p in model.network.parameters())
 
 
+@pytest.mark.slow
 def test_a_vae_reads_the_picture_with_its_encoder_then_polishes(vae_folder):
     picture = np.full((40, 40, 3), 180, np.uint8)
     picture[10:30, 10:30] = (20, 60, 200)

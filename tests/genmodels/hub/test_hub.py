@@ -273,6 +273,7 @@ def test_offline_load_from_cache(server, cache, gan_folder):
         hub.push_model(gan_folder, "tester/m", WRITE, endpoint=dead)
 
 
+@pytest.mark.slow
 def test_rate_limit_and_timeouts_have_their_sentences(server, cache, gan_folder):
     with pytest.raises(HubRateLimitError, match=r"\(429\)"):
         hub.push_model(gan_folder, "tester/rate-limited", WRITE, endpoint=server.url)
@@ -288,6 +289,7 @@ def test_rate_limit_and_timeouts_have_their_sentences(server, cache, gan_folder)
 
 # ---- token hygiene --------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_sentinel_token_never_leaks(server, cache, gan_folder, tmp_path, caplog, capsys):
     for name in ["", *logging.root.manager.loggerDict]:
         caplog.set_level(logging.DEBUG, logger=name or None)
@@ -331,6 +333,7 @@ def _cli(*args, env_extra: dict[str, str], tmp_path: Path):
                           env=env, cwd=ROOT, timeout=120)
 
 
+@pytest.mark.slow
 def test_cli_push_and_pull(server, gan_folder, tmp_path):
     env = {"HF_ENDPOINT": server.url, "HF_TOKEN": WRITE}
     pushed = _cli("push", gan_folder, "tester/cli-model", "--private", env_extra=env, tmp_path=tmp_path)

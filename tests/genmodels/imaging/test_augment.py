@@ -87,6 +87,7 @@ def test_diff_augment_shapes_and_determinism(c):
     assert diff_augment(x.double(), POLICY, gen(0)).dtype == torch.float64
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("policy", ["color", "translation", "cutout", POLICY])
 def test_diff_augment_is_differentiable(policy):
     x = batch(c=3).requires_grad_()

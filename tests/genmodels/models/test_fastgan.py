@@ -129,6 +129,7 @@ def test_the_recommended_recipe_is_the_winner_at_each_size():
         TrainConfig(recipe="no-such-recipe")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("recipe", ["fastgan", "fastgan-r3", "fastgan-full-size", "fastgan-no-reconstruction"])
 def test_a_few_steps_of_each_fastgan_recipe(pictures, tmp_path, recipe):
     data = load_dataset(pictures, 32, 3)
@@ -142,6 +143,7 @@ def test_a_few_steps_of_each_fastgan_recipe(pictures, tmp_path, recipe):
     assert generate(model, [0])[0].shape == (32, 32, 3)
 
 
+@pytest.mark.slow
 def test_resume_through_the_schedule_continues_exactly(pictures, tmp_path):
     data = load_dataset(pictures, 32, 3)
     cfg = TrainConfig(preset="dcgan-32", recipe="fastgan", minutes=None, max_steps=10, batch_size=8,
@@ -204,6 +206,7 @@ def test_learning_rate_decays_over_the_run_for_fastgan_only():
     assert lr_factor(get_recipe("classic"), 0.7) == 1.0
 
 
+@pytest.mark.slow
 def test_training_sets_the_decayed_rate_on_both_optimizers(pictures, tmp_path):
     from genmodels.training.loop import _Run
 

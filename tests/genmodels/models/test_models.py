@@ -63,6 +63,7 @@ def test_bad_configs_are_refused():
     assert preset_for("vae", 64, True) == "vae-64-gray"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("reconstruction,laplacian_weight", [("mse", 0.0), ("bce", 0.0), ("mse", 1.0), ("bce", 1.0)])
 def test_vae_loss_terms_are_finite_and_fall(reconstruction, laplacian_weight):
     torch.manual_seed(0)

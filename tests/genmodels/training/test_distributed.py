@@ -22,8 +22,9 @@ REPO = Path(__file__).resolve().parents[3]
 RANK_STATE_ENV = "LATENT_STUDIO_RANK_STATE_DIR"  # = genmodels.training.loop.RANK_STATE_ENV (not imported: see main)
 POISON_ENV = "LATENT_STUDIO_TEST_POISON"  # "rank,step": that rank's batch at that step becomes inf
 
-pytestmark = pytest.mark.skipif(not torch.distributed.is_available() or not torch.distributed.is_gloo_available(),
-                                reason="torch.distributed with gloo is needed")
+pytestmark = [pytest.mark.slow,  # two processes under torchrun
+              pytest.mark.skipif(not torch.distributed.is_available() or not torch.distributed.is_gloo_available(),
+                                 reason="torch.distributed with gloo is needed")]
 
 
 def torchrun(target: list[str], data: Path, out: Path, states: Path, *flags: str, env: dict | None = None) -> str:

@@ -29,6 +29,8 @@ from genmodels.training.loop import train
 from genmodels.training.config import TrainConfig
 from tests.train_helpers import write_discs
 
+pytestmark = pytest.mark.slow  # kills training subprocesses
+
 ROOT = Path(__file__).resolve().parents[3]
 STEPS = 30
 SETTINGS = dict(preset="dcgan-32", recipe="small-data", batch_size=8, seed=3, precision="fp32", device="cpu")

@@ -28,6 +28,7 @@ def test_lite_is_small_data_at_half_width():
     assert auto_batch_size("lite", "gan", "cpu", 1000) == 32 and auto_batch_size("lite", "gan", "cuda", 1000) == 64
 
 
+@pytest.mark.slow
 def test_a_lite_model_trains_saves_and_loads_at_its_width(pictures, tmp_path):
     data = load_dataset(pictures, 32, 3)
     cfg = TrainConfig(preset="dcgan-32", recipe="lite", minutes=None, max_steps=6, batch_size=8, preview_every=5)
@@ -42,6 +43,7 @@ def test_a_lite_model_trains_saves_and_loads_at_its_width(pictures, tmp_path):
     assert a.shape == (32, 32, 3) and np.array_equal(a, b)
 
 
+@pytest.mark.slow
 def test_a_resumed_lite_run_continues_exactly(pictures, tmp_path):
     data = load_dataset(pictures, 32, 3)
     cfg = TrainConfig(preset="dcgan-32", recipe="lite", minutes=None, max_steps=8, batch_size=8,
@@ -53,6 +55,7 @@ def test_a_resumed_lite_run_continues_exactly(pictures, tmp_path):
     assert a.keys() == b.keys() and all(np.array_equal(a[k].numpy(), b[k].numpy()) for k in a)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ablation,changed", [("lite-lr-decay", {"lr", "lr_end"}), ("lite-r3", {"loss", "r_gamma"})])
 def test_each_lite_ablation_changes_one_thing_and_trains(pictures, tmp_path, ablation, changed):
     lite, variant = GAN_RECIPES["lite"], GAN_RECIPES[ablation]

@@ -13,6 +13,8 @@ from genmodels.training.loop import _Run, train
 from genmodels.training.config import TrainConfig
 from tests.train_helpers import write_discs
 
+pytestmark = pytest.mark.slow  # trains tiny models for tens of steps
+
 
 @pytest.fixture(scope="module")
 def pictures(tmp_path_factory):

@@ -62,6 +62,7 @@ def test_sampler_is_deterministic_per_seed_and_batch_independent():
     assert all(torch.allclose(row, prior.means[prior.component(row[None])[0]]) for row in flat)
 
 
+@pytest.mark.slow
 def test_draws_follow_the_mixture_weights():
     prior = _prior()
     draws = prior.transform(sampling.seed_latents(range(4000), 4))
@@ -118,6 +119,7 @@ def test_builtin_vae_draws_from_its_fitted_prior():
     assert all(np.array_equal(a, b) for a, b in zip(genmodels.generate(model, n=2, seed=0), expected))
 
 
+@pytest.mark.slow
 def test_reconstruct_and_picture_blends_are_unchanged_by_the_prior(vae_folder):
     a, b = _pictures(2, seed=5)
     before = genmodels.reconstruct(vae_folder, a), genmodels.blend_images(vae_folder, a, b, steps=4)
@@ -154,6 +156,7 @@ def test_untrained_prior_fields_are_checked():
         VAEConfig(prior="flow")
 
 
+@pytest.mark.slow
 def test_with_fitted_prior_keeps_the_network_and_global_rng(vae_folder):
     model = load_model(vae_folder)
     images = torch.from_numpy(_pictures(70)).permute(0, 3, 1, 2).contiguous()
@@ -167,6 +170,7 @@ def test_with_fitted_prior_keeps_the_network_and_global_rng(vae_folder):
         assert torch.equal(fitted.state_dict()[key], value)
 
 
+@pytest.mark.slow
 def test_training_a_tiny_vae_exports_a_folder_with_a_prior(tmp_path):
     from genmodels.data.dataset import dataset_from_arrays
     from genmodels.training.loop import train
