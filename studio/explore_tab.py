@@ -112,59 +112,70 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Explo
                                            format="png", show_label=False, scale=3, min_width=240, buttons=[],
                                            elem_classes="ls-pixels"))
 
-    def start(sess: Session, model_key: str, pick: Pick, note: str):
-        """Make pick the starting image: sliders to 0, strips around it."""
-        folder = catalog.folder(sess, model_key)
-        strip_images = genmodels.direction_strips(folder, pick.latent, steps=STRIP_STEPS, span=STRIP_SPAN)
-        sess.explore = ExploreState(model_key, pick)
-        count = len(strip_images)
-        slider_updates = [gr.update(value=0.0, visible=k < count) for k in range(N_SLIDERS)]
-        strip_updates = [gr.update(value=strip_images[k] if k < count else None, visible=k < count)
-                         for k in range(N_SLIDERS)]
-        return [pick.image, pick.image, _describe(sess.explore, count), note, *slider_updates, *strip_updates]
-
     start_outputs = [base_view, result, info, quality, *sliders, *strips]
-
-    @friendly
-    def on_use_selected(sess: Session):
-        pick = sess.selected_pick()
-        if pick is None or pick.latent is None:
-            raise genmodels.StudioError("Select an image in the Generate gallery first.")
-        return start(sess, pick.recipe["model_key"], pick, "")
-
-    @friendly
-    def on_find(sess: Session, model_key: str, path: str | None, seed: float | None, progress=gr.Progress()):
-        if not path:
-            raise genmodels.StudioError("Upload a picture first.")
-        if seed is None:
-            raise genmodels.StudioError("The search seed must be a whole number.")
-        folder = catalog.folder(sess, model_key)
-        picture = genmodels.load_image(path)
-        progress(0.0, desc="Looking for your picture in the model")
-        # A ZeroGPU worker cannot call back into this process: there the bar shows only start and end.
-        report = None if gpu.on_zero_gpu() else (lambda f, message: progress(f, desc=message))
-        image, latent, q = find_in_model(folder, picture, int(seed), progress=report)
-        recipe = recipes.from_latent(genmodels.describe(folder)["name"], model_key, latent,
-                                     "your picture, found in the model", search_seed=int(seed), similarity=q["score"])
-        note = (f"**Similarity {q['score']:g}%** (SSIM {q['ssim']:.2f}, PSNR {q['psnr']:.1f} dB): the closest "
-                f"image this model can draw.")
-        pick = Pick(image, latent, recipe)
-        history.record(sess, pick)
-        return start(sess, model_key, pick, note)
-
-    @friendly
-    def on_move(sess: Session, *offsets):
-        return current_pick(catalog, sess, offsets).image
-
-    @friendly
-    def on_reset(sess: Session):
-        return [_require(sess).base.image, *[0.0 for _ in sliders]]
-
-    use_selected.click(on_use_selected, session, start_outputs, api_name="explore_use_selected",
+    use_selected.click(partial(on_use_selected, catalog), session, start_outputs, api_name="explore_use_selected",
                        concurrency_id="draw")
-    find.click(on_find, [session, model, upload, find_seed], start_outputs, api_name="explore_find",
-               concurrency_id="find", concurrency_limit=1)
-    gr.on([s.input for s in sliders], on_move, [session, *sliders], result, api_name="explore_move",
+    find.click(partial(on_find, catalog, find_in_model), [session, model, upload, find_seed], start_outputs,
+               api_name="explore_find", concurrency_id="find", concurrency_limit=1)
+    gr.on([s.input for s in sliders], partial(on_move, catalog), [session, *sliders], result, api_name="explore_move",
           trigger_mode="always_last", show_progress="hidden", concurrency_id="draw")
     reset.click(on_reset, session, [result, *sliders], api_name="explore_reset")
     return ExploreTab(to_gallery, blend_from, blend_to, to_edit, sliders, partial(current_pick, catalog))
+
+
+# ---- handlers (bound to the components in build) --------------------------------------------------
+
+def start(catalog: ModelCatalog, sess: Session, model_key: str, pick: Pick, note: str):
+    """Make pick the starting image: sliders to 0, strips around it."""
+    folder = catalog.folder(sess, model_key)
+    strip_images = genmodels.direction_strips(folder, pick.latent, steps=STRIP_STEPS, span=STRIP_SPAN)
+    sess.explore = ExploreState(model_key, pick)
+    count = len(strip_images)
+    slider_updates = [gr.update(value=0.0, visible=k < count) for k in range(N_SLIDERS)]
+    strip_updates = [gr.update(value=strip_images[k] if k < count else None, visible=k < count)
+                     for k in range(N_SLIDERS)]
+    return [pick.image, pick.image, _describe(sess.explore, count), note, *slider_updates, *strip_updates]
+
+
+@friendly
+def on_use_selected(catalog: ModelCatalog, sess: Session):
+    """Start from the image selected in Generate."""
+    pick = sess.selected_pick()
+    if pick is None or pick.latent is None:
+        raise genmodels.StudioError("Select an image in the Generate gallery first.")
+    return start(catalog, sess, pick.recipe["model_key"], pick, "")
+
+
+@friendly
+def on_find(catalog: ModelCatalog, find_in_model: Callable, sess: Session, model_key: str, path: str | None,
+            seed: float | None, progress=gr.Progress()):
+    """Find an uploaded picture in the model and start from the closest image it can draw."""
+    if not path:
+        raise genmodels.StudioError("Upload a picture first.")
+    if seed is None:
+        raise genmodels.StudioError("The search seed must be a whole number.")
+    folder = catalog.folder(sess, model_key)
+    picture = genmodels.load_image(path)
+    progress(0.0, desc="Looking for your picture in the model")
+    # A ZeroGPU worker cannot call back into this process: there the bar shows only start and end.
+    report = None if gpu.on_zero_gpu() else (lambda f, message: progress(f, desc=message))
+    image, latent, q = find_in_model(folder, picture, int(seed), progress=report)
+    recipe = recipes.from_latent(genmodels.describe(folder)["name"], model_key, latent,
+                                 "your picture, found in the model", search_seed=int(seed), similarity=q["score"])
+    note = (f"**Similarity {q['score']:g}%** (SSIM {q['ssim']:.2f}, PSNR {q['psnr']:.1f} dB): the closest "
+            f"image this model can draw.")
+    pick = Pick(image, latent, recipe)
+    history.record(sess, pick)
+    return start(catalog, sess, model_key, pick, note)
+
+
+@friendly
+def on_move(catalog: ModelCatalog, sess: Session, *offsets):
+    """Dragging a slider: the starting image moved by the sliders' amounts."""
+    return current_pick(catalog, sess, offsets).image
+
+
+@friendly
+def on_reset(sess: Session):
+    """Back to the starting image, every slider at 0."""
+    return [_require(sess).base.image, *[0.0] * N_SLIDERS]

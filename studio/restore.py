@@ -2,6 +2,9 @@
 latent and the edit stack that made it. Everything read from the file is checked (studio.recipes)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import partial
+
 import gradio as gr
 
 import genmodels
@@ -44,33 +47,57 @@ def _drop_zone(elem_id: str, hint: str) -> tuple[gr.File, gr.Markdown]:
     return drop, shown
 
 
+@dataclass
+class GenerateTargets:
+    """What a PNG dropped under Generate fills in (on_drop_generate returns {component: value} for these)."""
+
+    gallery: gr.Gallery
+    selected_info: gr.Markdown
+    model: gr.Dropdown
+    seed: gr.Number
+    variety: gr.Slider
+    shown: gr.Markdown
+
+    def outputs(self) -> list:
+        return [self.gallery, self.selected_info, self.model, self.seed, self.variety, self.shown]
+
+
 def build_generate(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, gen: GenerateTab) -> None:
     """A drop zone under the Generate tab: the image, its model, seed and variety come back."""
     drop, shown = _drop_zone("restore-generate",
                              "Drop a PNG made here to get back the model, seed and edits that made it.")
-
-    @friendly
-    def on_drop(sess: Session, path: str | None):
-        got = read(catalog, sess, path)
-        sess.picks, sess.selected = [got.pick], 0
-        edit_tab.load_restored(sess, got.pick.image, recipes.plain(got.pick.recipe), got.edits)
-        r = got.pick.recipe
-        seed = r["seed"] if "seed" in r and "latent" not in r else gr.update()
-        variety = r["variety"] if "variety" in r else gr.update()  # checked by recipes.restore: 0..2
-        return (gallery_of(sess.picks), _shown(got), got.model_key, seed, variety, _shown(got))
-
-    drop.upload(on_drop, [session, drop], [gen.gallery, gen.selected_info, model, gen.seed, gen.variety, shown],
+    targets = GenerateTargets(gen.gallery, gen.selected_info, model, gen.seed, gen.variety, shown)
+    drop.upload(partial(on_drop_generate, catalog, targets), [session, drop], targets.outputs(),
                 api_name="restore_png")
 
 
 def build_edit(catalog: ModelCatalog, session: gr.State, edit: edit_tab.EditTab) -> None:
     """A drop zone under the Edit tab: the image before its edits comes back with the edit stack."""
     drop, shown = _drop_zone("restore-edit", "Drop a PNG made here to continue editing it where you left off.")
+    drop.upload(partial(on_drop_edit, catalog), [session, drop], [edit.slider, edit.stack_view, shown],
+                api_name="edit_restore_png")
 
-    @friendly
-    def on_drop(sess: Session, path: str | None):
-        got = read(catalog, sess, path)
-        view, stack_text = edit_tab.load_restored(sess, got.pick.image, recipes.plain(got.pick.recipe), got.edits)
-        return view, stack_text, _shown(got)
 
-    drop.upload(on_drop, [session, drop], [edit.slider, edit.stack_view, shown], api_name="edit_restore_png")
+@friendly
+def on_drop_generate(catalog: ModelCatalog, to: GenerateTargets, sess: Session, path: str | None) -> dict:
+    """The picture in the Generate gallery, its model picked, and its seed and variety in their fields
+    (an image known by its latent has no seed to show); its edits wait in the Edit tab."""
+    got = read(catalog, sess, path)
+    sess.picks, sess.selected = [got.pick], 0
+    edit_tab.load_restored(sess, got.pick.image, recipes.plain(got.pick.recipe), got.edits)
+    r = got.pick.recipe
+    shown = {to.gallery: gallery_of(sess.picks), to.selected_info: _shown(got), to.model: got.model_key,
+             to.shown: _shown(got)}
+    if "seed" in r and "latent" not in r:
+        shown[to.seed] = r["seed"]
+    if "variety" in r:  # checked by recipes.restore: 0..2
+        shown[to.variety] = r["variety"]
+    return shown
+
+
+@friendly
+def on_drop_edit(catalog: ModelCatalog, sess: Session, path: str | None):
+    """The picture before its edits, with its edit stack, in the Edit tab."""
+    got = read(catalog, sess, path)
+    view, stack_text = edit_tab.load_restored(sess, got.pick.image, recipes.plain(got.pick.recipe), got.edits)
+    return view, stack_text, _shown(got)

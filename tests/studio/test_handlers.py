@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 import genmodels
-from studio import blend_tab, generate_tab
+from studio import blend_tab, generate_tab, recipes, restore, train_tab
 from studio.session import Session, close_session
 from studio.ui import ModelCatalog
 from tests.app_harness import tiny_weights
@@ -64,3 +64,26 @@ def test_blend_sources_are_keys_with_labels():
     assert values == ["seeds", "picks", "pictures"] and set(blend_tab.WHAT) == set(values)
     shown = blend_tab.on_source("picks")
     assert [u["visible"] for u in shown] == [False, True, False]
+
+
+def test_a_dropped_png_fills_only_what_it_knows(catalog, sess):
+    generate_tab.on_generate(catalog, genmodels.draw, sess, "builtin:tiny-gan", 1, 7, 0.5)
+    png = generate_tab.on_png(sess, 1)
+    to = restore.GenerateTargets(gr.Gallery(), gr.Markdown(), gr.Dropdown(), gr.Number(), gr.Slider(), gr.Markdown())
+    shown = restore.on_drop_generate(catalog, to, Session(), png)
+    assert shown[to.seed] == 7 and shown[to.variety] == 0.5 and shown[to.model] == "builtin:tiny-gan"
+    assert [caption for _, caption in shown[to.gallery]] == ["seed 7"]
+    explored = Session()
+    generate_tab.on_generate(catalog, genmodels.draw, explored, "builtin:tiny-gan", 1, 7, 1.0)
+    pick = explored.picks[0]
+    pick.recipe = recipes.from_latent(pick.recipe["model"], "builtin:tiny-gan", pick.latent, "explored image")
+    shown = restore.on_drop_generate(catalog, to, Session(), generate_tab.on_png(explored, 1))
+    assert to.seed not in shown and to.variety not in shown  # a latent has no seed to show: the fields stay
+
+
+def test_train_yields_only_the_components_it_updates(catalog, sess):
+    view = train_tab.TrainView(gr.HTML(), gr.LinePlot(), gr.Image(), gr.File(), gr.Dropdown(), gr.Markdown())
+    sess.stop.set()  # a Stop pressed while the run waited in the queue
+    sess.runs_waiting = 1
+    (first,) = list(train_tab.on_train(catalog, view, sess, ["x.png"], "gan", 32, False, "crop", "lite", 1, 0, 0))
+    assert set(first) == {view.status, view.chart, view.grid, view.download} and "Stopped" in first[view.status]
