@@ -34,3 +34,19 @@ def train_in_two_halves(cfg, dataset, folder: Path, stop_after: int) -> None:
         if ev.kind == "progress" and ev.step == stop_after:
             stop.set()
     list(train(cfg, dataset, folder, resume=True))
+
+
+def assert_resume_is_exact(cfg, dataset, tmp_path: Path, stop_after: int) -> None:
+    """The run cfg describes, trained in one go and in two halves (stopped after `stop_after`, resumed):
+    both end with the same checkpoint, tensor for tensor."""
+    import torch
+
+    from genmodels.training.checkpoint import load_checkpoint
+    from genmodels.training.loop import train
+
+    list(train(cfg, dataset, tmp_path / "straight"))
+    train_in_two_halves(cfg, dataset, tmp_path / "split", stop_after=stop_after)
+    a, _ = load_checkpoint(tmp_path / "straight" / "checkpoint")
+    b, _ = load_checkpoint(tmp_path / "split" / "checkpoint")
+    assert a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a), [k for k in a if not torch.equal(a[k], b[k])][:3]

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..generation import keyframes, sampling
-from ..generation.keyframes import MAX_KEYFRAMES, MIN_KEYFRAMES, MOTIONS as PATH_MOTIONS
 from ..checks import check_number
 from ..errors import StudioError
 from ..imaging.fit import fit_square
@@ -27,6 +26,8 @@ MAX_IMAGES = 64
 MAX_SEED = 2**31 - 1
 MAX_VARIETY = 2.0
 MAX_BLEND_STEPS = 120
+MIN_KEYFRAMES, MAX_KEYFRAMES = keyframes.MIN_KEYFRAMES, keyframes.MAX_KEYFRAMES  # a path's keyframes
+PATH_MOTIONS = keyframes.MOTIONS  # how a path moves between keyframes
 def use_device(requested: str = "auto") -> str:
     """Where models loaded from now on draw and search: "auto" = the GPU when torch sees one (CUDA),
     else the CPU; or "cpu" / "cuda" / "cuda:1". Latents are still drawn on the CPU from their seeds, so a
