@@ -6,6 +6,7 @@ and out) plus the few types it returns. The UI imports only this.
 """
 from .api import *  # noqa: F403  (the facade: api/__init__.py lists it)
 from .api import __all__ as _facade
+from .checks import check_number
 from .data.safe_image import load_image
 from .errors import StudioError
 from .generation.media import write_gif, write_mp4
@@ -19,7 +20,7 @@ from .training.recipes import GAN_RECIPES, MAIN_RECIPES, RECIPE_LABELS, RECOMMEN
 
 __all__ = [
     *_facade,
-    "StudioError", "write_gif", "write_mp4", "export_model_zip", "import_model_zip", "PRESETS", "GAN_RECIPES",
+    "StudioError", "check_number", "write_gif", "write_mp4", "export_model_zip", "import_model_zip", "PRESETS", "GAN_RECIPES",
     "MAIN_RECIPES", "RECIPE_LABELS", "RECOMMENDED_CHOICE", "load_image", "LoadedModel", "ModelLoadError",
     "load_model", "save_model", "pull_model", "push_model", "LatentStudioModel",
 ]

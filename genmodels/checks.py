@@ -15,7 +15,7 @@ def check_number(name: str, value: int | float, low: int | float, high: int | fl
     """value as an int (whole=True; 2.0 is accepted as 2) or a float, if it is a finite number in
     [low, high]; otherwise a StudioError naming `name` and the range."""
     kind = "a whole number" if whole else "a number"
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
         raise StudioError(f"{name} must be {kind} between {low} and {high}.")
     if whole and value != int(value):
         raise StudioError(f"{name} must be {kind} between {low} and {high}.")
@@ -23,3 +23,10 @@ def check_number(name: str, value: int | float, low: int | float, high: int | fl
     if not low <= number <= high:
         raise StudioError(f"{name} must be between {low} and {high}, got {number}.")
     return number
+
+
+def _finite(value: int | float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond any float (10**400, which JSON can carry)
+        return False

@@ -12,9 +12,8 @@ internal key of this app; PNG files carry only "model" (the name), which is matc
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -28,6 +27,22 @@ MAX_RECIPE_CHARS = 16_000  # a z_dim-512 latent as JSON is ~6 KB; anything large
 MAX_CHAIN = 8  # variations of variations of ...
 MAX_LATENT = 1000.0  # prior draws are within ~±6; encoded pictures a little wider
 MAX_SOURCE = 80  # a recipe's "source" caption, in characters
+
+
+# What made an image. A plain JSON dict at run time (PNG text chunks and the browser's storage carry it),
+# typed here so every tab builds and reads the same keys. total=False: each kind has its own subset.
+Recipe = TypedDict("Recipe", {
+    "model": str,  # the model's name, which PNG files carry
+    "model_key": str,  # this app's key for the model (never written into files: see plain())
+    "seed": int, "variety": float,  # a drawn image
+    "strength": float, "variation_seed": int, "variation_index": int,  # a variation of it
+    "from": "Recipe",  # for a variation of a variation: the recipe it came from
+    "latent": list[float], "source": str,  # an image known by its exact latent, and its caption
+    "edits": dict,  # an edit stack (postprocess.EditStack.to_dict())
+    "error": str,  # a stored favourite this app cannot redraw
+    # kept for people: how an explored or found image was made
+    "directions": dict, "directions_method": str, "explored_from": "Recipe", "search_seed": int, "similarity": float,
+}, total=False)
 
 
 @dataclass
@@ -45,19 +60,18 @@ def latent_json(z: np.ndarray) -> list[float]:
     return [float(str(x)) for x in np.asarray(z, dtype=np.float32).reshape(-1)]
 
 
-def from_seed(model: str, model_key: str, seed: int, variety: float = 1.0) -> dict[str, Any]:
+def from_seed(model: str, model_key: str, seed: int, variety: float = 1.0) -> Recipe:
     """A drawn image: the model and the seed (and variety) that draw it."""
     return {"model": model, "model_key": model_key, "seed": int(seed), "variety": float(variety)}
 
 
-def from_latent(model: str, model_key: str, latent: np.ndarray, source: str, **details: Any) -> dict[str, Any]:
+def from_latent(model: str, model_key: str, latent: np.ndarray, source: str, **details: Any) -> Recipe:
     """An image known by its exact latent (a blend frame, an explored image, an upload found in the model);
     source is its caption, details are kept for people (search seed, directions, ...)."""
     return {"model": model, "model_key": model_key, "latent": latent_json(latent), "source": source, **details}
 
 
-def variation_of(base: dict[str, Any], latent: np.ndarray, strength: float, variation_seed: int,
-                 index: int) -> dict[str, Any]:
+def variation_of(base: Recipe, latent: np.ndarray, strength: float, variation_seed: int, index: int) -> Recipe:
     """Variation `index` of the image base describes. A variation of a seed names the seed (and, for a
     variation of a variation, the whole recipe it came from, so it can be made again); a variation of an
     image known by its latent is known by its own latent: no "from", which would nest at every level."""
@@ -72,7 +86,7 @@ def variation_of(base: dict[str, Any], latent: np.ndarray, strength: float, vari
             "latent": latent_json(latent), **made}
 
 
-def caption(recipe: dict[str, Any]) -> str:
+def caption(recipe: Recipe) -> str:
     """A recipe in a few words, for gallery captions: "seed 12", "variation 2 of seed 12", "explored
     image" (an image known by its latent: its source), "+ edits" when it carries an edit stack."""
     if "error" in recipe:  # a stored favourite this app can no longer redraw
@@ -87,15 +101,11 @@ def caption(recipe: dict[str, Any]) -> str:
 
 
 def _number(recipe: dict, key: str, low: float, high: float, whole: bool = False, default: Any = None) -> Any:
-    value = recipe.get(key, default)
-    try:  # an int too large for a float (10**400) raises OverflowError in isfinite
-        ok = (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-              and low <= value <= high and not (whole and value != int(value)))
-    except OverflowError:
-        ok = False
-    if not ok:
-        raise genmodels.StudioError(f"The recipe's {key.replace('_', ' ')} is not valid.")
-    return int(value) if whole else float(value)
+    """recipe[key] checked by genmodels.check_number, refused as the recipe's fault (it came from a file)."""
+    try:
+        return genmodels.check_number(key, recipe.get(key, default), low, high, whole)
+    except genmodels.StudioError:
+        raise genmodels.StudioError(f"The recipe's {key.replace('_', ' ')} is not valid.") from None
 
 
 def model_key_for(catalog: ModelCatalog, sess: Session, recipe: dict) -> str:
@@ -202,7 +212,7 @@ def restore(catalog: ModelCatalog, sess: Session, recipe: Any, edits: Any = None
     return Restored(key, Pick(image, z, base), stack, stack.apply(image) if len(stack) else image)
 
 
-def describe_recipe(recipe: dict, edits: postprocess.EditStack | None = None) -> str:
+def describe_recipe(recipe: Recipe, edits: postprocess.EditStack | None = None) -> str:
     """One line for people: 'model Tiny GAN · seed 12 · variety 0.8 · edits: brightness, sharpen'."""
     parts = [f"model {recipe.get('model', '?')}"]
     if "latent" in recipe and "seed" not in recipe:
@@ -219,6 +229,6 @@ def describe_recipe(recipe: dict, edits: postprocess.EditStack | None = None) ->
     return " · ".join(parts)
 
 
-def plain(recipe: dict) -> dict:
+def plain(recipe: Recipe) -> Recipe:
     """The recipe as written into PNG files: without the app's internal model key."""
     return {k: v for k, v in recipe.items() if k != "model_key"}

@@ -9,11 +9,14 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 import postprocess
+
+if TYPE_CHECKING:
+    from .recipes import Recipe
 
 WORK_ROOT = Path(tempfile.gettempdir()) / "latent-studio-sessions"
 
@@ -24,7 +27,7 @@ class Pick:
 
     image: np.ndarray
     latent: np.ndarray | None
-    recipe: dict[str, Any]
+    recipe: Recipe  # what makes it again (studio/recipes.py)
 
 
 @dataclass

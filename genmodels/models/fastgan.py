@@ -27,8 +27,7 @@ from torch.nn.utils import spectral_norm
 
 # Channels per feature resolution (G: after GLU; D: as is), for g_width = d_width = 64; other widths
 # scale them. Sized for a CPU: every generator stage costs about the same multiply-adds, and in a few
-# CPU minutes more, cheaper steps beat fewer, richer ones (bench/quality.py: halving these widths
-# from 256..16 gave 2.4x the steps and a lower SWD at equal CPU time).
+# CPU minutes more, cheaper steps beat fewer, richer ones (README, "Training recipes").
 G_WIDTHS = {4: 128, 8: 64, 16: 32, 32: 16, 64: 8}
 D_WIDTHS = {32: 16, 16: 32, 8: 64, 4: 128}
 DECODER_WIDTH = 16

@@ -46,17 +46,16 @@ class GANRecipeSpec:
 
 _SMALL_DATA = GANRecipeSpec(arch="dcgan", d_norm="spectral", loss="hinge", diff_augment=True, ema=True, lr=4e-4,
                             betas=(0.0, 0.99), summary="DCGAN + DiffAugment, spectral norm, hinge loss, EMA")
-# Adam 1e-3 at batch 16 on a CPU: bench/quality.py at 4 CPU-minutes (64 px) gave SWD 107 at 2e-4,
-# 90 at 5e-4, 83 at 1e-3; batch 8 and 32 were worse than 16 at equal CPU time.
+# A high rate and small batches: in a few CPU minutes the number of steps matters most (README, "Training
+# recipes", has the measurements).
 _FASTGAN = GANRecipeSpec(arch="fastgan", d_norm="spectral", loss="hinge", diff_augment=True, ema=True, lr=1e-3,
                          betas=(0.5, 0.99), reconstruction=True, half_until=0.3, fade_until=0.4, cpu_batch=16,
                          lr_end=0.2,
                          summary="FastGAN networks, self-supervised D, DiffAugment, hinge loss, EMA, "
                                  "half size first")
 
-# bench/quality.py, 10 CPU-minutes, one thread, emoji at 64 px: SWD 46 (2.5x the floor) against fastgan's 57
-# and small-data's 128; at 5 minutes on the 169 sample faces it draws round faces with eyes and mouths,
-# where fastgan draws scribbles.
+# Half-width DCGAN networks: each image costs a quarter, so a few CPU minutes buy enough steps to learn
+# whole shapes (README "Quality": the bench's winner at 32 and 64 px).
 _LITE = dataclasses.replace(_SMALL_DATA, width=32, cpu_batch=32,
                             summary="DCGAN at half width + DiffAugment, spectral norm, hinge loss, EMA")
 
@@ -77,8 +76,7 @@ GAN_RECIPES: dict[str, GANRecipeSpec] = {
                                          summary="lite at twice the learning rate, decaying to half of lite's"),
     "lite-r3": dataclasses.replace(_LITE, loss="rpgan", r_gamma=0.1, summary="lite with R3GAN's RpGAN loss + R1/R2"),
 }
-# The recipe used when none is given: the quality bench's winner at both sizes (10 CPU-minutes, one
-# thread, emoji; README "Quality"): at 64 px SWD 46 against fastgan's 57, at 32 px 51 against small-data's 61.
+# The recipe used when none is given: the quality bench's winner at both sizes (README "Quality").
 DEFAULT_RECIPE = "lite"
 RECOMMENDED_CHOICE = "recommended"  # the UI's value for "the recommended recipe"
 MAIN_RECIPES = ("lite", "fastgan", "small-data", "classic")  # the ones the Train tab offers

@@ -25,10 +25,8 @@ from ..generation.sampling import grid, seed_latents
 from ..storage.store import build_network, load_model, save_model
 from ..models.vae import VAE
 
-# Measured on Noto Emoji (1,420 pictures), vae-64 after 10 CPU-minutes, quality_report's SWD ratio to the
-# real-vs-real floor (lower is better): N(0, I) 7.3x; full covariance 16 parts 3.9-4.1x, 32 3.9x,
-# 64 3.5-3.6x, 128 3.3x (0.8% near copies); diagonal 16 parts 4.2x, 64 4.1x. reg 0.001..0.05 made no
-# difference, 0.2 was worse; fitting posterior samples instead of means was worse.
+# Full covariances and up to 64 parts: the draws closest to the pictures among the settings tried on
+# the emoji set without starting to copy pictures (README "VAE random draws" has the figures).
 DEFAULT_PRIOR = MixtureSettings(components=64, covariance="full", reg=0.05)
 MIN_PER_COMPONENT = 20  # smaller picture sets get fewer components (>= 20 pictures each), at least 1
 PREVIEW_SEEDS = range(16)  # the sample grid a refitted folder shows (the same seeds training uses)
