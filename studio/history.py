@@ -21,7 +21,7 @@ import numpy as np
 import genmodels
 import postprocess
 
-from . import recipes
+from . import recipe_reader, recipes
 from .session import Pick, Session
 from .ui import ModelCatalog, friendly
 
@@ -110,7 +110,7 @@ def redraw_favourites(catalog: ModelCatalog, sess: Session, stored) -> str:
     failed = 0
     for recipe in _stored_list(stored):
         try:
-            got = recipes.restore(catalog, sess, recipe)
+            got = recipe_reader.restore(catalog, sess, recipe)
             sess.favourites.append(Pick(got.image, got.pick.latent, {**got.pick.recipe, **(
                 {"edits": got.edits.to_dict()} if len(got.edits) else {})}))
         except (genmodels.StudioError, postprocess.EditError) as err:
@@ -159,7 +159,7 @@ def favourites_zip(sess: Session) -> bytes:
     with zipfile.ZipFile(buffer, "w") as zf:
         for k, pick in enumerate(drawable):
             recipe = recipes.plain({key: v for key, v in pick.recipe.items() if key != "edits"})
-            stack = recipes.edits_from(pick.recipe.get("edits"))
+            stack = recipe_reader.edits_from(pick.recipe.get("edits"))
             zf.writestr(f"{k + 1:02d}-{_entry_name(pick.recipe)}.png",
                         postprocess.png_bytes(pick.image, recipe=recipe, edit_stack=stack if len(stack) else None))
         zf.writestr("favourites.json", json.dumps([recipes.plain(p.recipe) for p in drawable], indent=2))
@@ -221,7 +221,7 @@ def on_pick(sess: Session, evt: gr.SelectData):
     if k is None or not 0 <= k < len(sess.history):
         return None, "Click an image to see its recipe."
     pick = sess.history[-1 - k]
-    edits = recipes.edits_from(pick.recipe.get("edits")) if pick.recipe.get("edits") else None
+    edits = recipe_reader.edits_from(pick.recipe.get("edits")) if pick.recipe.get("edits") else None
     return k + 1, recipes.describe_recipe(pick.recipe, edits)
 
 

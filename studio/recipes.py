@@ -1,5 +1,5 @@
-"""Recipes: what made an image (model, seed or latent, variety, variation, edits), checked as untrusted
-input (they come back from PNG files and from the browser's storage) and turned back into pictures.
+"""Recipes: what made an image (model, seed or latent, variety, variation, edits), built and captioned in
+one place for every tab. Reading one back from untrusted input is studio/recipe_reader.py.
 
 A recipe is a small JSON dict. The ones the studio writes:
   {"model": name, "model_key": key, "seed": s, "variety": v}                       a drawn image
@@ -7,26 +7,15 @@ A recipe is a small JSON dict. The ones the studio writes:
   {"model": name, "model_key": key, "latent": [z_dim numbers], ...}                 anything else
                                                                                     (blend frame, upload)
 plus, optionally, "edits": an edit stack (postprocess.EditStack.to_dict()). "model_key" is an
-internal key of this app; PNG files carry only "model" (the name), which is matched to a model here.
+internal key of this app; PNG files carry only "model" (the name), which the reader matches to a model.
 """
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from typing import Any, TypedDict
 
 import numpy as np
 
-import genmodels
 import postprocess
-
-from .session import Pick, Session
-from .ui import ModelCatalog
-
-MAX_RECIPE_CHARS = 16_000  # a z_dim-512 latent as JSON is ~6 KB; anything larger is not ours
-MAX_CHAIN = 8  # variations of variations of ...
-MAX_LATENT = 1000.0  # prior draws are within ~±6; encoded pictures a little wider
-MAX_SOURCE = 80  # a recipe's "source" caption, in characters
 
 
 # What made an image. A plain JSON dict at run time (PNG text chunks and the browser's storage carry it),
@@ -43,16 +32,6 @@ Recipe = TypedDict("Recipe", {
     # kept for people: how an explored or found image was made
     "directions": dict, "directions_method": str, "explored_from": "Recipe", "search_seed": int, "similarity": float,
 }, total=False)
-
-
-@dataclass
-class Restored:
-    """A recipe made real again: the model it names, the image before and after its edits."""
-
-    model_key: str
-    pick: Pick  # the image before edits, with its latent and recipe (model_key included)
-    edits: postprocess.EditStack
-    image: np.ndarray  # the image after the edits
 
 
 def latent_json(z: np.ndarray) -> list[float]:
@@ -98,118 +77,6 @@ def caption(recipe: Recipe) -> str:
     else:
         text = recipe.get("source", "remembered image")
     return text + (" + edits" if recipe.get("edits") else "")
-
-
-def _number(recipe: dict, key: str, low: float, high: float, whole: bool = False, default: Any = None) -> Any:
-    """recipe[key] checked by genmodels.check_number, refused as the recipe's fault (it came from a file)."""
-    try:
-        return genmodels.check_number(key, recipe.get(key, default), low, high, whole)
-    except genmodels.StudioError:
-        raise genmodels.StudioError(f"The recipe's {key.replace('_', ' ')} is not valid.") from None
-
-
-def model_key_for(catalog: ModelCatalog, sess: Session, recipe: dict) -> str:
-    """The key of an available model the recipe names: its model_key if that is loaded here, else the
-    first model (built-in, then this visitor's) whose name matches."""
-    key = recipe.get("model_key")
-    if isinstance(key, str) and (key in catalog.builtins or key in sess.models):
-        return key
-    name = recipe.get("model")
-    if not isinstance(name, str) or not name.strip():
-        raise genmodels.StudioError("The recipe does not say which model made the picture.")
-    for key, (label, _) in catalog.builtins.items():
-        if label == name:
-            return key
-    for key, folder in sess.models.items():
-        if genmodels.describe(folder)["name"] == name:
-            return key
-    raise genmodels.StudioError(f"The picture was made with the model '{name[:60]}', which is not loaded here; "
-                                "import or pull it, then try again.")
-
-
-def _source(recipe: dict) -> dict:
-    """The recipe's "source" (a caption such as "explored image") if it is a short plain string; else nothing."""
-    text = recipe.get("source")
-    return {"source": text} if isinstance(text, str) and 0 < len(text) <= MAX_SOURCE and text.isprintable() else {}
-
-
-def _latent(recipe: dict, z_dim: int) -> np.ndarray:
-    latent = recipe["latent"]
-    if (not isinstance(latent, list) or len(latent) != z_dim
-            or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in latent)):
-        raise genmodels.StudioError(f"The recipe's latent must be a list of {z_dim} numbers for this model.")
-    try:
-        z = np.asarray(latent, dtype=np.float64)
-    except OverflowError:  # an int beyond float64 (10**400)
-        z = np.full(z_dim, np.inf)
-    if not np.isfinite(z).all() or np.abs(z).max() > MAX_LATENT:
-        raise genmodels.StudioError(f"The recipe's latent holds numbers that are not finite or beyond "
-                                    f"±{MAX_LATENT:g}.")
-    return z.astype(np.float32)
-
-
-def _read(folder: str, recipe: Any, depth: int = 0) -> tuple[np.ndarray, dict]:
-    """The latent (z_dim,) a recipe describes, and the recipe rebuilt from its checked fields alone
-    (latent or seed, variety, variation, a short source; no model names): a field that is present
-    but not valid is one sentence, and anything else the file or the browser brought is left behind."""
-    if not isinstance(recipe, dict):
-        raise genmodels.StudioError("The recipe is not a JSON object.")
-    if depth > MAX_CHAIN:
-        raise genmodels.StudioError("The recipe's chain of variations is too long.")
-    has_latent = "latent" in recipe
-    z = _latent(recipe, genmodels.describe(folder)["z_dim"]) if has_latent else None
-    fields: dict[str, Any] = {"latent": latent_json(z)} if has_latent else {}
-    if "seed" in recipe or not has_latent:
-        fields["seed"] = _number(recipe, "seed", 0, genmodels.api.MAX_SEED, whole=True)
-    if "variety" in recipe or not has_latent:  # a seed without a variety was drawn at 1
-        fields["variety"] = _number(recipe, "variety", 0.0, genmodels.api.MAX_VARIETY, default=1.0)
-    if "strength" in recipe:
-        fields.update(strength=_number(recipe, "strength", 0.0, 1.0),
-                      variation_seed=_number(recipe, "variation_seed", 0,
-                                             genmodels.api.MAX_SEED - genmodels.api.MAX_IMAGES, whole=True),
-                      variation_index=_number(recipe, "variation_index", 0, genmodels.api.MAX_IMAGES - 1,
-                                              whole=True))
-    fields.update(_source(recipe))
-    if has_latent:  # the latent alone makes the image: "from" is not needed (nor read)
-        return z, fields
-    if "strength" not in recipe:
-        return genmodels.seed_latent(folder, fields["seed"], fields["variety"]), fields
-    if "from" in recipe:
-        base, fields["from"] = _read(folder, recipe["from"], depth + 1)
-    else:
-        base = genmodels.seed_latent(folder, fields["seed"], fields["variety"])
-    index = fields["variation_index"]
-    _, latents = genmodels.vary_latent(folder, base, index + 1, fields["strength"], fields["variation_seed"])
-    return latents[index], fields
-
-
-def edits_from(data: Any) -> postprocess.EditStack:
-    """An edit stack from its JSON form (None = no edits), validated by EditStack."""
-    if data is None:
-        return postprocess.EditStack()
-    stack = postprocess.EditStack.from_dict(data)
-    if stack.references_needed():
-        raise genmodels.StudioError("The picture's edits use a reference picture, which a recipe cannot carry.")
-    return stack
-
-
-def restore(catalog: ModelCatalog, sess: Session, recipe: Any, edits: Any = None) -> Restored:
-    """Redraw the image a recipe (and optional edit stack; else the recipe's "edits") describes."""
-    if not isinstance(recipe, dict):
-        raise genmodels.StudioError("The recipe is not a JSON object.")
-    try:
-        size = len(json.dumps(recipe, allow_nan=False))
-    except (TypeError, ValueError):
-        raise genmodels.StudioError("The recipe holds values that are not plain JSON.") from None
-    if size > MAX_RECIPE_CHARS:
-        raise genmodels.StudioError("The recipe is too large to be a Latent Studio recipe.")
-    key = model_key_for(catalog, sess, recipe)
-    folder = catalog.folder(sess, key)
-    z, fields = _read(folder, recipe)
-    image = genmodels.decode_latents(folder, z)[0]
-    stack = edits_from(edits if edits is not None else recipe.get("edits"))
-    base = {"model": genmodels.describe(folder)["name"], "model_key": key, **fields}
-    return Restored(key, Pick(image, z, base), stack, stack.apply(image) if len(stack) else image)
 
 
 def describe_recipe(recipe: Recipe, edits: postprocess.EditStack | None = None) -> str:

@@ -10,7 +10,7 @@ import gradio as gr
 import genmodels
 import postprocess
 
-from . import edit_tab, history, recipes
+from . import edit_tab, history, recipe_reader, recipes
 from .generate_tab import GenerateTab, gallery_of
 from .session import Session
 from .ui import ModelCatalog, friendly
@@ -18,7 +18,7 @@ from .ui import ModelCatalog, friendly
 NO_RECIPE = "This picture has no Latent Studio recipe."
 
 
-def read(catalog: ModelCatalog, sess: Session, path: str | None) -> recipes.Restored:
+def read(catalog: ModelCatalog, sess: Session, path: str | None) -> recipe_reader.Restored:
     """Restore what made the PNG at path; one clear sentence (StudioError / EditError) otherwise."""
     if not path:
         raise genmodels.StudioError("Drop a PNG made by Latent Studio first.")
@@ -26,14 +26,14 @@ def read(catalog: ModelCatalog, sess: Session, path: str | None) -> recipes.Rest
         info = postprocess.read_png_recipe(handle)
     if info["recipe"] is None:
         raise genmodels.StudioError(NO_RECIPE)
-    got = recipes.restore(catalog, sess, info["recipe"], info["edit_stack"])
+    got = recipe_reader.restore(catalog, sess, info["recipe"], info["edit_stack"])
     history.record(sess, got.pick)
     if len(got.edits):
         history.record_edited(sess, got.image, recipes.plain(got.pick.recipe), got.edits)
     return got
 
 
-def _shown(got: recipes.Restored) -> str:
+def _shown(got: recipe_reader.Restored) -> str:
     where = " The edits are loaded in the Edit tab." if len(got.edits) else ""
     return f"**Restored:** {recipes.describe_recipe(got.pick.recipe, got.edits)}.{where}"
 
@@ -90,7 +90,7 @@ def on_drop_generate(catalog: ModelCatalog, to: GenerateTargets, sess: Session, 
              to.shown: _shown(got)}
     if "seed" in r and "latent" not in r:
         shown[to.seed] = r["seed"]
-    if "variety" in r:  # checked by recipes.restore: 0..2
+    if "variety" in r:  # checked by recipe_reader.restore: 0..2
         shown[to.variety] = r["variety"]
     return shown
 

@@ -9,14 +9,13 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 import postprocess
 
-if TYPE_CHECKING:
-    from .recipes import Recipe
+from .recipes import Recipe
 
 WORK_ROOT = Path(tempfile.gettempdir()) / "latent-studio-sessions"
 
