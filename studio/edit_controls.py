@@ -17,7 +17,8 @@ def control_for(param: dict[str, Any]) -> gr.components.Component:
     if kind == "bool":
         return gr.Checkbox(value=bool(param["default"]), label=label, info=info)
     if kind == "choice":
-        return gr.Dropdown(list(param["choices"]), value=param["default"], label=label, info=info)
+        options = [(str(c).capitalize(), c) for c in param["choices"]]  # shown capitalised; the value is the edit's
+        return gr.Dropdown(options, value=param["default"], label=label, info=info)
     if kind == "color":
         return gr.ColorPicker(value=param["default"], label=label, info=info)
     if kind == "palette":
