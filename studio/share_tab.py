@@ -15,7 +15,7 @@ import gradio as gr
 import genmodels
 
 from .session import Session
-from .ui import SESSION_PREFIX, ModelCatalog, friendly, model_update
+from .ui import SESSION_PREFIX, ModelCatalog, bind, friendly, model_update
 
 
 def on_space() -> bool:
@@ -53,9 +53,9 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
     push_fn, pull_fn = (on_push_signed_in, on_pull_signed_in) if on_space() else (on_push, on_pull)
     export.click(partial(on_export, catalog), [session, model], exported, api_name="export_model")
     incoming.upload(partial(on_import, catalog), [session, incoming], [imported, model], api_name="import_model")
-    push.click(partial(push_fn, catalog), [session, model, repo, private, token], hub_result, api_name="hub_push",
+    push.click(bind(push_fn, catalog), [session, model, repo, private, token], hub_result, api_name="hub_push",
                concurrency_id="hub", concurrency_limit=2)
-    pull.click(partial(pull_fn, catalog), [session, repo, revision, token], [hub_result, model], api_name="hub_pull",
+    pull.click(bind(pull_fn, catalog), [session, repo, revision, token], [hub_result, model], api_name="hub_pull",
                concurrency_id="hub", concurrency_limit=2)
 
 

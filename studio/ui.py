@@ -3,6 +3,7 @@ choices, file helpers."""
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import secrets
 from collections.abc import Callable
@@ -40,9 +41,23 @@ def friendly(fn: Callable) -> Callable:
     return wrapper
 
 
-def _is_generator(fn: Callable) -> bool:
-    import inspect
+def bind(fn: Callable, *first) -> Callable:
+    """fn with its first arguments fixed, like functools.partial, but with the rest of its signature and
+    its type hints visible to Gradio, which reads them to inject gr.OAuthToken (a partial hides them)."""
+    if _is_generator(fn):
+        @functools.wraps(fn)
+        def bound(*args, **kwargs):
+            yield from fn(*first, *args, **kwargs)
+    else:
+        @functools.wraps(fn)
+        def bound(*args, **kwargs):
+            return fn(*first, *args, **kwargs)
+    signature = inspect.signature(fn)
+    bound.__signature__ = signature.replace(parameters=list(signature.parameters.values())[len(first):])
+    return bound
 
+
+def _is_generator(fn: Callable) -> bool:
     return inspect.isgeneratorfunction(fn)
 
 

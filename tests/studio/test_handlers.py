@@ -1,6 +1,8 @@
 """Tab handlers called as plain functions, without a server: what each one puts in the session and returns."""
 from __future__ import annotations
 
+import inspect
+
 import gradio as gr
 import numpy as np
 import pytest
@@ -87,3 +89,17 @@ def test_train_yields_only_the_components_it_updates(catalog, sess):
     sess.runs_waiting = 1
     (first,) = list(train_tab.on_train(catalog, view, sess, ["x.png"], "gan", 32, False, "crop", "lite", 1, 0, 0))
     assert set(first) == {view.status, view.chart, view.grid, view.download} and "Stopped" in first[view.status]
+
+
+def test_bound_handlers_keep_what_gradio_reads():
+    # Gradio injects the visitor's OAuth token into a parameter annotated gr.OAuthToken: a bound handler
+    # must still show that annotation, and a bound generator must still stream.
+    from gradio.utils import get_type_hints
+
+    from studio import share_tab
+    from studio.ui import bind
+
+    push = bind(share_tab.on_push_signed_in, "catalog")
+    assert get_type_hints(push)["oauth"] == gr.OAuthToken | None
+    assert list(inspect.signature(push).parameters)[0] == "sess"
+    assert inspect.isgeneratorfunction(bind(train_tab.on_train, "catalog", "view"))
