@@ -113,8 +113,12 @@ class ModelCatalog:
     """Built-in models (read-only, shared) plus each session's own models, as dropdown choices."""
 
     def __init__(self, weights_dir: str | Path):
-        self.builtins = {f"{BUILTIN_PREFIX}{Path(folder).name}": (label, folder)
-                         for label, folder in genmodels.list_models(weights_dir).items()}
+        # The largest GANs first: the picker's first model is what a first visit draws from, and it should
+        # be the most detailed one (not the article's 32 px reference, which sorts first by name).
+        found = genmodels.list_models(weights_dir)
+        order = sorted(found, key=lambda label: (-genmodels.describe(found[label])["image_size"],
+                                                 genmodels.describe(found[label])["kind"] != "gan", label))
+        self.builtins = {f"{BUILTIN_PREFIX}{Path(found[label]).name}": (label, found[label]) for label in order}
 
     def choices(self, session) -> list[tuple[str, str]]:
         items = [(f"{label} (built-in)", key) for key, (label, _) in self.builtins.items()]

@@ -103,3 +103,20 @@ def test_bound_handlers_keep_what_gradio_reads():
     assert get_type_hints(push)["oauth"] == gr.OAuthToken | None
     assert list(inspect.signature(push).parameters)[0] == "sess"
     assert inspect.isgeneratorfunction(bind(train_tab.on_train, "catalog", "view"))
+
+
+def test_the_picker_starts_with_the_largest_gan(tmp_path):
+    import dataclasses
+
+    from genmodels import save_model
+    from genmodels.models.gan import Generator
+    from genmodels.models.vae import VAE
+    from tests.conftest import TINY_GAN, TINY_VAE
+
+    big_gan, big_vae = dataclasses.replace(TINY_GAN, image_size=64), dataclasses.replace(TINY_VAE, image_size=64)
+    for name, net, cfg in (("a-classic-32", Generator(TINY_GAN), TINY_GAN), ("b-vae-64", VAE(big_vae), big_vae),
+                           ("c-gan-64", Generator(big_gan), big_gan)):
+        save_model(tmp_path / name, net.eval(), cfg, {"name": name, "preset": "custom"})
+    catalog = ModelCatalog(tmp_path)
+    assert list(catalog.builtins) == ["builtin:c-gan-64", "builtin:b-vae-64", "builtin:a-classic-32"]
+    assert catalog.default() == "builtin:c-gan-64"
