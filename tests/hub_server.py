@@ -24,59 +24,19 @@ wait `stall_seconds` before answering, to exercise client time-outs.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import threading
-import time
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
 
+from tests.hub_repos import HubError, Repo, git_blob_id
+
 TOKENS = {"hf_good_write": ("tester", "write"), "hf_read_only": ("tester", "read")}
 INVALID_TOKEN = "Invalid credentials in Authorization header"
 GITATTRIBUTES = b"*.safetensors filter=lfs diff=lfs merge=lfs -text\n"
 _API_SUFFIXES = {"revision", "preupload", "commit", "tree", "resolve"}
-
-
-def git_blob_id(data: bytes) -> str:
-    """The id git gives a file's content (`git hash-object`); the Hub uses it as a regular file's ETag."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-
-
-@dataclass
-class Repo:
-    owner: str
-    name: str
-    private: bool = False
-    commits: dict[str, dict[str, bytes]] = field(default_factory=dict)  # commit id -> {path: content}
-    refs: dict[str, str] = field(default_factory=dict)  # branch -> commit id
-
-    @property
-    def repo_id(self) -> str:
-        return f"{self.owner}/{self.name}"
-
-    def commit(self, files: dict[str, bytes], message: str, branch: str = "main") -> str:
-        parent = self.refs.get(branch, "")
-        digest = hashlib.sha1(f"{parent}\n{message}\n{time.time_ns()}".encode())
-        for path in sorted(files):
-            digest.update(f"{path}\0{git_blob_id(files[path])}\n".encode())
-        sha = digest.hexdigest()
-        self.commits[sha] = dict(files)
-        self.refs[branch] = sha
-        return sha
-
-    def resolve(self, revision: str) -> str | None:
-        if revision in self.refs:
-            return self.refs[revision]
-        return revision if revision in self.commits else None
-
-
-class HubError(Exception):
-    def __init__(self, status: int, message: str, code: str | None = None, headers: dict | None = None):
-        super().__init__(message)
-        self.status, self.message, self.code, self.headers = status, message, code, headers or {}
 
 
 class FakeHub:
