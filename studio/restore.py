@@ -13,7 +13,7 @@ import postprocess
 from . import edit_tab, history, recipe_reader, recipes
 from .generate_tab import GenerateTab, gallery_of
 from .session import Session
-from .ui import ModelCatalog, friendly
+from .ui import ModelCatalog, components, friendly
 
 NO_RECIPE = "This picture has no Latent Studio recipe."
 
@@ -58,8 +58,6 @@ class GenerateTargets:
     variety: gr.Slider
     shown: gr.Markdown
 
-    def outputs(self) -> list:
-        return [self.gallery, self.selected_info, self.model, self.seed, self.variety, self.shown]
 
 
 def build_generate(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, gen: GenerateTab) -> None:
@@ -67,7 +65,7 @@ def build_generate(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown,
     drop, shown = _drop_zone("restore-generate",
                              "Drop a PNG made here to get back the model, seed and edits that made it.")
     targets = GenerateTargets(gen.gallery, gen.selected_info, model, gen.seed, gen.variety, shown)
-    drop.upload(partial(on_drop_generate, catalog, targets), [session, drop], targets.outputs(),
+    drop.upload(partial(on_drop_generate, catalog, targets), [session, drop], components(targets),
                 api_name="restore_png")
 
 

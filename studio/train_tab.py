@@ -12,7 +12,7 @@ import genmodels
 
 from . import gpu
 from .session import Session
-from .ui import SEED_MAX, SESSION_PREFIX, ModelCatalog, finite, friendly, model_update
+from .ui import SEED_MAX, SESSION_PREFIX, ModelCatalog, components, finite, friendly, model_update
 
 IMAGE_TYPES = [".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".zip"]
 RECIPE_CHOICES = [(genmodels.RECIPE_LABELS[name], name)
@@ -46,8 +46,6 @@ class TrainView:
     model: gr.Dropdown
     quality: gr.Markdown
 
-    def outputs(self) -> list:
-        return [self.status, self.chart, self.grid, self.download, self.model, self.quality]
 
 
 def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
@@ -106,7 +104,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
     # on, even while another visitor's training holds the slot, stops this run (a second click is harmless).
     for button, run, name in ((start, on_start, "train"), (resume, on_resume, "resume_training")):
         armed = button.click(arm_run, session, None, queue=False, api_name=False, show_progress="hidden")
-        armed.then(run, train_inputs, view.outputs(), api_name=name, concurrency_id="train", concurrency_limit=1)
+        armed.then(run, train_inputs, components(view), api_name=name, concurrency_id="train", concurrency_limit=1)
     stop.click(on_stop, session, status, api_name="stop_training", concurrency_limit=None, queue=False)
 
 

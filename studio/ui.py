@@ -2,6 +2,7 @@
 choices, file helpers."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import math
@@ -39,6 +40,12 @@ def friendly(fn: Callable) -> Callable:
         except USER_ERRORS as exc:
             raise gr.Error(str(exc), print_exception=False) from None
     return wrapper
+
+
+def components(view) -> list:
+    """A dataclass of components (a handler's outputs, e.g. train_tab.TrainView) as an event's outputs list,
+    in field order."""
+    return [getattr(view, f.name) for f in dataclasses.fields(view)]
 
 
 def bind(fn: Callable, *first) -> Callable:
