@@ -16,7 +16,12 @@ from .models.presets import PRESETS
 from .storage.model_zip import export_zip as export_model_zip
 from .storage.model_zip import import_zip as import_model_zip
 from .storage.store import LoadedModel, ModelLoadError, load_model, save_model
-from .training.recipes import GAN_RECIPES, MAIN_RECIPES, RECIPE_LABELS, RECOMMENDED_CHOICE
+from .training.recipes import (
+    GAN_RECIPES,
+    MAIN_RECIPES,
+    RECIPE_LABELS,
+    RECOMMENDED_CHOICE,
+)
 
 __all__ = [
     *_facade,

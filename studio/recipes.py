@@ -17,7 +17,6 @@ import numpy as np
 
 import postprocess
 
-
 # What made an image. A plain JSON dict at run time (PNG text chunks and the browser's storage carry it),
 # typed here so every tab builds and reads the same keys. total=False: each kind has its own subset.
 Recipe = TypedDict("Recipe", {

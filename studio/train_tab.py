@@ -12,7 +12,15 @@ import genmodels
 
 from . import gpu
 from .session import Session
-from .ui import SEED_MAX, SESSION_PREFIX, ModelCatalog, components, finite, friendly, model_update
+from .ui import (
+    SEED_MAX,
+    SESSION_PREFIX,
+    ModelCatalog,
+    components,
+    finite,
+    friendly,
+    model_update,
+)
 
 IMAGE_TYPES = [".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".zip"]
 RECIPE_CHOICES = [(genmodels.RECIPE_LABELS[name], name)

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..generation import keyframes, sampling
 from ..checks import check_number
 from ..errors import StudioError
+from ..generation import keyframes, sampling
 from ..imaging.fit import fit_square
 from ..models.presets import PRESETS, get_preset, model_kind
 from ..storage.cache import ModelRef, get_model, set_device

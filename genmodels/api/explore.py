@@ -16,15 +16,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..checks import check_number
+from ..errors import StudioError
 from ..explore import directions as dirs
 from ..explore import invert as inv
 from ..generation import sampling
-from .drawing import MAX_SEED, ModelRef, _latent, get_model
-from ..checks import check_number
-from ..errors import StudioError
 from ..imaging.fit import FITS, fit_square
 from ..storage.safe_tensors_io import SafetensorsFileError
 from ..storage.store import LoadedModel
+from .drawing import MAX_SEED, ModelRef, _latent, get_model
 
 MAX_OFFSET = 3.0  # sliders run -3..3 standard deviations
 MAX_STRIP_STEPS = 9

@@ -16,10 +16,10 @@ import numpy as np
 from ..data.dataset import Dataset, augmented_preview, load_dataset, preview_grid
 from ..errors import StudioError
 from ..models.presets import get_preset, preset_for
-from ..training.recipes import RECOMMENDED_CHOICE
 from ..storage.resources import sample_images
-from ..training.loop import TrainEvent, train
 from ..training.config import TrainConfig
+from ..training.loop import TrainEvent, train
+from ..training.recipes import RECOMMENDED_CHOICE
 
 SAMPLE_IMAGES = sample_images()
 

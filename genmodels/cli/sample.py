@@ -11,9 +11,9 @@ from pathlib import Path
 from PIL import Image
 
 from .. import api
-from .common import OneLineParser, resolve_model, run_cli
 from ..errors import StudioError
 from ..generation.media import write_gif, write_mp4
+from .common import OneLineParser, resolve_model, run_cli
 
 
 def build_parser() -> OneLineParser:
@@ -40,7 +40,9 @@ def build_parser() -> OneLineParser:
 
 
 def _read_picture(path: Path):
-    from ..data.safe_image import load_image  # safe decoding: format allow-list, pixel cap
+    from ..data.safe_image import (
+        load_image,  # safe decoding: format allow-list, pixel cap
+    )
 
     return load_image(path)
 

@@ -12,14 +12,14 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..training import distributed as dist
-from .common import OneLineParser, run_cli
 from ..data.dataset import load_dataset
 from ..imaging.fit import FITS
 from ..models.presets import get_preset
+from ..training import distributed as dist
+from ..training.config import TrainConfig
 from ..training.loop import train
 from ..training.recipes import DEFAULT_RECIPE, GAN_RECIPES
-from ..training.config import TrainConfig
+from .common import OneLineParser, run_cli
 
 
 def build_parser() -> OneLineParser:

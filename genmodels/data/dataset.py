@@ -25,12 +25,12 @@ import torch
 from PIL import Image
 from torchvision.utils import make_grid
 
-from .archive import ARCHIVE_EXTENSIONS, ArchiveError, is_junk, is_zip, iter_zip
-from ..imaging.augment import AugmentConfig, diff_augment
-from .dedupe import NearDuplicateIndex
 from ..errors import StudioError
+from ..imaging.augment import AugmentConfig, diff_augment
 from ..imaging.fit import FITS, fit_square
 from ..imaging.tensors import rgb_to_channels, to_uint8, uint8_to_float
+from .archive import ARCHIVE_EXTENSIONS, ArchiveError, is_junk, is_zip, iter_zip
+from .dedupe import NearDuplicateIndex
 from .safe_image import IMAGE_EXTENSIONS, ImageLoadError, load_image
 
 PathLike = Union[str, "os.PathLike[str]"]

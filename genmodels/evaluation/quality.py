@@ -17,12 +17,16 @@ import cv2
 import numpy as np
 import torch
 
-from ..generation import sampling
-from ..storage.cache import ModelRef, get_model
 from ..data.dataset import Dataset
 from ..errors import StudioError
-from .originality import (NEAR_COPY_THRESHOLD, OriginalityIndex, nearest_training_images,
-                          originality_summary)
+from ..generation import sampling
+from ..storage.cache import ModelRef, get_model
+from .originality import (
+    NEAR_COPY_THRESHOLD,
+    OriginalityIndex,
+    nearest_training_images,
+    originality_summary,
+)
 from .swd import swd
 
 MAX_REPORT_IMAGES = 4096

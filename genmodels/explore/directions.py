@@ -36,9 +36,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..storage.safe_tensors_io import SafetensorsFileError, read_tensors, write_tensors_atomic
 from ..generation.sampling import prior_of
+from ..storage.safe_tensors_io import (
+    SafetensorsFileError,
+    read_tensors,
+    write_tensors_atomic,
+)
 from ..storage.store import DIRECTIONS_FILE, WEIGHTS_FILE, LoadedModel
+
 DIRECTIONS_FORMAT = "latent-studio-directions"
 DIRECTIONS_VERSION = 1
 METHOD = "ganspace-pca-regression"

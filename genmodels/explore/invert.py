@@ -29,9 +29,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..imaging.tensors import to_images, to_tensor
 from ..imaging.pyramid import lap1
 from ..imaging.ssim import ssim
+from ..imaging.tensors import to_images, to_tensor
 from ..storage.store import LoadedModel
 
 Progress = Callable[[float, str], None]

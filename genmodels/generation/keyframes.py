@@ -22,8 +22,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
-from . import sampling
 from ..storage.store import LoadedModel
+from . import sampling
 
 MOTIONS = ("smooth", "ease")
 MIN_KEYFRAMES, MAX_KEYFRAMES = 2, 8

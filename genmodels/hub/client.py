@@ -21,12 +21,31 @@ import json
 import logging
 from pathlib import Path
 
-from huggingface_hub import CommitOperationAdd, HfApi, snapshot_download, try_to_load_from_cache
+from huggingface_hub import (
+    CommitOperationAdd,
+    HfApi,
+    snapshot_download,
+    try_to_load_from_cache,
+)
 from huggingface_hub.errors import HfUriError
 from PIL import Image
 
-from ..storage.card import LIBRARY_NAME, render_card
 from ..errors import StudioError
+from ..storage.card import LIBRARY_NAME, render_card
+from ..storage.safe_tensors_io import MAX_FILE_BYTES, write_bytes_atomic
+from ..storage.store import (
+    CARD_FILE,
+    CONFIG_FILE,
+    DIRECTIONS_FILE,
+    PICKLE_SUFFIXES,
+    PORTABLE_FILES,
+    SAMPLES_FILE,
+    WEIGHTS_FILE,
+    LoadedModel,
+    ModelLoadError,
+    load_model,
+    read_config,
+)
 from .errors import (
     HubError,
     HubOfflineError,
@@ -41,20 +60,6 @@ from .errors import (
     check_revision,
     client_token,
     time_limit,
-)
-from ..storage.safe_tensors_io import MAX_FILE_BYTES, write_bytes_atomic
-from ..storage.store import (
-    CARD_FILE,
-    CONFIG_FILE,
-    PICKLE_SUFFIXES,
-    DIRECTIONS_FILE,
-    PORTABLE_FILES,
-    SAMPLES_FILE,
-    WEIGHTS_FILE,
-    LoadedModel,
-    ModelLoadError,
-    load_model,
-    read_config,
 )
 
 REQUIRED_FILES = (CONFIG_FILE, WEIGHTS_FILE)
@@ -270,7 +275,10 @@ def _samples_png(folder: Path, model: LoadedModel) -> bytes:
         data = path.read_bytes()
         if data.startswith(b"\x89PNG\r\n\x1a\n"):
             return data
-    from ..generation.sampling import generate, grid  # drawing needs torch work; only when there is no grid yet
+    from ..generation.sampling import (  # drawing needs torch work; only when there is no grid yet
+        generate,
+        grid,
+    )
 
     buffer = io.BytesIO()
     Image.fromarray(grid(generate(model, SAMPLE_SEEDS))).save(buffer, format="PNG")

@@ -20,10 +20,9 @@ import numpy as np
 from huggingface_hub import ModelHubMixin
 
 from .. import api
-
-from . import client as hub
 from ..storage.card import LIBRARY_NAME
 from ..storage.store import LoadedModel, load_model, save_model
+from . import client as hub
 
 
 class LatentStudioModel(ModelHubMixin, library_name=LIBRARY_NAME, pipeline_tag="unconditional-image-generation",

@@ -23,7 +23,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-
 ARCHITECTURES = ("dcgan", "fastgan")
 
 

@@ -30,8 +30,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .mixture import MAX_COMPONENTS, MixturePrior
 from ..imaging.pyramid import lap1
+from .mixture import MAX_COMPONENTS, MixturePrior
 
 PRIORS = ("normal", "gmm")
 

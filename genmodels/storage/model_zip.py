@@ -17,7 +17,13 @@ from pathlib import Path, PurePosixPath
 from ..data.archive import ArchiveError, declared_entries, unpack_cap
 from ..errors import StudioError
 from .safe_tensors_io import MAX_FILE_BYTES
-from .store import CONFIG_FILE, PICKLE_SUFFIXES, PORTABLE_FILES, WEIGHTS_FILE, load_model
+from .store import (
+    CONFIG_FILE,
+    PICKLE_SUFFIXES,
+    PORTABLE_FILES,
+    WEIGHTS_FILE,
+    load_model,
+)
 
 MAX_ENTRIES = 32
 MAX_ZIP_BYTES = MAX_FILE_BYTES + (8 << 20)  # the weights plus a little for the card and samples

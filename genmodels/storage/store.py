@@ -18,12 +18,17 @@ import torch
 from PIL import Image
 from torch import nn
 
-from .card import render_card
 from ..errors import StudioError
 from ..models.gan import GANConfig, build_generator
 from ..models.presets import ModelConfig, model_kind
-from .safe_tensors_io import SafetensorsFileError, read_tensors, write_bytes_atomic, write_tensors_atomic
 from ..models.vae import VAE, VAEConfig
+from .card import render_card
+from .safe_tensors_io import (
+    SafetensorsFileError,
+    read_tensors,
+    write_bytes_atomic,
+    write_tensors_atomic,
+)
 
 FORMAT_VERSION = 1
 CONFIG_FILE = "config.json"

@@ -20,7 +20,11 @@ import torch
 from torch import nn
 
 from ..errors import StudioError
-from ..storage.safe_tensors_io import read_tensors, write_bytes_atomic, write_tensors_atomic
+from ..storage.safe_tensors_io import (
+    read_tensors,
+    write_bytes_atomic,
+    write_tensors_atomic,
+)
 
 CHECKPOINT_FILE = "checkpoint.safetensors"
 CHECKPOINT_VERSION = 1

@@ -23,21 +23,36 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import distributed as dist
-from .checkpoint import (CHECKPOINT_FILE, CheckpointError, flatten_state, load_checkpoint, restore_state,
-                         save_checkpoint)
 from ..data.dataset import Dataset
 from ..errors import StudioError
-from ..models.gan import build_discriminator
-from ..imaging.tensors import to_images, uint8_to_float
-from .precision import pick_device, pick_precision
-from ..models.presets import get_preset
-from .recipes import auto_batch_size, get_recipe, lr_factor, schedule_fade
-from ..storage.safe_tensors_io import remove_stale_temps, write_tensors_atomic
 from ..generation.sampling import grid, seed_latents
-from .steps import GANRecipe, VAEObjective, d_step, ema_beta, ema_update, g_step, recalibrate_batchnorm, vae_step
+from ..imaging.tensors import to_images, uint8_to_float
+from ..models.gan import build_discriminator
+from ..models.presets import get_preset
+from ..storage.safe_tensors_io import remove_stale_temps, write_tensors_atomic
 from ..storage.store import MODEL_FILES, SAMPLES_FILE, build_network, save_model
+from . import distributed as dist
+from .checkpoint import (
+    CHECKPOINT_FILE,
+    CheckpointError,
+    flatten_state,
+    load_checkpoint,
+    restore_state,
+    save_checkpoint,
+)
 from .config import TrainConfig
+from .precision import pick_device, pick_precision
+from .recipes import auto_batch_size, get_recipe, lr_factor, schedule_fade
+from .steps import (
+    GANRecipe,
+    VAEObjective,
+    d_step,
+    ema_beta,
+    ema_update,
+    g_step,
+    recalibrate_batchnorm,
+    vae_step,
+)
 from .vae_prior import DEFAULT_PRIOR, prior_grid, with_fitted_prior
 
 PROGRESS_EVERY = 5  # steps between progress events (each costs one host sync for the losses)

@@ -15,8 +15,8 @@ from torch import nn
 from ..imaging.augment import diff_augment
 from ..models.fastgan import reconstruction_loss
 from ..models.gan import d_loss, g_loss
-from .precision import autocast
 from ..models.vae import VAE, vae_loss
+from .precision import autocast
 
 DIFFAUG_POLICY = "color,translation,cutout"  # Zhao et al. 2020, the policy for low-data GANs
 

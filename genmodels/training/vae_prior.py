@@ -19,11 +19,11 @@ import torch
 
 from ..data.dataset import Dataset
 from ..errors import StudioError
+from ..generation.sampling import grid, seed_latents
 from ..imaging.tensors import rgb_to_channels, to_images, uint8_to_float
 from ..models.mixture import MixtureSettings, fit_mixture
-from ..generation.sampling import grid, seed_latents
-from ..storage.store import build_network, load_model, save_model
 from ..models.vae import VAE
+from ..storage.store import build_network, load_model, save_model
 
 # Full covariances and up to 64 parts: the draws closest to the pictures among the settings tried on
 # the emoji set without starting to copy pictures (README "VAE random draws" has the figures).
