@@ -25,7 +25,7 @@ from .training.recipes import (
 
 __all__ = [
     *_facade,
-    "StudioError", "check_number", "write_gif", "write_mp4", "export_model_zip", "import_model_zip", "PRESETS", "GAN_RECIPES",
-    "MAIN_RECIPES", "RECIPE_LABELS", "RECOMMENDED_CHOICE", "load_image", "LoadedModel", "ModelLoadError",
+    "StudioError", "check_number", "write_gif", "write_mp4", "export_model_zip", "import_model_zip", "PRESETS",
+    "GAN_RECIPES", "MAIN_RECIPES", "RECIPE_LABELS", "RECOMMENDED_CHOICE", "load_image", "LoadedModel", "ModelLoadError",
     "load_model", "save_model", "pull_model", "push_model", "LatentStudioModel",
 ]

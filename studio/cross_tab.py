@@ -8,11 +8,9 @@ from functools import partial
 
 import gradio as gr
 
-import postprocess
-
-from . import blend_tab, edit_tab, generate_tab, history, recipes
+from . import blend_tab, edit_tab, generate_tab, history
 from .explore_tab import ExploreTab
-from .session import Pick, Session
+from .session import Session
 from .ui import friendly
 
 
@@ -57,7 +55,7 @@ def selected_to_blend(which: int, sess: Session):
 
 @friendly
 def explored_to_gallery(explore: ExploreTab, sess: Session, *offsets: float):
-    """Explore's \"Add to the Generate gallery\": the image the sliders show, selected there."""
+    """Explore's "Add to the Generate gallery": the image the sliders show, selected there."""
     pick = explore.current(sess, offsets)
     sess.picks = sess.picks + [pick]
     sess.selected = len(sess.picks) - 1
@@ -68,8 +66,8 @@ def explored_to_gallery(explore: ExploreTab, sess: Session, *offsets: float):
 
 @friendly
 def explored_to_blend(explore: ExploreTab, which: int, sess: Session, *offsets: float):
-    """Explore's \"Blend from / to this\": the image the sliders show as the blend's start (0) or end (1)."""
-    pick: Pick = explore.current(sess, offsets)
+    """Explore's "Blend from / to this": the image the sliders show as the blend's start (0) or end (1)."""
+    pick = explore.current(sess, offsets)
     sess.blend_ends[which] = pick
     gr.Info(f"Set as the blend's {'start' if which == 0 else 'end'} (Blend: two picks from Generate).")
     return pick.image
@@ -77,8 +75,7 @@ def explored_to_blend(explore: ExploreTab, which: int, sess: Session, *offsets: 
 
 @friendly
 def explored_to_edit(explore: ExploreTab, sess: Session, *offsets: float):
-    """Explore's \"Edit this image\": the image the sliders show, with its recipe, in the Edit tab."""
-    pick = explore.current(sess, offsets)
-    view, stack = edit_tab.load_restored(sess, pick.image, recipes.plain(pick.recipe), postprocess.EditStack())
+    """Explore's "Edit this image": the image the sliders show, with its recipe, in the Edit tab."""
+    view, stack = edit_tab.edit_pick(sess, explore.current(sess, offsets))
     return view, stack, gr.Tabs(selected="edit")
 

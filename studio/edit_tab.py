@@ -11,9 +11,9 @@ import gradio as gr
 import genmodels
 import postprocess
 
-from . import history
+from . import history, recipes
 from .edit_controls import control_for, value_from
-from .session import Session
+from .session import Pick, Session
 from .ui import PictureUpload, finite, friendly, sample_pictures
 
 PREVIEW_SIDE = 768  # the live view works on at most this size (the slider shows ~460 px); downloads are full size
@@ -217,8 +217,12 @@ def send_to_edit(sess: Session):
     pick = sess.selected_pick()
     if pick is None:
         raise genmodels.StudioError("Select an image in the gallery first.")
-    recipe = {k: v for k, v in pick.recipe.items() if k != "model_key"}
-    return load_restored(sess, pick.image, recipe, postprocess.EditStack())
+    return edit_pick(sess, pick)
+
+
+def edit_pick(sess: Session, pick: Pick):
+    """An image on screen (with its recipe) to edit from scratch: an empty edit stack."""
+    return load_restored(sess, pick.image, recipes.plain(pick.recipe), postprocess.EditStack())
 
 
 def load_restored(sess: Session, image, recipe: dict, stack: postprocess.EditStack):

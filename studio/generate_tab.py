@@ -190,7 +190,6 @@ def on_first_draw(catalog: ModelCatalog, draw: Callable, sess: Session, model_ke
     return on_generate(catalog, draw, sess, model_key, count, first_seed, variety_level)
 
 
-
 def _require_pick(sess: Session) -> Pick:
     pick = sess.selected_pick()
     if pick is None:

@@ -21,7 +21,6 @@ MAX_LATENT = 1000.0  # prior draws are within ~±6; encoded pictures a little wi
 MAX_SOURCE = 80  # a recipe's "source" caption, in characters
 
 
-
 @dataclass
 class Restored:
     """A recipe made real again: the model it names, the image before and after its edits."""

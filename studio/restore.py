@@ -59,7 +59,6 @@ class GenerateTargets:
     shown: gr.Markdown
 
 
-
 def build_generate(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, gen: GenerateTab) -> None:
     """A drop zone under the Generate tab: the image, its model, seed and variety come back."""
     drop, shown = _drop_zone("restore-generate",

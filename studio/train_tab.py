@@ -55,7 +55,6 @@ class TrainView:
     quality: gr.Markdown
 
 
-
 def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
     gr.Markdown("Teach a model your style: add 50 to 5,000 pictures (or a zip), check how the model will see "
                 "them, choose a size and a time budget, and press Start. You can stop at any time and keep "

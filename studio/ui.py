@@ -24,7 +24,7 @@ FIRST_SEED_MAX = genmodels.MAX_SEED - genmodels.MAX_IMAGES  # for a run of seeds
 
 def friendly(fn: Callable) -> Callable:
     """Run a handler; a user-caused error becomes one gr.Error sentence, never a traceback."""
-    if _is_generator(fn):
+    if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
         def gen_wrapper(*args, **kwargs):
             try:
@@ -51,7 +51,7 @@ def components(view) -> list:
 def bind(fn: Callable, *first) -> Callable:
     """fn with its first arguments fixed, like functools.partial, but with the rest of its signature and
     its type hints visible to Gradio, which reads them to inject gr.OAuthToken (a partial hides them)."""
-    if _is_generator(fn):
+    if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
         def bound(*args, **kwargs):
             yield from fn(*first, *args, **kwargs)
@@ -62,10 +62,6 @@ def bind(fn: Callable, *first) -> Callable:
     signature = inspect.signature(fn)
     bound.__signature__ = signature.replace(parameters=list(signature.parameters.values())[len(first):])
     return bound
-
-
-def _is_generator(fn: Callable) -> bool:
-    return inspect.isgeneratorfunction(fn)
 
 
 class PictureUpload(gr.Image):
@@ -123,8 +119,8 @@ class ModelCatalog:
         # The largest GANs first: the picker's first model is what a first visit draws from, and it should
         # be the most detailed one (not the article's 32 px reference, which sorts first by name).
         found = genmodels.list_models(weights_dir)
-        order = sorted(found, key=lambda label: (-genmodels.describe(found[label])["image_size"],
-                                                 genmodels.describe(found[label])["kind"] != "gan", label))
+        info = {label: genmodels.describe(folder) for label, folder in found.items()}
+        order = sorted(found, key=lambda label: (-info[label]["image_size"], info[label]["kind"] != "gan", label))
         self.builtins = {f"{BUILTIN_PREFIX}{Path(found[label]).name}": (label, found[label]) for label in order}
 
     def choices(self, session) -> list[tuple[str, str]]:

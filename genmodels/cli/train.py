@@ -34,7 +34,8 @@ def build_parser() -> OneLineParser:
         choices = f.metadata["choices"]
         help_text = f.metadata["help"]
         if f.name == "recipe":
-            help_text += f", {DEFAULT_RECIPE}. Recipes: " + "; ".join(f"{n}: {s.summary}" for n, s in GAN_RECIPES.items())
+            summaries = "; ".join(f"{name}: {spec.summary}" for name, spec in GAN_RECIPES.items())
+            help_text += f", {DEFAULT_RECIPE}. Recipes: {summaries}"
         elif choices:
             help_text += f": {', '.join(choices)}"
         if f.default is not None:

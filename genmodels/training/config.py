@@ -44,8 +44,8 @@ class TrainConfig:
                                                  "(StyleGAN2-ADA's ema_kimg = 10), ramped up as steps.ema_beta says")
     preview_every: int = _setting(100, "steps between preview grids")
     checkpoint_minutes: float = _setting(2.0, "minutes between checkpoints (0 = only at the end)")
-    precision: str = _setting("auto", "numeric precision; auto = bf16 autocast where the CPU or GPU has it natively, else fp32",
-                              choices=PRECISIONS)
+    precision: str = _setting("auto", "numeric precision; auto = bf16 autocast where the CPU or GPU has it "
+                                      "natively, else fp32", choices=PRECISIONS)
     device: str = _setting("auto", "auto (CUDA when present), cpu, cuda, cuda:1 ...")
 
     def __post_init__(self) -> None:
@@ -84,7 +84,6 @@ class TrainConfig:
     @property
     def uses_ema(self) -> bool:
         return self.kind == "gan" and get_recipe(self.recipe).ema
-
 
 
 def _range(name: str, value, low, high, whole: bool = False) -> None:
