@@ -14,8 +14,10 @@ PRESETS: dict[str, ModelConfig] = {
     "dcgan-64-gray": GANConfig(image_size=64, channels=1),
     "vae-32": VAEConfig(image_size=32, channels=3, z_dim=64),
     "vae-32-gray": VAEConfig(image_size=32, channels=1, z_dim=64),
-    "vae-64": VAEConfig(image_size=64, channels=3, z_dim=128),
-    "vae-64-gray": VAEConfig(image_size=64, channels=1, z_dim=128),
+    # 64 px VAEs are two-stage (vae.py, detail.py): the VAE learns the layout at 32 px, a detail network
+    # trained adversarially draws the 64 px picture. Folders saved as one-stage 64 px VAEs load as before.
+    "vae-64": VAEConfig(image_size=64, channels=3, z_dim=64, base_size=32),
+    "vae-64-gray": VAEConfig(image_size=64, channels=1, z_dim=64, base_size=32),
 }
 
 

@@ -31,9 +31,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..imaging.pyramid import lap1
+from .detail import DetailUpsampler
 from .mixture import MAX_COMPONENTS, MixturePrior
 
 PRIORS = ("normal", "gmm")
+BASE_SIZES = (16, 32)
+DETAIL_WIDTHS = (16, 32, 64, 128)
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,10 @@ class VAEConfig:
     prior: str = "normal"  # what random draws decode: "normal" N(0, I), or "gmm" a fitted mixture
     prior_components: int = 0  # the mixture's size (1..64) for "gmm"; 0 for "normal"
     laplacian_weight: float = 0.0  # weight of the Lap1 reconstruction term (0 = off, every older model)
+    # Two stages (detail.py): the VAE works at base_size and a detail network upsamples to image_size.
+    # 0 = one stage at image_size (every older model).
+    base_size: int = 0
+    detail_width: int = 32  # channels of the detail network at the base size (unused when base_size is 0)
 
     def __post_init__(self) -> None:
         if self.image_size not in (32, 64):
@@ -63,6 +70,10 @@ class VAEConfig:
             raise ValueError(f"laplacian_weight must be in [0, 100], got {self.laplacian_weight}")
         if not (1 <= self.z_dim <= 1024 and 8 <= self.width <= 512):
             raise ValueError("z_dim must be 1..1024 and width 8..512")
+        if self.base_size not in (0, *(s for s in BASE_SIZES if s < self.image_size)):
+            raise ValueError(f"base_size must be 0 or one of {BASE_SIZES} below image_size, got {self.base_size}")
+        if isinstance(self.detail_width, bool) or self.detail_width not in DETAIL_WIDTHS:
+            raise ValueError(f"detail_width must be one of {DETAIL_WIDTHS}, got {self.detail_width}")
         if self.prior not in PRIORS:
             raise ValueError(f"prior must be one of {PRIORS}, got {self.prior!r}")
         if isinstance(self.prior_components, bool) or not isinstance(self.prior_components, int):
@@ -72,8 +83,13 @@ class VAEConfig:
             raise ValueError(f"prior_components must be {low}..{high} for prior {self.prior!r}")
 
     @property
+    def code_size(self) -> int:
+        """The size the encoder reads and the decoder draws: base_size for two stages, else image_size."""
+        return self.base_size or self.image_size
+
+    @property
     def n_stages(self) -> int:
-        return int(math.log2(self.image_size // 4))
+        return int(math.log2(self.code_size // 4))
 
 
 LAP1_LEVELS = 5  # 64 px: bands at 64, 32, 16 and 8 px, and the 4 px low-pass
@@ -103,12 +119,20 @@ class VAE(nn.Module):
         dec.append(nn.ConvTranspose2d(rev[-1], cfg.channels, 4, 2, 1))  # logits (B, C, S, S)
         self.decoder = nn.Sequential(*dec)
         self.apply(_init_weights)
+        # Registered only for two stages, so one-stage folders load with the same keys as before.
+        self.detail = (DetailUpsampler(cfg.base_size, cfg.image_size, cfg.channels, cfg.detail_width)
+                       if cfg.base_size else None)
         # Registered only for "gmm", so older folders (no prior tensors) load with the same keys.
         self.prior = MixturePrior(cfg.prior_components, cfg.z_dim) if cfg.prior == "gmm" else None
 
+    def to_code_size(self, x: torch.Tensor) -> torch.Tensor:
+        """A full-size batch (B, C, S, S) -> the size the encoder reads (area average for two stages)."""
+        size = self.cfg.code_size
+        return x if x.shape[-1] == size else F.adaptive_avg_pool2d(x, size)
+
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x (B, C, S, S) in [-1, 1] -> (mu, logvar), each (B, z_dim)."""
-        mu, raw = self.to_stats(self.encoder(x)).flatten(1).chunk(2, dim=1)
+        mu, raw = self.to_stats(self.encoder(self.to_code_size(x))).flatten(1).chunk(2, dim=1)
         # A soft bound keeps exp(logvar) finite without a hard clamp's zero gradient: a clamped
         # dimension could never move back and froze the KL term (seen in training: KL stuck at 185.2).
         return mu, LOGVAR_BOUND * torch.tanh(raw / LOGVAR_BOUND)
@@ -116,9 +140,14 @@ class VAE(nn.Module):
     def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
         return self.decoder(self.from_z(z.view(z.shape[0], -1, 1, 1)))
 
+    def decode_base(self, z: torch.Tensor) -> torch.Tensor:
+        """z (B, z_dim) -> the first stage's picture (B, C, code_size, code_size) in [-1, 1]."""
+        return self.to_image(self.decode_logits(z))
+
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """z (B, z_dim) -> image (B, C, S, S) in [-1, 1]."""
-        return self.to_image(self.decode_logits(z))
+        base = self.decode_base(z)
+        return base if self.detail is None else self.detail(base)
 
     def to_image(self, logits: torch.Tensor) -> torch.Tensor:
         """Decoder logits -> image in [-1, 1], through the likelihood's link (tanh for mse, sigmoid for bce)."""
@@ -133,8 +162,10 @@ def vae_loss(model: VAE, x: torch.Tensor, eps: torch.Tensor) -> dict[str, torch.
     """One VAE objective evaluation. x (B, C, S, S) in [-1, 1]; eps (B, z_dim) ~ N(0, I) from the caller's RNG.
 
     Returns {"loss", "reconstruction", "kl"} (plus "laplacian" when its weight is not 0), each a scalar
-    averaged over the batch.
+    averaged over the batch. A two-stage model is scored at its base size (the detail stage trains
+    apart, training/steps.py detail_step).
     """
+    x = model.to_code_size(x)
     mu, logvar = model.encode(x)
     z = mu + torch.exp(0.5 * logvar) * eps  # reparameterisation
     logits = model.decode_logits(z)

@@ -59,8 +59,9 @@ def rank() -> int:
     return td.get_rank() if active() else 0
 
 
-def wrap(module: nn.Module) -> nn.Module:
-    """The module to call in training steps: DDP-wrapped when distributed, else itself.
+def wrap(module: nn.Module, ignore_prefix: str | None = None) -> nn.Module:
+    """The module to call in training steps: DDP-wrapped when distributed, else itself. Parameters whose
+    names start with ignore_prefix are left out of DDP's gradient all-reduce (ones other steps train).
 
     DDP's per-forward buffer broadcast is off. The classic recipe calls D twice (real, then fake)
     before one backward, as the seed article does, so that BatchNorm normalises each batch alone.
@@ -74,6 +75,9 @@ def wrap(module: nn.Module) -> nn.Module:
     if not active():
         return module
     ddp = nn.parallel.DistributedDataParallel
+    if ignore_prefix:
+        ddp._set_params_and_buffers_to_ignore_for_model(
+            module, [name for name, _ in module.named_parameters() if name.startswith(ignore_prefix)])
     if "forward_sync_buffers" in inspect.signature(ddp.__init__).parameters:  # newer torch renamed it
         return ddp(module, forward_sync_buffers=False)
     return ddp(module, broadcast_buffers=False)

@@ -27,6 +27,7 @@ from ..data.dataset import Dataset
 from ..errors import StudioError
 from ..generation.sampling import grid, seed_latents
 from ..imaging.tensors import to_images, uint8_to_float
+from ..models.detail import DetailCritic
 from ..models.gan import build_discriminator
 from ..models.presets import get_preset
 from ..storage.safe_tensors_io import remove_stale_temps, write_tensors_atomic
@@ -44,9 +45,15 @@ from .config import TrainConfig
 from .precision import pick_device, pick_precision
 from .recipes import auto_batch_size, get_recipe, lr_factor, schedule_fade
 from .steps import (
+    DETAIL_BATCH,
+    DETAIL_BETAS,
+    DETAIL_EMA_IMAGES,
+    DETAIL_FROM,
+    DETAIL_LR,
     GANRecipe,
     VAEObjective,
     d_step,
+    detail_step,
     ema_beta,
     ema_update,
     g_step,
@@ -111,6 +118,8 @@ class _Run:
         self.images = dataset.images.to(self.device)  # preloaded uint8 (N, C, S, S), decoded once
         self._build()
         self.step, self.prior_seconds, self.epoch_perm = 0, 0.0, (-1, None)
+        self.detail_from: int | None = None  # the step a two-stage VAE's detail stage began (it never goes back)
+        self.step_images = self.batch  # pictures the last step learned from (the detail stage takes fewer)
         self.exported_samples: np.ndarray | None = None  # export()'s grid = the final preview
         if resume:
             self._resume()
@@ -149,12 +158,29 @@ class _Run:
                                     r_every=self.spec.r_every)
             self.G_step, self.D_step = dist.wrap(self.net), dist.wrap(self.D)  # g_step calls D unwrapped
         else:
-            self.opt = torch.optim.Adam(self.net.parameters(), lr=cfg.learning_rate)
+            first_stage = [p for name, p in self.net.named_parameters() if not name.startswith("detail.")]
+            self.opt = torch.optim.Adam(first_stage, lr=cfg.learning_rate)
             self.optimizers = {"vae": self.opt}
-            self.V_step = dist.wrap(VAEObjective(self.net))
-        self.ema = copy.deepcopy(self.net).eval().requires_grad_(False) if cfg.uses_ema else None
+            # A two-stage VAE's detail network trains in its own steps: DDP must not wait for its gradients here.
+            self.V_step = dist.wrap(VAEObjective(self.net), ignore_prefix="vae.detail.")
+            if self.net.detail is not None:
+                self._build_detail_stage(mem)
+        # A GAN's generator average, or a two-stage VAE's average of its detail stage (the first stage is
+        # frozen by then, so averaging the whole network averages the detail network alone).
+        uses_ema = cfg.uses_ema or (cfg.kind == "vae" and self.net.detail is not None)
+        self.ema = copy.deepcopy(self.net).eval().requires_grad_(False) if uses_ema else None
         if self.ema is not None:
             self.modules["ema"] = self.ema
+
+    def _build_detail_stage(self, mem: torch.memory_format) -> None:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.cfg.seed + 1)
+            self.critic = DetailCritic(self.model_cfg.channels).to(self.device, memory_format=mem).train()
+        self.opt_detail = torch.optim.Adam(self.net.detail.parameters(), lr=DETAIL_LR, betas=DETAIL_BETAS)
+        self.opt_critic = torch.optim.Adam(self.critic.parameters(), lr=DETAIL_LR, betas=DETAIL_BETAS)
+        self.optimizers.update(detail=self.opt_detail, critic=self.opt_critic)
+        self.modules["critic"] = self.critic
+        self.Up_step, self.Critic_step = dist.wrap(self.net.detail), dist.wrap(self.critic)
 
     def _resume(self) -> None:
         # Every rank reads the checkpoint rank 0 wrote (out_dir is shared by all processes), so all
@@ -165,6 +191,7 @@ class _Run:
                                   f"{meta.get('recipe')}, not {self.cfg.preset} / {self.cfg.recipe}.")
         restore_state(tensors, meta, self.modules, self.optimizers)
         self.step, self.prior_seconds = int(meta["step"]), float(meta.get("seconds", 0.0))
+        self.detail_from = meta.get("detail_from")
 
     # ---- state -----------------------------------------------------------------------------------
     def _snapshot(self) -> tuple[dict[str, torch.Tensor], dict[str, Any], int]:
@@ -183,6 +210,7 @@ class _Run:
         tensors, json_part, step = self.last_good if not self._healthy() else self._snapshot()
         meta = {**json_part, "step": step, "seed": self.cfg.seed, "preset": self.cfg.preset,
                 "recipe": self.cfg.recipe, "seconds": seconds, "train_config": dataclasses.asdict(self.cfg),
+                "detail_from": self.detail_from,
                 "dataset": self.dataset.report.to_dict()}
         return save_checkpoint(self.out_dir / "checkpoint", tensors, meta)
 
@@ -211,6 +239,9 @@ class _Run:
     def _one_step(self, progress: float = 1.0) -> dict[str, torch.Tensor]:
         real, gen = self._batch(), _step_generator(self.cfg.seed, self.step, rank=self.rank)
         if self.cfg.kind == "vae":
+            if self.net.detail is not None and (self.detail_from is not None or progress >= DETAIL_FROM):
+                return self._detail_step(real, gen)
+            self.step_images = self.batch
             losses = vae_step(self.V_step, self.model_cfg.z_dim, self.opt, real, gen, self.precision, self.device)
             dist.average_buffers([self.net])
             return losses
@@ -229,9 +260,23 @@ class _Run:
             ema_update(self.ema, self.net, beta)
         return {"d": loss_d, "g": loss_g}
 
+    def _detail_step(self, real: torch.Tensor, gen: torch.Generator) -> dict[str, torch.Tensor]:
+        if self.detail_from is None:
+            self.detail_from = self.step
+            self.ema.load_state_dict(self.net.state_dict())  # the average starts from the finished first stage
+        self.net.eval()  # the first stage is done: its BatchNorm keeps the statistics it learned
+        real = real[:max(1, DETAIL_BATCH // self.world)]
+        self.step_images = len(real) * self.world
+        losses = detail_step(self.net, self.Up_step, self.Critic_step, self.critic, self.opt_detail, self.opt_critic,
+                             real, gen, self.precision, self.device)
+        dist.average_buffers([self.critic])
+        ema_update(self.ema, self.net, 0.5 ** (self.step_images / DETAIL_EMA_IMAGES))
+        return losses
+
     def sampler(self) -> torch.nn.Module:
         """A CPU fp32 copy of the network that draws images, BatchNorm recalibrated (GANs)."""
-        net = copy.deepcopy(self.ema if self.ema is not None else self.net).float().cpu()
+        averaged = self.ema is not None and (self.cfg.kind == "gan" or self.detail_from is not None)
+        net = copy.deepcopy(self.ema if averaged else self.net).float().cpu()
         net = net.to(memory_format=torch.contiguous_format)
         if self.cfg.kind == "gan":
             net.train()
@@ -322,7 +367,7 @@ def train(cfg: TrainConfig, dataset: Dataset, out_dir: str | Path, stop: threadi
     lead = run.rank == 0
 
     def event(kind: str, **extra) -> TrainEvent:
-        elapsed, fraction, eta, ips = progress.stats(run.step, run.batch)
+        elapsed, fraction, eta, ips = progress.stats(run.step, run.step_images)
         return TrainEvent(kind, run.step, run.step // run.steps_per_epoch, fraction, elapsed, eta, ips, **extra)
 
     yield event("started", message=f"Training {cfg.preset} ({cfg.recipe if cfg.kind == 'gan' else 'VAE'}) on "
@@ -375,7 +420,7 @@ def train(cfg: TrainConfig, dataset: Dataset, out_dir: str | Path, stop: threadi
         if lead:
             seconds = run.prior_seconds + clock() - t0
             run._checkpoint(seconds)
-            model_dir = run.export(seconds, reason, progress.stats(run.step, run.batch)[3])
+            model_dir = run.export(seconds, reason, progress.stats(run.step, run.step_images)[3])
     if os.environ.get(RANK_STATE_ENV):
         run.dump_rank_state(os.environ[RANK_STATE_ENV])
     kind = ("diverged" if reason.startswith("diverged")

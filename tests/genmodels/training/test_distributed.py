@@ -135,3 +135,13 @@ def _poisoned_cli() -> int:
 
 if __name__ == "__main__":
     _poisoned_cli()
+
+
+def test_two_stage_vae_ranks_end_identical(pictures, tmp_path):
+    # Two optimisers per stage: DDP skips the detail network in first-stage steps, then the detail
+    # network and its critic train on every rank's shard.
+    out = tmp_path / "m"
+    output = cli(pictures, out, tmp_path / "states", "--model", "vae-64", "--steps", "4")
+    state = assert_ranks_identical(tmp_path / "states")
+    assert any(k.startswith("critic/") for k in state) and any(k.startswith("opt.detail/") for k in state)
+    assert_written_once(output, out)

@@ -1,0 +1,75 @@
+"""The detail stage of a two-stage VAE: a small network that turns the VAE's picture at its base size
+(32 px) into the full-size picture (64 px), trained adversarially.
+
+Why two stages: on a few minutes of CPU a VAE with a fitted prior (vae_prior.py) places colours and
+shapes like the pictures do, but blurs them; a GAN draws crisp edges but places shapes poorly. Here the
+VAE learns the layout at the base size, where it is cheap, and the detail network learns only what an
+upsampler needs: edges and texture conditioned on that layout, which an adversarial loss learns in
+minutes because every fake has a real partner (pix2pix, Isola et al. 2017; the cascade of Ho et al.
+2021 and Saharia et al. 2022 applies the same split to diffusion models).
+
+DetailUpsampler  base picture (B, C, b, b) in [-1, 1] -> (B, C, S, S) in [-1, 1]:
+                 the bilinear upsampling plus a residual from 3x3 convolutions (two residual blocks at
+                 the base size, then nearest-neighbour x2 + conv per octave)
+DetailCritic     a spectral-norm patch discriminator on the full-size picture beside the bilinear
+                 upsampling of its base picture (6 channels for RGB): it judges whether the detail fits
+                 the layout, per 8 x 8 patch
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+L1_WEIGHT = 10.0  # the per-pixel L1 to the real picture, against the adversarial term's 1
+
+
+def upsample(x: torch.Tensor, size: int) -> torch.Tensor:
+    return F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+
+
+def _conv(c_in: int, c_out: int) -> nn.Conv2d:
+    return nn.Conv2d(c_in, c_out, 3, 1, 1)
+
+
+class _Residual(nn.Module):
+    def __init__(self, channels: int):
+        super().__init__()
+        self.a, self.b = _conv(channels, channels), _conv(channels, channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.b(F.leaky_relu(self.a(x), 0.2))
+
+
+class DetailUpsampler(nn.Module):
+    def __init__(self, base_size: int, image_size: int, channels: int, width: int):
+        super().__init__()
+        self.image_size = image_size
+        layers: list[nn.Module] = [_conv(channels, width), nn.LeakyReLU(0.2, True), _Residual(width), _Residual(width)]
+        c = width
+        for _ in range(int(math.log2(image_size // base_size))):
+            layers += [nn.Upsample(scale_factor=2, mode="nearest"), _conv(c, c // 2), nn.LeakyReLU(0.2, True),
+                       _conv(c // 2, c // 2), nn.LeakyReLU(0.2, True)]
+            c //= 2
+        layers.append(_conv(c, channels))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, base: torch.Tensor) -> torch.Tensor:
+        return (upsample(base, self.image_size) + self.net(base)).clamp(-1, 1)
+
+
+class DetailCritic(nn.Module):
+    def __init__(self, channels: int, width: int = 32):
+        super().__init__()
+        sn = nn.utils.spectral_norm
+        self.net = nn.Sequential(
+            sn(nn.Conv2d(2 * channels, width, 4, 2, 1)), nn.LeakyReLU(0.2, True),
+            sn(nn.Conv2d(width, 2 * width, 4, 2, 1)), nn.LeakyReLU(0.2, True),
+            sn(nn.Conv2d(2 * width, 4 * width, 4, 2, 1)), nn.LeakyReLU(0.2, True),
+            sn(nn.Conv2d(4 * width, 1, 3, 1, 1)))  # (B, 1, S/8, S/8) patch logits
+
+    def forward(self, image: torch.Tensor, base: torch.Tensor) -> torch.Tensor:
+        """image (B, C, S, S) beside its base picture (B, C, b, b) -> patch logits (B, S/8 * S/8)."""
+        return self.net(torch.cat([image, upsample(base, image.shape[-1])], 1)).flatten(1)
