@@ -8,8 +8,9 @@ step's GFLOP/s with its share of this CPU's measured fp32 matmul peak. Saves a 6
                             [--ablations-everywhere] [--vae | --no-vae] [--vae-ablations]
                             [--jobs 2] [--images 512] [--data NPZ] [--out DIR]
 
-VAE rows: "vae" is the vae-64 preset as shipped (squared error, draws from the fitted mixture);
---vae-ablations adds "vae-lap1" (plus the Laplacian-pyramid L1 term, VAEConfig.laplacian_weight = 1).
+VAE rows: "vae" is the vae-64 preset as shipped (two stages: a 32 px VAE drawing from its fitted mixture,
+then the adversarially trained detail network); --vae-ablations adds "vae-one-stage" (the one-stage
+64 px VAE of earlier releases) and "vae-lap1" (plus the Laplacian-pyramid L1 term, laplacian_weight = 1).
 
 Targets (issue 13; 10 CPU-minutes, one thread, emoji set): the default (lite) at 64 px mean SWD <= 35; at 32 px
 within 1.5x of the floor; VAE-64 random draws <= 3x the floor; the default recipe's step at >= 75 % of
@@ -43,7 +44,8 @@ DEFAULT_DATA = REPO.parent / "shared" / "datasets" / "noto_emoji_64.npz"
 DEFAULT_OUT = Path(tempfile.gettempdir()) / "latent-studio-bench-quality"
 DEFAULT_RECIPES = ("classic", "small-data", "lite", "fastgan", "lite-lr-decay", "lite-r3", "fastgan-r3",
                    "fastgan-full-size", "fastgan-no-reconstruction")
-VAE_VARIANTS = {"vae": {}, "vae-lap1": {"laplacian_weight": 1.0}}  # name -> VAEConfig changes
+VAE_VARIANTS = {"vae": {}, "vae-one-stage": {"base_size": 0, "z_dim": 128},
+                "vae-lap1": {"laplacian_weight": 1.0}}  # name -> VAEConfig changes
 GRID_SEEDS = range(64)
 TIMED_STEPS = 4  # full-size steps timed after training for GFLOP/s
 

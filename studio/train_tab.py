@@ -26,7 +26,8 @@ IMAGE_TYPES = [".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".zip"]
 RECIPE_CHOICES = [(genmodels.RECIPE_LABELS[name], name)
                   for name in (genmodels.RECOMMENDED_CHOICE, *genmodels.MAIN_RECIPES)]
 LOSS_NAMES = {"d": "critic", "g": "generator", "loss": "total", "reconstruction": "reconstruction", "kl": "KL",
-              "laplacian": "edges (Lap1)"}
+              "laplacian": "edges (Lap1)", "detail_d": "detail critic", "detail_g": "detail",
+              "detail_l1": "detail L1"}
 
 
 def _progress_html(fraction: float, text: str) -> str:

@@ -3,6 +3,9 @@
 encoder  image (B, C, S, S) -> stride-2 convs down to (B, w*2^(k-1), 4, 4) -> (mu, logvar), each (B, z_dim)
 sample   z = mu + exp(logvar / 2) * eps, eps ~ N(0, I)            (the reparameterisation trick)
 decoder  z -> (B, w*2^(k-1), 4, 4) -> stride-2 transposed convs -> image logits (B, C, S, S)
+Two stages (base_size 32 for a 64 px model, the 64 px presets): the encoder reads the picture averaged
+down to base_size and the decoder draws at base_size; detail.DetailUpsampler turns that into the full
+size (decode() runs both). vae_loss trains the first stage only; training/steps.detail_step the second.
 The 4x4 <-> latent maps are a 4x4 convolution and a 4x4 transposed convolution (the same maths as
 Linear layers): on CPU a Linear takes a different BLAS path for one row than for many, which made
 an image differ by one level alone vs in a batch; the convolutions give identical results.

@@ -29,7 +29,9 @@ def render_card(meta: dict[str, Any], has_samples: bool, repo_id: str | None = N
     if not _LICENSE_ID.fullmatch(license_id):
         license_id = "other"  # keep the YAML valid whatever a user typed
     arch = {"dcgan": "DCGAN generator", "fastgan": "FastGAN-style generator (skip-layer excitation)"}.get(
-        gan_arch, "GAN generator") if kind == "gan" else "convolutional VAE"
+        gan_arch, "GAN generator") if kind == "gan" else (
+        f"two-stage convolutional VAE ({cfg['base_size']} px layout, then an adversarially trained detail network)"
+        if cfg.get("base_size") else "convolutional VAE")
     colour = "RGB" if cfg["channels"] == 3 else "grayscale"
     card_data = ModelCardData(library_name=LIBRARY_NAME, license=license_id,
                               pipeline_tag="unconditional-image-generation", tags=tags)

@@ -115,3 +115,9 @@ def test_a_config_from_before_two_stages_loads_as_one_stage():
     cfg = config_from_dict("vae", old)
     assert cfg.base_size == 0 and VAE(cfg).detail is None
     assert set(VAE(cfg).state_dict()) == set(VAE(dataclasses.replace(cfg, detail_width=64)).state_dict())
+
+
+def test_a_two_stage_folder_card_says_so(tmp_path):
+    save_model(tmp_path / "m", build_network(TINY).eval(), TINY, {"preset": "vae-64"})
+    card = (tmp_path / "m" / "README.md").read_text()
+    assert "two-stage convolutional VAE (32 px layout" in card
