@@ -294,6 +294,13 @@ class _Run:
         Path(folder).mkdir(parents=True, exist_ok=True)
         write_tensors_atomic(Path(folder) / f"rank{self.rank}.safetensors", tensors)
 
+    def _epochs_done(self) -> float:
+        """Passes over the pictures: a two-stage VAE's detail steps learn from DETAIL_BATCH of each batch."""
+        full_batches = float(self.step)
+        if self.detail_from is not None:
+            full_batches = self.detail_from + (self.step - self.detail_from) * min(self.batch, DETAIL_BATCH) / self.batch
+        return full_batches / self.steps_per_epoch
+
     def export(self, seconds: float, reason: str, images_per_s: float) -> str:
         net, prior = self.sampler(), None
         if self.cfg.kind == "vae":  # random draws from a mixture fitted to the encoded pictures (vae_prior.py)
@@ -301,7 +308,7 @@ class _Run:
                                            dataclasses.replace(DEFAULT_PRIOR, seed=self.cfg.seed))
         minutes, secs = divmod(int(round(seconds)), 60)
         training = {"recipe": self.cfg.recipe if self.cfg.kind == "gan" else "vae", "steps": self.step,
-                    "epochs": round(self.step / self.steps_per_epoch, 2), "training_time": f"{minutes} min {secs} s",
+                    "epochs": round(self._epochs_done(), 2), "training_time": f"{minutes} min {secs} s",
                     "training_seconds": round(seconds, 1), "images_per_second": round(images_per_s, 1),
                     "batch_size": self.batch, "learning_rate": self.cfg.learning_rate, "seed": self.cfg.seed,
                     "precision": self.precision_note, "device": str(self.device), "stopped_because": reason}

@@ -41,6 +41,8 @@ def test_a_few_steps_of_every_model_and_recipe(pictures, tmp_path, preset, recip
     progress = [e for e in events if e.kind == "progress"]
     assert all(np.isfinite(v) for e in progress for v in e.losses.values())
     expected_losses = {"d", "g"} if preset.startswith("dcgan") else {"loss", "reconstruction", "kl"}
+    if getattr(get_preset(preset), "base_size", 0):  # two stages: the detail stage starts at step 2 of 6
+        expected_losses |= {"detail_d", "detail_g", "detail_l1"}
     assert set(progress[0].losses) == expected_losses
     assert events[-1].preview.dtype == np.uint8 and events[-1].model_dir
     model = load_model(tmp_path / "m")

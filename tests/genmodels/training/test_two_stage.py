@@ -42,3 +42,12 @@ def test_the_detail_stage_starts_at_30_percent_and_the_folder_draws_64_px(discs,
 @pytest.mark.parametrize("steps", [20, 10])  # stopped at step 5: in the first stage (of 20), in the detail stage (of 10)
 def test_a_resumed_two_stage_run_continues_exactly(discs, tmp_path, steps):
     assert_resume_is_exact(_cfg(steps), discs, tmp_path, stop_after=5)
+
+
+def test_epochs_count_the_pictures_the_detail_steps_learn_from(discs, tmp_path):
+    # One batch of all the pictures per step: 6 first-stage steps of a whole epoch each, then 14
+    # detail steps that learn from 16 of the batch.
+    cfg = TrainConfig(preset="vae-64", minutes=None, max_steps=20, batch_size=len(discs), precision="fp32",
+                      preview_every=1000, checkpoint_minutes=0)
+    list(train(cfg, discs, tmp_path / "run"))
+    assert load_model(tmp_path / "run").meta["training"]["epochs"] == round(6 + 14 * 16 / len(discs), 2)

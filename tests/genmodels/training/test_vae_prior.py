@@ -115,7 +115,8 @@ def test_builtin_vae_draws_from_its_fitted_prior():
     model = load_model(Path(__file__).resolve().parents[3] / "weights" / "emoji-vae-64")
     prior = sampling.prior_of(model)
     assert prior is not None and model.config.prior == "gmm" and model.config.prior_components == 64
-    expected = sampling.decode(model, prior.transform(sampling.seed_latents(range(2), 128)))
+    assert model.config.base_size == 32 and model.network.detail is not None  # the two-stage build
+    expected = sampling.decode(model, prior.transform(sampling.seed_latents(range(2), model.config.z_dim)))
     assert all(np.array_equal(a, b) for a, b in zip(genmodels.generate(model, n=2, seed=0), expected))
 
 
