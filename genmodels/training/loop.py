@@ -27,7 +27,6 @@ from ..data.dataset import Dataset
 from ..errors import StudioError
 from ..generation.sampling import grid, seed_latents
 from ..imaging.tensors import to_images, uint8_to_float
-from ..models.detail import DetailCritic
 from ..models.gan import build_discriminator
 from ..models.presets import get_preset
 from ..storage.safe_tensors_io import remove_stale_temps, write_tensors_atomic
@@ -43,23 +42,19 @@ from .checkpoint import (
 )
 from .config import TrainConfig
 from .precision import pick_device, pick_precision
+from .progress import RunProgress
 from .recipes import auto_batch_size, get_recipe, lr_factor, schedule_fade
 from .steps import (
-    DETAIL_BATCH,
-    DETAIL_BETAS,
-    DETAIL_EMA_IMAGES,
-    DETAIL_FROM,
-    DETAIL_LR,
     GANRecipe,
     VAEObjective,
     d_step,
-    detail_step,
     ema_beta,
     ema_update,
     g_step,
     recalibrate_batchnorm,
     vae_step,
 )
+from .two_stage import DetailStage
 from .vae_prior import DEFAULT_PRIOR, prior_grid, with_fitted_prior
 
 PROGRESS_EVERY = 5  # steps between progress events (each costs one host sync for the losses)
@@ -118,7 +113,6 @@ class _Run:
         self.images = dataset.images.to(self.device)  # preloaded uint8 (N, C, S, S), decoded once
         self._build()
         self.step, self.prior_seconds, self.epoch_perm = 0, 0.0, (-1, None)
-        self.detail_from: int | None = None  # the step a two-stage VAE's detail stage began (it never goes back)
         self.step_images = self.batch  # pictures the last step learned from (the detail stage takes fewer)
         self.exported_samples: np.ndarray | None = None  # export()'s grid = the final preview
         if resume:
@@ -157,30 +151,23 @@ class _Run:
                                     reconstruction=self.spec.reconstruction, r_gamma=self.spec.r_gamma,
                                     r_every=self.spec.r_every)
             self.G_step, self.D_step = dist.wrap(self.net), dist.wrap(self.D)  # g_step calls D unwrapped
-        else:
+        self.detail: DetailStage | None = None  # a two-stage VAE's second stage
+        if cfg.kind == "vae":
             first_stage = [p for name, p in self.net.named_parameters() if not name.startswith("detail.")]
             self.opt = torch.optim.Adam(first_stage, lr=cfg.learning_rate)
             self.optimizers = {"vae": self.opt}
             # A two-stage VAE's detail network trains in its own steps: DDP must not wait for its gradients here.
             self.V_step = dist.wrap(VAEObjective(self.net), ignore_prefix="vae.detail.")
             if self.net.detail is not None:
-                self._build_detail_stage(mem)
+                self.detail = DetailStage(self.net, cfg.seed, self.device, mem)
+                self.optimizers.update(self.detail.optimizers)
+                self.modules["critic"] = self.detail.critic
         # A GAN's generator average, or a two-stage VAE's average of its detail stage (the first stage is
         # frozen by then, so averaging the whole network averages the detail network alone).
-        uses_ema = cfg.uses_ema or (cfg.kind == "vae" and self.net.detail is not None)
+        uses_ema = cfg.uses_ema or self.detail is not None
         self.ema = copy.deepcopy(self.net).eval().requires_grad_(False) if uses_ema else None
         if self.ema is not None:
             self.modules["ema"] = self.ema
-
-    def _build_detail_stage(self, mem: torch.memory_format) -> None:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.cfg.seed + 1)
-            self.critic = DetailCritic(self.model_cfg.channels).to(self.device, memory_format=mem).train()
-        self.opt_detail = torch.optim.Adam(self.net.detail.parameters(), lr=DETAIL_LR, betas=DETAIL_BETAS)
-        self.opt_critic = torch.optim.Adam(self.critic.parameters(), lr=DETAIL_LR, betas=DETAIL_BETAS)
-        self.optimizers.update(detail=self.opt_detail, critic=self.opt_critic)
-        self.modules["critic"] = self.critic
-        self.Up_step, self.Critic_step = dist.wrap(self.net.detail), dist.wrap(self.critic)
 
     def _resume(self) -> None:
         # Every rank reads the checkpoint rank 0 wrote (out_dir is shared by all processes), so all
@@ -191,7 +178,8 @@ class _Run:
                                   f"{meta.get('recipe')}, not {self.cfg.preset} / {self.cfg.recipe}.")
         restore_state(tensors, meta, self.modules, self.optimizers)
         self.step, self.prior_seconds = int(meta["step"]), float(meta.get("seconds", 0.0))
-        self.detail_from = meta.get("detail_from")
+        if self.detail is not None:
+            self.detail.start = meta.get("detail_from")
 
     # ---- state -----------------------------------------------------------------------------------
     def _snapshot(self) -> tuple[dict[str, torch.Tensor], dict[str, Any], int]:
@@ -210,7 +198,7 @@ class _Run:
         tensors, json_part, step = self.last_good if not self._healthy() else self._snapshot()
         meta = {**json_part, "step": step, "seed": self.cfg.seed, "preset": self.cfg.preset,
                 "recipe": self.cfg.recipe, "seconds": seconds, "train_config": dataclasses.asdict(self.cfg),
-                "detail_from": self.detail_from,
+                "detail_from": self.detail.start if self.detail is not None else None,
                 "dataset": self.dataset.report.to_dict()}
         return save_checkpoint(self.out_dir / "checkpoint", tensors, meta)
 
@@ -239,8 +227,10 @@ class _Run:
     def _one_step(self, progress: float = 1.0) -> dict[str, torch.Tensor]:
         real, gen = self._batch(), _step_generator(self.cfg.seed, self.step, rank=self.rank)
         if self.cfg.kind == "vae":
-            if self.net.detail is not None and (self.detail_from is not None or progress >= DETAIL_FROM):
-                return self._detail_step(real, gen)
+            if self.detail is not None and self.detail.active(progress):
+                losses, self.step_images = self.detail.step(self.step, real, gen, self.ema, self.precision,
+                                                            self.device)
+                return losses
             self.step_images = self.batch
             losses = vae_step(self.V_step, self.model_cfg.z_dim, self.opt, real, gen, self.precision, self.device)
             dist.average_buffers([self.net])
@@ -260,22 +250,9 @@ class _Run:
             ema_update(self.ema, self.net, beta)
         return {"d": loss_d, "g": loss_g}
 
-    def _detail_step(self, real: torch.Tensor, gen: torch.Generator) -> dict[str, torch.Tensor]:
-        if self.detail_from is None:
-            self.detail_from = self.step
-            self.ema.load_state_dict(self.net.state_dict())  # the average starts from the finished first stage
-        self.net.eval()  # the first stage is done: its BatchNorm keeps the statistics it learned
-        real = real[:max(1, DETAIL_BATCH // self.world)]
-        self.step_images = len(real) * self.world
-        losses = detail_step(self.net, self.Up_step, self.Critic_step, self.critic, self.opt_detail, self.opt_critic,
-                             real, gen, self.precision, self.device)
-        dist.average_buffers([self.critic])
-        ema_update(self.ema, self.net, 0.5 ** (self.step_images / DETAIL_EMA_IMAGES))
-        return losses
-
     def sampler(self) -> torch.nn.Module:
         """A CPU fp32 copy of the network that draws images, BatchNorm recalibrated (GANs)."""
-        averaged = self.ema is not None and (self.cfg.kind == "gan" or self.detail_from is not None)
+        averaged = self.ema is not None and (self.cfg.kind == "gan" or self.detail.start is not None)
         net = copy.deepcopy(self.ema if averaged else self.net).float().cpu()
         net = net.to(memory_format=torch.contiguous_format)
         if self.cfg.kind == "gan":
@@ -294,12 +271,8 @@ class _Run:
         Path(folder).mkdir(parents=True, exist_ok=True)
         write_tensors_atomic(Path(folder) / f"rank{self.rank}.safetensors", tensors)
 
-    def _epochs_done(self) -> float:
-        """Passes over the pictures: a two-stage VAE's detail steps learn from DETAIL_BATCH of each batch."""
-        full_batches = float(self.step)
-        if self.detail_from is not None:
-            full_batches = self.detail_from + (self.step - self.detail_from) * min(self.batch, DETAIL_BATCH) / self.batch
-        return full_batches / self.steps_per_epoch
+    def _full_batches(self) -> float:
+        return self.detail.full_batches(self.step, self.batch) if self.detail is not None else float(self.step)
 
     def export(self, seconds: float, reason: str, images_per_s: float) -> str:
         net, prior = self.sampler(), None
@@ -308,7 +281,7 @@ class _Run:
                                            dataclasses.replace(DEFAULT_PRIOR, seed=self.cfg.seed))
         minutes, secs = divmod(int(round(seconds)), 60)
         training = {"recipe": self.cfg.recipe if self.cfg.kind == "gan" else "vae", "steps": self.step,
-                    "epochs": round(self._epochs_done(), 2), "training_time": f"{minutes} min {secs} s",
+                    "epochs": round(self._full_batches() / self.steps_per_epoch, 2), "training_time": f"{minutes} min {secs} s",
                     "training_seconds": round(seconds, 1), "images_per_second": round(images_per_s, 1),
                     "batch_size": self.batch, "learning_rate": self.cfg.learning_rate, "seed": self.cfg.seed,
                     "precision": self.precision_note, "device": str(self.device), "stopped_because": reason}
@@ -324,39 +297,6 @@ class _Run:
         return str(self.out_dir)
 
 
-class _Progress:
-    """How far a run is and how fast it goes, by the run's clock (wall or CPU seconds)."""
-
-    def __init__(self, clock: Callable[[], float], start_step: int, limit: int, budget_s: float | None):
-        self.clock, self.start_step, self.limit, self.budget_s = clock, start_step, limit, budget_s
-        self.t0 = clock()
-        # Speed is measured over the last progress interval, not since the start, so the first steps'
-        # one-off kernel set-up does not skew it.
-        self.window_t, self.window_step, self.steps_per_s = self.t0, start_step, 0.0
-
-    def stats(self, step: int, batch: int) -> tuple[float, float, float | None, float]:
-        """(elapsed seconds, fraction done 0..1, seconds left or None, images per second)."""
-        now = self.clock()
-        elapsed = now - self.t0
-        if step - self.window_step >= PROGRESS_EVERY:
-            self.steps_per_s = (step - self.window_step) / (now - self.window_t)
-            self.window_t, self.window_step = now, step
-        fractions = [(step - self.start_step) / max(1, self.limit - self.start_step)]
-        etas = [(self.limit - step) / self.steps_per_s] if self.steps_per_s > 0 else []
-        if self.budget_s:
-            fractions.append(elapsed / self.budget_s)
-            etas.append(max(0.0, self.budget_s - elapsed))
-        return elapsed, min(1.0, max(fractions)), min(etas) if etas else None, self.steps_per_s * batch
-
-    def schedule(self, step: int) -> float:
-        """How far the run is, for the resolution schedule: by step against a step/epoch limit (absolute,
-        so a resumed run follows the same schedule as an unbroken one), or by the time budget."""
-        fractions = [step / self.limit] if self.limit < 10**12 else []
-        if self.budget_s:
-            fractions.append((self.clock() - self.t0) / self.budget_s)
-        return min(1.0, max(fractions)) if fractions else 1.0
-
-
 def train(cfg: TrainConfig, dataset: Dataset, out_dir: str | Path, stop: threading.Event | None = None,
           resume: bool = False, clock: Callable[[], float] = time.perf_counter) -> Iterator[TrainEvent]:
     """Train cfg.preset on dataset, writing checkpoints to out_dir/checkpoint and the model folder to
@@ -368,7 +308,7 @@ def train(cfg: TrainConfig, dataset: Dataset, out_dir: str | Path, stop: threadi
     stop = stop or threading.Event()
     budget_s = cfg.minutes * 60 if cfg.minutes is not None else None
     limit = min(x for x in (cfg.max_steps, cfg.epochs and cfg.epochs * run.steps_per_epoch, 10**12) if x)
-    progress = _Progress(clock, run.step, limit, budget_s)
+    progress = RunProgress(clock, run.step, limit, budget_s, PROGRESS_EVERY)
     t0 = last_ckpt = progress.t0
     sums, n_sum = {}, 0
     lead = run.rank == 0

@@ -14,22 +14,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..imaging.augment import diff_augment
-from ..models.fastgan import reconstruction_loss
 from ..models.detail import L1_WEIGHT
+from ..models.fastgan import reconstruction_loss
 from ..models.gan import d_loss, g_loss
 from ..models.vae import VAE, vae_loss
 from .precision import autocast
 
 DIFFAUG_POLICY = "color,translation,cutout"  # Zhao et al. 2020, the policy for low-data GANs
-# A two-stage VAE spends the first 30 % of its run on the first stage, the rest on the detail stage, which
-# takes 16 pictures per step (small batches: more, cheaper steps) at Adam 2e-4 / (0.5, 0.99), pix2pix's
-# settings, and draws with an average of the detail network whose half-life is 2,000 pictures (README
-# "Quality" has how these were chosen).
-DETAIL_FROM = 0.3
-DETAIL_BATCH = 16
-DETAIL_LR = 2e-4
-DETAIL_BETAS = (0.5, 0.99)
-DETAIL_EMA_IMAGES = 2000
 
 
 @dataclass
