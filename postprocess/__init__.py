@@ -9,9 +9,9 @@ edits change the shape by design and never produce more than 4096 px per side / 
     stack = EditStack([("auto_contrast", {}), ("vignette", {"strength": 0.4})])
     save_png("out.png", stack.apply(image), recipe={"model": "faces-64", "seed": 7}, edit_stack=stack)
 
-Layout: tone.py, style.py, artistic.py, colour.py, palette.py, size.py hold the edits (each declared
-with its parameter specs); registry.py is the table of them; stack.py the EditStack; metadata.py
-PNG provenance; _params.py (parameter specs), _spec.py (the @edit decorator) and _common.py (array
+Layout: tone.py, style.py, artistic.py, tiling.py, colour.py, palette.py, size.py hold the edits
+(each declared with its parameter specs); tiling.py also has `seam_score`; registry.py is the table
+of them; stack.py the EditStack; metadata.py PNG provenance; _params.py (parameter specs), _spec.py (the @edit decorator) and _common.py (array
 helpers) the shared machinery; README.md the registry, stack and metadata formats. Nothing here
 imports torch or genmodels, and importing has no side effects.
 """
@@ -27,6 +27,7 @@ from .size import FORMATS, crop_to_format, pad_to_format, resize, saliency_map, 
 from .stack import EditStack, reference_id
 from .style import (duotone, emboss, film_grain, grayscale, posterize, sepia, soft_focus, vignette,
                     vintage)
+from .tiling import seam_score, seamless
 from .tone import (auto_contrast, brightness, contrast, denoise, exposure, gamma, levels,
                    local_contrast, saturation, sharpen, white_balance)
 
@@ -36,13 +37,14 @@ __all__ = [
     "list_edits", "edit_names", "get_edit", "apply_edit", "limits", "EditStack", "reference_id",
     "save_png", "png_bytes", "read_png_recipe",
     # analysis helpers (not image edits)
-    "extract_palette", "palette_swatch", "saliency_map",
+    "extract_palette", "palette_swatch", "saliency_map", "seam_score",
     # Tone
     "brightness", "contrast", "saturation", "gamma", "exposure", "white_balance", "sharpen",
     "auto_contrast", "levels", "local_contrast", "denoise",
     # Style
     "grayscale", "sepia", "vintage", "posterize", "duotone", "emboss", "vignette", "film_grain",
     "soft_focus", "pencil_sketch", "cartoon", "painterly", "watercolour", "neon", "pixel_art", "halftone",
+    "seamless",
     # Colour
     "colour_transfer", "histogram_match", "recolour",
     # Size

@@ -12,11 +12,11 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from . import artistic, colour, palette, size, style, tone
+from . import artistic, colour, palette, size, style, tiling, tone
 from ._common import MAX_PIXELS, MAX_SIDE, EditError, check_image
 from ._spec import GROUPS, Edit
 
-_MODULES = (tone, style, artistic, colour, palette, size)  # display order within each group follows this
+_MODULES = (tone, style, artistic, tiling, colour, palette, size)  # display order within each group follows this
 
 
 def _build() -> Mapping[str, Edit]:

@@ -78,7 +78,11 @@ def main() -> None:
     args.out.mkdir(parents=True)
     for row in rows:
         Image.fromarray(images[row]).save(args.out / f"noto_emoji_{row:04d}.png", optimize=True)
-    (args.out.parent / "README.md").write_text(CREDITS.format(count=len(rows), what=what), encoding="utf-8")
+    readme = args.out.parent / "README.md"
+    # The emoji section is this script's; the sections after it (textures/) belong to other scripts.
+    rest = readme.read_text(encoding="utf-8").partition("\n## ")[2] if readme.exists() else ""
+    readme.write_text(CREDITS.format(count=len(rows), what=what) + (f"\n## {rest}" if rest else ""),
+                      encoding="utf-8")
     total = sum(p.stat().st_size for p in args.out.iterdir())
     print(f"{len(rows)} pictures, {total / 1e6:.2f} MB in {args.out}; credit in {args.out.parent / 'README.md'}")
     if total > MAX_BYTES:

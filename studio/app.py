@@ -16,8 +16,8 @@ import gradio as gr
 import genmodels
 from genmodels.storage.resources import builtin_weights
 
-from . import (blend_tab, cross_tab, edit_tab, explore_tab, generate_tab, gpu, history, paths_tab, restore,
-               share_tab, train_tab)
+from . import (blend_tab, cross_tab, edit_tab, explore_tab, generate_tab, gpu, history, paths_tab,
+               patterns_tab, restore, share_tab, train_tab)
 from .session import WORK_ROOT, close_session, new_session
 from .theme import CSS, theme
 from .ui import ModelCatalog, model_update
@@ -47,6 +47,8 @@ def build_demo(weights_dir: str | Path | None = None) -> gr.Blocks:
                 paths_tab.build(catalog, session, model)
             with gr.Tab("Train", id="train"):
                 train_tab.build(catalog, session, model)
+            with gr.Tab("Patterns", id="patterns"):
+                patterns = patterns_tab.build(catalog, session, model)
             with gr.Tab("Edit", id="edit"):
                 edit = edit_tab.build(session)
                 restore.build_edit(catalog, session, edit)
@@ -57,7 +59,7 @@ def build_demo(weights_dir: str | Path | None = None) -> gr.Blocks:
             with gr.Tab("Share", id="share"):
                 share_tab.build(catalog, session, model)
 
-        cross_tab.wire(cross_tab.Tabs(tabs, gen, (pick_a, pick_b), edit, explore), session)
+        cross_tab.wire(cross_tab.Tabs(tabs, gen, (pick_a, pick_b), edit, explore, patterns), session)
         demo.load(lambda s: model_update(catalog, s, catalog.default()), session, model, api_name="load_models")
         # A first-time visitor meets pictures, not an empty gallery: the default model's first images.
         demo.load(**gen.first_draw, api_name="first_draw", concurrency_id="draw")
@@ -97,7 +99,8 @@ def launch_options() -> dict:
     """Settings every launch shares (the CLI's and the tests'): upload cap, what the file route may
     serve besides Gradio's cache (session output folders, the sample images), and the look."""
     WORK_ROOT.mkdir(parents=True, exist_ok=True)
-    return {"max_file_size": MAX_FILE_SIZE, "allowed_paths": [str(WORK_ROOT), str(genmodels.SAMPLE_IMAGES)],
+    return {"max_file_size": MAX_FILE_SIZE,
+            "allowed_paths": [str(WORK_ROOT), str(genmodels.SAMPLE_IMAGES), str(genmodels.SAMPLE_TEXTURES)],
             "theme": theme(), "css": CSS, "footer_links": ["api"]}
 
 

@@ -1,5 +1,5 @@
 """Actions that move an image from one tab to another, wired in one place: Generate and Explore send
-images to Edit and to Blend's ends, Explore adds to the Generate gallery. Tabs never import each
+images to Edit and to Blend's ends, Explore adds to the Generate gallery, Patterns sends its textures to Edit. Tabs never import each
 other; each build() returns the components these actions need."""
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from functools import partial
 
 import gradio as gr
 
-from . import blend_tab, edit_tab, generate_tab, history
+from . import blend_tab, edit_tab, generate_tab, history, patterns_tab
 from .explore_tab import ExploreTab
+from .patterns_tab import PatternsTab
 from .session import Session
 from .ui import friendly
 
@@ -23,6 +24,7 @@ class Tabs:
     blend_ends: tuple[gr.Image, gr.Image]
     edit: edit_tab.EditTab
     explore: ExploreTab
+    patterns: PatternsTab
 
 
 def wire(t: Tabs, session: gr.State) -> None:
@@ -38,6 +40,7 @@ def wire(t: Tabs, session: gr.State) -> None:
                              api_name="explore_blend_from")
     explore.blend_to.click(partial(explored_to_blend, explore, 1), shown, t.blend_ends[1], api_name="explore_blend_to")
     explore.to_edit.click(partial(explored_to_edit, explore), shown, to_edit, api_name="explore_to_edit")
+    t.patterns.to_edit.click(texture_to_edit, session, to_edit, api_name="texture_to_edit")
 
 
 @friendly
@@ -71,6 +74,13 @@ def explored_to_blend(explore: ExploreTab, which: int, sess: Session, *offsets: 
     sess.blend_ends[which] = pick
     gr.Info(f"Set as the blend's {'start' if which == 0 else 'end'} (Blend: two picks from Generate).")
     return pick.image
+
+
+@friendly
+def texture_to_edit(sess: Session):
+    """Patterns' "Edit this picture": the last tile or morph strip drawn there, with its recipe, in Edit."""
+    view, stack = edit_tab.edit_pick(sess, patterns_tab.shown_pick(sess))
+    return view, stack, gr.Tabs(selected="edit")
 
 
 @friendly

@@ -6,6 +6,8 @@ A recipe is a small JSON dict. The ones the studio writes:
   {... , "strength": a, "variation_seed": t, "variation_index": i, "from": {...}}   a variation
   {"model": name, "model_key": key, "latent": [z_dim numbers], ...}                 anything else
                                                                                     (blend frame, upload)
+  {"model": name, "model_key": key, "seed": s, "texture_size": px (, "morph_to": t)} a texture (or a morph
+                                                                                    strip from s to t)
 plus, optionally, "edits": an edit stack (postprocess.EditStack.to_dict()). "model_key" is an
 internal key of this app; PNG files carry only "model" (the name), which the reader matches to a model.
 """
@@ -26,6 +28,7 @@ Recipe = TypedDict("Recipe", {
     "strength": float, "variation_seed": int, "variation_index": int,  # a variation of it
     "from": "Recipe",  # for a variation of a variation: the recipe it came from
     "latent": list[float], "source": str,  # an image known by its exact latent, and its caption
+    "texture_size": int, "morph_to": int,  # a texture model's tile (its side) or morph strip (its width, seed B)
     "edits": dict,  # an edit stack (postprocess.EditStack.to_dict())
     "error": str,  # a stored favourite this app cannot redraw
     # kept for people: how an explored or found image was made
@@ -41,6 +44,15 @@ def latent_json(z: np.ndarray) -> list[float]:
 def from_seed(model: str, model_key: str, seed: int, variety: float = 1.0) -> Recipe:
     """A drawn image: the model and the seed (and variety) that draw it."""
     return {"model": model, "model_key": model_key, "seed": int(seed), "variety": float(variety)}
+
+
+def from_texture(model: str, model_key: str, seed: int, size: int, morph_to: int | None = None) -> Recipe:
+    """A texture model's seamless tile of seed at size px, or its morph strip (size px wide) from seed to
+    morph_to."""
+    recipe: Recipe = {"model": model, "model_key": model_key, "seed": int(seed), "texture_size": int(size)}
+    if morph_to is not None:
+        recipe["morph_to"] = int(morph_to)
+    return recipe
 
 
 def from_latent(model: str, model_key: str, latent: np.ndarray, source: str, **details: Any) -> Recipe:
@@ -69,7 +81,11 @@ def caption(recipe: Recipe) -> str:
     image" (an image known by its latent: its source), "+ edits" when it carries an edit stack."""
     if "error" in recipe:  # a stored favourite this app can no longer redraw
         return "can't redraw"
-    if "seed" in recipe and "latent" not in recipe:
+    if "morph_to" in recipe:
+        text = f"morph from seed {recipe.get('seed')} to {recipe['morph_to']}"
+    elif "texture_size" in recipe:
+        text = f"texture, seed {recipe.get('seed')}, {recipe['texture_size']} px"
+    elif "seed" in recipe and "latent" not in recipe:
         text = f"seed {recipe['seed']}"
         if "strength" in recipe:
             text = f"variation {recipe.get('variation_index', 0) + 1} of {text}"
@@ -83,6 +99,10 @@ def describe_recipe(recipe: Recipe, edits: postprocess.EditStack | None = None) 
     parts = [f"model {recipe.get('model', '?')}"]
     if "latent" in recipe and "seed" not in recipe:
         parts.append(f"a remembered latent ({len(recipe['latent'])} numbers)")
+    elif "morph_to" in recipe:
+        parts.append(f"morph from seed {recipe.get('seed')} to {recipe['morph_to']}, {recipe.get('texture_size')} px wide")
+    elif "texture_size" in recipe:
+        parts.append(f"seamless texture, seed {recipe.get('seed')}, {recipe['texture_size']} px")
     elif "seed" in recipe:
         parts.append(f"seed {recipe['seed']}")
         if "strength" in recipe:

@@ -55,6 +55,14 @@ class Session:
     history: list[Pick] = field(default_factory=list)  # every image made this visit, oldest first (capped)
     favourites: list[Pick] = field(default_factory=list)  # starred images; their recipes live in the browser
     explore: Any = None  # the Explore tab's starting image and model (studio/explore_tab.py)
+    # The Patterns tab: its crops, its run (with a stop of its own: Stop there never ends a Train-tab run),
+    # and the last texture or morph strip it drew (what Download and Send to Edit take).
+    texture_data: Any = None
+    texture_data_key: tuple = ()
+    texture_dir: Path | None = None
+    texture_stop: threading.Event = field(default_factory=threading.Event)
+    texture_runs_waiting: int = 0
+    texture_shown: Pick | None = None
 
     def __deepcopy__(self, memo):  # gr.State copies values; a session is shared by reference instead
         return self
@@ -78,6 +86,7 @@ def close_session(session: Session | None) -> None:
     """gr.State's delete_callback: stop any training of this visitor and remove their files."""
     if isinstance(session, Session):
         session.stop.set()
+        session.texture_stop.set()
         shutil.rmtree(session.workdir, ignore_errors=True)
 
 

@@ -20,6 +20,8 @@ from .ui import (
     finite,
     friendly,
     model_update,
+    progress_html,
+    time_left,
 )
 
 IMAGE_TYPES = [".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".zip"]
@@ -28,20 +30,6 @@ RECIPE_CHOICES = [(genmodels.RECIPE_LABELS[name], name)
 LOSS_NAMES = {"d": "critic", "g": "generator", "loss": "total", "reconstruction": "reconstruction", "kl": "KL",
               "laplacian": "edges (Lap1)", "detail_d": "detail critic", "detail_g": "detail",
               "detail_l1": "detail L1"}
-
-
-def _progress_html(fraction: float, text: str) -> str:
-    pct = max(0.0, min(1.0, fraction)) * 100
-    return (f'<div class="ls-progress" role="progressbar" aria-valuenow="{pct:.0f}" aria-valuemin="0" '
-            f'aria-valuemax="100"><div class="ls-progress-fill" style="width:{pct:.1f}%"></div></div>'
-            f'<p class="ls-progress-text">{text}</p>')
-
-
-def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "estimating…"
-    m, s = divmod(int(seconds), 60)
-    return f"{m}:{s:02d} left"
 
 
 @dataclass
@@ -93,7 +81,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
             with gr.Row():
                 seen = gr.Image(label="As the model sees them", interactive=False, height=240)
                 augmented = gr.Image(label="With augmentation", interactive=False, height=240)
-            status = gr.HTML(_progress_html(0, "Not started."))
+            status = gr.HTML(progress_html(0, "Not started."))
             with gr.Row():
                 chart = gr.LinePlot(x="step", y="value", color="loss", label="Losses", height=240)
                 grid = gr.Image(label="Samples (refreshing)", interactive=False, height=260)
@@ -154,7 +142,7 @@ def on_train(catalog: ModelCatalog, view: TrainView, sess: Session, pictures, mo
         sess.stop.clear()
     if sess.stop.is_set():  # Stop was pressed while this run waited in the queue
         sess.stop.clear()
-        yield {view.status: _progress_html(0.0, "Stopped before training started."), view.chart: None,
+        yield {view.status: progress_html(0.0, "Stopped before training started."), view.chart: None,
                view.grid: None, view.download: None}
         return
     preset = genmodels.preset_name(model_type, int(size_px), bool(grayscale))
@@ -180,25 +168,25 @@ def on_train(catalog: ModelCatalog, view: TrainView, sess: Session, pictures, mo
         if ev.preview is not None:
             last_grid = ev.preview
         text = (f"{ev.message or 'Training…'} Step {ev.step} · {ev.images_per_s:.0f} images/s · "
-                f"{_clock(ev.eta_s)}")
+                f"{time_left(ev.eta_s)}")
         if ev.kind in ("finished", "stopped", "diverged"):
             key = f"{SESSION_PREFIX}{Path(out).name}"
             sess.models[key] = str(out)
             sess.trained_on[key] = dataset
             zip_path = genmodels.export_model_zip(out, sess.path(f"{Path(out).name}.zip"))
             done = f"{ev.message} Your model is now in the model picker at the top."
-            yield {view.status: _progress_html(1.0 if ev.kind == "finished" else ev.fraction, done),
+            yield {view.status: progress_html(1.0 if ev.kind == "finished" else ev.fraction, done),
                    view.chart: pd.DataFrame(rows), view.grid: last_grid, view.download: str(zip_path),
                    view.model: model_update(catalog, sess, key), view.quality: _quality(out, dataset)}
             return
-        yield {view.status: _progress_html(ev.fraction, text), view.chart: pd.DataFrame(rows) if rows else None,
+        yield {view.status: progress_html(ev.fraction, text), view.chart: pd.DataFrame(rows) if rows else None,
                view.grid: last_grid, view.download: None}
 
 
 def on_stop(sess: Session):
     """Ask the session's run to stop; it saves the model so far."""
     sess.stop.set()
-    return _progress_html(1.0, "Stopping… the model so far will be saved.")
+    return progress_html(1.0, "Stopping… the model so far will be saved.")
 
 
 def arm_run(sess: Session) -> None:

@@ -64,6 +64,21 @@ def bind(fn: Callable, *first) -> Callable:
     return bound
 
 
+def progress_html(fraction: float, text: str) -> str:
+    """A training run's progress bar (0..1) with a line of text under it."""
+    pct = max(0.0, min(1.0, fraction)) * 100
+    return (f'<div class="ls-progress" role="progressbar" aria-valuenow="{pct:.0f}" aria-valuemin="0" '
+            f'aria-valuemax="100"><div class="ls-progress-fill" style="width:{pct:.1f}%"></div></div>'
+            f'<p class="ls-progress-text">{text}</p>')
+
+
+def time_left(seconds: float | None) -> str:
+    if seconds is None:
+        return "estimating…"
+    m, s = divmod(int(seconds), 60)
+    return f"{m}:{s:02d} left"
+
+
 class PictureUpload(gr.Image):
     """An image upload whose handler gets the uploaded file's path untouched (type="filepath").
 
@@ -122,10 +137,15 @@ class ModelCatalog:
         info = {label: genmodels.describe(folder) for label, folder in found.items()}
         order = sorted(found, key=lambda label: (-info[label]["image_size"], info[label]["kind"] != "gan", label))
         self.builtins = {f"{BUILTIN_PREFIX}{Path(found[label]).name}": (label, found[label]) for label in order}
+        self.kinds = {key: info[label]["kind"] for key, (label, _) in self.builtins.items()}
 
-    def choices(self, session) -> list[tuple[str, str]]:
-        items = [(f"{label} (built-in)", key) for key, (label, _) in self.builtins.items()]
-        items += [(label_for(session, key), key) for key in session.models]
+    def choices(self, session, kind: str | None = None) -> list[tuple[str, str]]:
+        """(label, key) for every model, or only those of one kind ("gan", "vae", "texture")."""
+        items = [(f"{label} (built-in)", key) for key, (label, folder) in self.builtins.items()
+                 if kind is None or self.kinds[key] == kind]
+        mine = session.models.items() if session is not None else ()
+        items += [(label_for(session, key), key) for key, folder in mine
+                  if kind is None or genmodels.describe(folder)["kind"] == kind]
         return items
 
     def default(self) -> str | None:

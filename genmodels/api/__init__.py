@@ -3,6 +3,7 @@
 drawing.py   models, images from seeds, variations, blends, latents, keyframe paths (and the limits)
 explore.py   directions of variation, and finding a picture in a model
 training.py  datasets, training runs as progress events, quality and originality reports
+texture.py   texture models: crops of a picture, seamless tiles of any size, morph strips
 """
 from .drawing import (
     MAX_BLEND_STEPS,
@@ -47,6 +48,19 @@ from .explore import (
     find_in_model,
     move_along,
 )
+from .texture import (
+    DEFAULT_TEXTURE_SCALE,
+    MAX_TEXTURE_SCALE,
+    MIN_TEXTURE_SCALE,
+    SAMPLE_TEXTURES,
+    draw_texture,
+    morph_texture,
+    prepare_texture_dataset,
+    texture_model,
+    texture_quality,
+    texture_views,
+    tile_preview,
+)
 from .training import (
     SAMPLE_IMAGES,
     can_resume,
@@ -70,4 +84,7 @@ __all__ = [
     "find_in_model", "move_along",
     "SAMPLE_IMAGES", "can_resume", "dataset_views", "nearest_training", "originality_index", "prepare_dataset",
     "preset_name", "quality_summary", "release_memory", "run_training",
+    "DEFAULT_TEXTURE_SCALE", "MAX_TEXTURE_SCALE", "MIN_TEXTURE_SCALE", "SAMPLE_TEXTURES", "draw_texture", "morph_texture", "prepare_texture_dataset", "texture_model", "texture_quality",
+    "texture_views",
+    "tile_preview",
 ]

@@ -62,12 +62,23 @@ def list_models(weights_dir: str | Path) -> dict[str, str]:
     return found
 
 
+def image_model(model: ModelRef) -> LoadedModel:
+    """The model, loaded; refused in one sentence when it draws textures, which have no single-image latent
+    (drawing them: api/texture.py, the Patterns tab)."""
+    m = get_model(model)
+    if m.kind == "texture":
+        raise StudioError(f"{m.name} is a texture model: draw its seamless textures in the Patterns tab "
+                          "(or with genmodels.draw_texture).")
+    return m
+
+
 def describe(model: ModelRef) -> dict:
     """kind, image_size, channels, z_dim, name, preset and a one-line summary for the UI."""
     m = get_model(model)
     cfg = m.config
     colour = "colour" if cfg.channels == 3 else "grayscale"
-    summary = f"{m.name}: {'GAN' if m.kind == 'gan' else 'VAE'}, {cfg.image_size}x{cfg.image_size} {colour}"
+    what = {"gan": "GAN", "vae": "VAE", "texture": "texture GAN trained on crops of"}[m.kind]
+    summary = f"{m.name}: {what}, {cfg.image_size}x{cfg.image_size} {colour}"
     return {"kind": m.kind, "image_size": cfg.image_size, "channels": cfg.channels, "z_dim": cfg.z_dim,
             "name": m.name, "preset": m.meta.get("preset"), "summary": summary,
             "can_encode": m.kind == "vae"}
@@ -88,14 +99,14 @@ def generate(model: ModelRef, n: int = 16, seed: int = 0, variety: float = 1.0) 
     n = check_number("Number of images", n, 1, MAX_IMAGES, whole=True)
     seed = check_number("Seed", seed, 0, MAX_SEED - MAX_IMAGES, whole=True)
     variety = check_number("Variety", variety, 0.0, MAX_VARIETY)
-    return sampling.generate(get_model(model), range(seed, seed + n), variety)
+    return sampling.generate(image_model(model), range(seed, seed + n), variety)
 
 
 def variations(model: ModelRef, seed: int, variety: float = 1.0, n: int = 8, strength: float = 0.3,
                variation_seed: int = 1) -> list[np.ndarray]:
     """n images like the one drawn from seed: strength 0 = the same image, 1 = unrelated (for a VAE
     with a fitted prior: fresh pictures of the same kind, from the seed's mixture component)."""
-    m = get_model(model)
+    m = image_model(model)
     seed = check_number("Seed", seed, 0, MAX_SEED, whole=True)
     variety = check_number("Variety", variety, 0.0, MAX_VARIETY)
     n = check_number("Number of variations", n, 1, MAX_IMAGES, whole=True)
@@ -109,7 +120,7 @@ def blend_seeds(model: ModelRef, seed_a: int, seed_b: int, steps: int = 8, mode:
                 variety: float = 1.0, loop: bool = False) -> list[np.ndarray]:
     """Frames from the image of seed_a to the image of seed_b (steps 2..120); loop adds the way back."""
     steps = check_number("Steps", steps, 2, MAX_BLEND_STEPS, whole=True)
-    frames = sampling.blend_seeds(get_model(model), check_number("Seed A", seed_a, 0, MAX_SEED, whole=True),
+    frames = sampling.blend_seeds(image_model(model), check_number("Seed A", seed_a, 0, MAX_SEED, whole=True),
                                   check_number("Seed B", seed_b, 0, MAX_SEED, whole=True), steps, _check_mode(mode),
                                   check_number("Variety", variety, 0.0, MAX_VARIETY))
     return sampling.ping_pong(frames) if loop else frames
@@ -118,7 +129,7 @@ def blend_seeds(model: ModelRef, seed_a: int, seed_b: int, steps: int = 8, mode:
 def blend_images(model: ModelRef, image_a: np.ndarray, image_b: np.ndarray, steps: int = 8,
                  mode: str = "smooth", loop: bool = False, fit: str = "crop") -> list[np.ndarray]:
     """VAE only: frames from one picture to another through the model's latent space."""
-    m = get_model(model)
+    m = image_model(model)
     if m.kind != "vae":
         raise StudioError("Blending your own pictures needs a VAE model; pick a VAE or blend two seeds.")
     steps = check_number("Steps", steps, 2, MAX_BLEND_STEPS, whole=True)
@@ -130,7 +141,7 @@ def blend_images(model: ModelRef, image_a: np.ndarray, image_b: np.ndarray, step
 
 def reconstruct(model: ModelRef, image: np.ndarray, fit: str = "crop") -> np.ndarray:
     """VAE only: the picture as the model redraws it."""
-    m = get_model(model)
+    m = image_model(model)
     if m.kind != "vae":
         raise StudioError("Redrawing your own picture needs a VAE model.")
     return sampling.reconstruct(m, [fit_square(image, m.config.image_size, fit)])[0]
@@ -152,7 +163,7 @@ def preset_names() -> list[str]:
 
 def draw(model: ModelRef, n: int = 16, seed: int = 0, variety: float = 1.0) -> tuple[list[np.ndarray], np.ndarray]:
     """Like generate, also returning the latents (n, z_dim) float32 so a pick can be varied or blended."""
-    m = get_model(model)
+    m = image_model(model)
     n = check_number("Number of images", n, 1, MAX_IMAGES, whole=True)
     seed = check_number("Seed", seed, 0, MAX_SEED - MAX_IMAGES, whole=True)
     z = sampling.model_latents(m, range(seed, seed + n), check_number("Variety", variety, 0.0, MAX_VARIETY))
@@ -171,7 +182,7 @@ def _latent(m: LoadedModel, latent: np.ndarray) -> "torch.Tensor":
 def vary_latent(model: ModelRef, latent: np.ndarray, n: int = 8, strength: float = 0.3,
                 variation_seed: int = 1) -> tuple[list[np.ndarray], np.ndarray]:
     """Variations around any latent (a seed's, a blend frame's, an encoded picture's)."""
-    m = get_model(model)
+    m = image_model(model)
     z = sampling.variations(_latent(m, latent), check_number("Number of variations", n, 1, MAX_IMAGES, whole=True),
                             check_number("Strength", strength, 0.0, 1.0),
                             check_number("Variation seed", variation_seed, 0, MAX_SEED - MAX_IMAGES, whole=True),
@@ -182,7 +193,7 @@ def vary_latent(model: ModelRef, latent: np.ndarray, n: int = 8, strength: float
 def blend_between(model: ModelRef, latent_a: np.ndarray, latent_b: np.ndarray, steps: int = 8,
                   mode: str = "smooth", loop: bool = False) -> list[np.ndarray]:
     """Frames between two remembered latents (two gallery picks)."""
-    m = get_model(model)
+    m = image_model(model)
     frames = sampling.blend_latents(m, _latent(m, latent_a), _latent(m, latent_b),
                                     check_number("Steps", steps, 2, MAX_BLEND_STEPS, whole=True), _check_mode(mode))
     return sampling.ping_pong(frames) if loop else frames
@@ -190,7 +201,7 @@ def blend_between(model: ModelRef, latent_a: np.ndarray, latent_b: np.ndarray, s
 
 def encode_picture(model: ModelRef, image: np.ndarray, fit: str = "crop") -> np.ndarray:
     """VAE only: a picture's latent (z_dim,) float32."""
-    m = get_model(model)
+    m = image_model(model)
     if m.kind != "vae":
         raise StudioError("Turning a picture into a starting point needs a VAE model.")
     return sampling.encode(m, [fit_square(image, m.config.image_size, fit)])[0].numpy()
@@ -204,7 +215,7 @@ MAX_PATH_FPS = 30.0
 
 def seed_latent(model: ModelRef, seed: int, variety: float = 1.0) -> np.ndarray:
     """The latent (z_dim,) float32 of the image drawn from seed at variety (what draw would use)."""
-    m = get_model(model)
+    m = image_model(model)
     seed = check_number("Seed", seed, 0, MAX_SEED, whole=True)
     return sampling.model_latents(m, [seed], check_number("Variety", variety, 0.0, MAX_VARIETY))[0].numpy()
 
@@ -213,7 +224,7 @@ def decode_latents(model: ModelRef, latents: np.ndarray | Sequence[np.ndarray]) 
     """Images from remembered latents (N, z_dim), N = 1..64: a favourite or a restored recipe redrawn."""
     import torch
 
-    m = get_model(model)
+    m = image_model(model)
     try:
         rows = np.asarray(latents, dtype=np.float32)
     except (TypeError, ValueError):
@@ -227,7 +238,7 @@ def decode_latents(model: ModelRef, latents: np.ndarray | Sequence[np.ndarray]) 
 def blend_latents(model: ModelRef, latent_a: np.ndarray, latent_b: np.ndarray, steps: int = 8,
                   mode: str = "smooth") -> np.ndarray:
     """The latents (steps, z_dim) float32 of a blend's frames, the ends included: what blend_* decodes."""
-    m = get_model(model)
+    m = image_model(model)
     return sampling.interpolate(_latent(m, latent_a), _latent(m, latent_b),
                                 check_number("Steps", steps, 2, MAX_BLEND_STEPS, whole=True), _check_mode(mode)).numpy()
 
@@ -238,7 +249,7 @@ def render_path(model: ModelRef, latents: np.ndarray | Sequence[np.ndarray], sec
     """A looping path through 2..8 keyframe latents (K, z_dim): round(seconds * fps) frames, every
     keyframe one of them, the last frame leading back to the first. seconds 0.5..20, fps 1..30;
     motion "smooth" (glides through keyframes) or "ease" (slows into each one)."""
-    m = get_model(model)
+    m = image_model(model)
     keys = list(latents) if not isinstance(latents, np.ndarray) or latents.ndim == 2 else [latents]
     if not keyframes.MIN_KEYFRAMES <= len(keys) <= keyframes.MAX_KEYFRAMES:
         raise StudioError(f"A path needs {keyframes.MIN_KEYFRAMES} to {keyframes.MAX_KEYFRAMES} keyframes; "

@@ -24,7 +24,7 @@ from ..generation import sampling
 from ..imaging.fit import FITS, fit_square
 from ..storage.safe_tensors_io import SafetensorsFileError
 from ..storage.store import LoadedModel
-from .drawing import MAX_SEED, ModelRef, _latent, get_model
+from .drawing import MAX_SEED, ModelRef, _latent, image_model
 
 MAX_OFFSET = 3.0  # sliders run -3..3 standard deviations
 MAX_STRIP_STEPS = 9
@@ -37,7 +37,7 @@ _found_lock = threading.Lock()
 
 def _directions(model: ModelRef) -> dirs.Directions:
     """The model's directions: memory, then the folder's file (checked), then computed (and saved)."""
-    m = get_model(model)
+    m = image_model(model)
     hit = _found.get(id(m))  # the common case (every slider move): no lock, so no wait behind a computation
     if hit is not None and hit[0]() is m:
         return hit[1]
@@ -95,7 +95,7 @@ def move_along(model: ModelRef, latent: np.ndarray, offsets: Sequence[float]) ->
 
     Returns (uint8 image, the moved latent (z_dim,) float32). All-zero offsets give the image back
     exactly."""
-    m = get_model(model)
+    m = image_model(model)
     z = _latent(m, latent)
     found = _directions(model)
     moved = dirs.move(z, found, _offsets(found, offsets))
@@ -106,7 +106,7 @@ def direction_strips(model: ModelRef, latent: np.ndarray | None = None, seed: in
                      span: float = 2.0) -> list[np.ndarray]:
     """One preview strip per direction: steps images (2..9) from -span to +span (0.5..3) standard
     deviations around latent (or, when latent is None, around the image of seed)."""
-    m = get_model(model)
+    m = image_model(model)
     found = _directions(model)
     steps = check_number("Preview steps", steps, 2, MAX_STRIP_STEPS, whole=True)
     span = check_number("Preview span", span, 0.5, MAX_STRIP_SPAN)
@@ -124,7 +124,7 @@ def find_in_model(model: ModelRef, image: np.ndarray, seed: int = 0, fit: str = 
     with the encoder, then polish when refine is True. fit: "crop" or "pad" to the model's square.
     progress(fraction 0..1, message) is called along the way.
     Returns (uint8 image found, latent (z_dim,) float32, {"score": similarity 0..100 %, "ssim", "psnr"})."""
-    m = get_model(model)
+    m = image_model(model)
     picture = np.asarray(image) if image is not None else None
     if (picture is None or picture.dtype != np.uint8 or picture.ndim != 3 or picture.shape[2] != 3):
         raise StudioError("Upload a picture (an RGB image) to find in the model.")

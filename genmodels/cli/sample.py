@@ -3,6 +3,8 @@
   python -m genmodels.sample --model dcgan-32 --n 16 --seed 0 --out grid.png
   python -m genmodels.sample --model MODEL --blend 3 7 --steps 12 --out strip.png --gif blend.gif
   python -m genmodels.sample --model VAE_MODEL --blend-images a.jpg b.png --out strip.png --gif blend.gif
+  python -m genmodels.sample --model TEXTURE_MODEL --size 1024 --seed 0 --out tile.png
+  python -m genmodels.sample --model TEXTURE_MODEL --morph 0 1 --size 2048 --out strip.png
 """
 from __future__ import annotations
 
@@ -13,13 +15,18 @@ from PIL import Image
 from .. import api
 from ..errors import StudioError
 from ..generation.media import write_gif, write_mp4
+from ..generation.texture import MAX_SIZE, MIN_SIZE
 from .common import OneLineParser, resolve_model, run_cli
+
+
+TEXTURE_SIZE = 512
 
 
 def build_parser() -> OneLineParser:
     p = OneLineParser(prog="python -m genmodels.sample", description=(
         "Draw a grid of images from a model, or blend between two seeds (any model) or two pictures "
-        "(VAE models) into a strip PNG and an animated GIF."))
+        "(VAE models) into a strip PNG and an animated GIF. Texture models draw one seamless tile "
+        "(--size) or a strip that morphs one texture into another (--morph)."))
     p.add_argument("--model", required=True, help="model folder, built-in model name, or preset (e.g. dcgan-32)")
     p.add_argument("--out", required=True, type=Path, help="output PNG: the grid, or the blend strip")
     p.add_argument("--n", type=int, default=16, help="number of images, 1-64 (default 16)")
@@ -30,6 +37,12 @@ def build_parser() -> OneLineParser:
     blend.add_argument("--blend", nargs=2, type=int, metavar=("SEED_A", "SEED_B"), help="blend two seeds")
     blend.add_argument("--blend-images", nargs=2, type=Path, metavar=("IMAGE_A", "IMAGE_B"),
                        help="blend two pictures (VAE models only)")
+    blend.add_argument("--morph", nargs=2, type=int, metavar=("SEED_A", "SEED_B"),
+                       help="texture models: a strip (--size wide, a quarter as high) turning SEED_A's texture "
+                            "into SEED_B's")
+    p.add_argument("--size", type=int, default=None,
+                   help=f"texture models: the tile's side (or the morph strip's width) in px, {MIN_SIZE}-{MAX_SIZE} "
+                        f"in steps of 16 (default {TEXTURE_SIZE}); the tile repeats with no seam")
     p.add_argument("--steps", type=int, default=10, help="blend frames including both ends, 2-120 (default 10)")
     p.add_argument("--path", choices=["smooth", "linear"], default="smooth", help="blend path (default smooth)")
     p.add_argument("--loop", action="store_true", help="blend there and back again (ping-pong)")
@@ -54,6 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     if (args.gif or args.mp4) and not (args.blend or args.blend_images):
         raise StudioError("--gif and --mp4 need --blend or --blend-images.")
     model = resolve_model(args.model)
+    if api.describe(model)["kind"] == "texture":
+        return _texture(model, args)
+    if args.size is not None or args.morph:
+        raise StudioError("--size and --morph are for texture models (train one with --model texture).")
     if args.blend:
         frames = api.blend_seeds(model, args.blend[0], args.blend[1], args.steps, args.path, args.variety, args.loop)
     elif args.blend_images:
@@ -70,6 +87,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {write_gif(frames, args.gif, args.fps)}")
     if args.mp4:
         print(f"wrote {write_mp4(frames, args.mp4, args.fps)}")
+    return 0
+
+
+def _texture(model, args) -> int:
+    if args.blend or args.blend_images or args.gif or args.mp4:
+        raise StudioError("Texture models draw tiles (--size) and morph strips (--morph), not blends.")
+    size = TEXTURE_SIZE if args.size is None else args.size
+    if args.morph:
+        image = api.morph_texture(model, args.morph[0], args.morph[1], size)
+        what = f"a {image.shape[1]} x {image.shape[0]} px morph strip"
+    else:
+        image = api.draw_texture(model, args.seed, size)
+        what = f"a seamless {size} x {size} px tile (seed {args.seed})"
+    Image.fromarray(image).save(args.out)
+    print(f"wrote {what} to {args.out}")
     return 0
 
 

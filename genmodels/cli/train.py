@@ -13,6 +13,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ..data.dataset import load_dataset
+from ..data.texture_crops import DEFAULT_SCALE, MAX_SCALE, MIN_SCALE, load_texture_dataset
 from ..imaging.fit import FITS
 from ..models.presets import get_preset
 from ..training import distributed as dist
@@ -25,9 +26,11 @@ from .common import OneLineParser, run_cli
 def build_parser() -> OneLineParser:
     """--data, --out, --fit and --resume, then one flag per TrainConfig field with its default and help."""
     p = OneLineParser(prog="python -m genmodels.train", description=(
-        "Train a GAN or VAE on your pictures and export a model folder (config.json + model.safetensors + "
-        "README.md). Ctrl-C stops cleanly and keeps the model; --resume continues from the last checkpoint."))
-    p.add_argument("--data", required=True, type=Path, help="a folder (searched recursively) or a .zip of pictures")
+        "Train a GAN or VAE on your pictures, or a seamless-texture model (--model texture) on one to twenty "
+        "pictures of a texture, and export a model folder (config.json + model.safetensors + README.md). "
+        "Ctrl-C stops cleanly and keeps the model; --resume continues from the last checkpoint."))
+    p.add_argument("--data", required=True, type=Path,
+                   help="a folder (searched recursively) or a .zip of pictures; for --model texture also one picture")
     p.add_argument("--out", required=True, type=Path, help="the model folder to write, e.g. weights/my-model")
     for f in dataclasses.fields(TrainConfig):
         flag = f.metadata["flag"] or "--" + f.name.replace("_", "-")
@@ -43,6 +46,9 @@ def build_parser() -> OneLineParser:
         p.add_argument(flag, dest=f.name, default=f.default, type=_value_type(f.type), choices=choices,
                        metavar=(f.name if choices else flag[2:]).upper().replace("-", "_"), help=help_text)
     p.add_argument("--fit", choices=FITS, default="crop", help="crop to square (default) or pad on white")
+    p.add_argument("--scale", type=int, default=DEFAULT_SCALE,
+                   help=f"texture models: shrink each picture's short side to at most this many px first "
+                        f"({MIN_SCALE}-{MAX_SCALE}, default {DEFAULT_SCALE}); lower = larger texture elements")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint")
     return p
 
@@ -64,7 +70,10 @@ def main(argv: list[str] | None = None) -> int:
 def _train(args: argparse.Namespace, lead: bool) -> int:
     cfg = TrainConfig(**{f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)})
     model_cfg = get_preset(cfg.preset)
-    dataset = load_dataset(args.data, model_cfg.image_size, model_cfg.channels, args.fit)
+    if cfg.kind == "texture":
+        dataset = load_texture_dataset(args.data, model_cfg.crop_size, args.scale, seed=cfg.seed)
+    else:
+        dataset = load_dataset(args.data, model_cfg.image_size, model_cfg.channels, args.fit)
     if lead:
         print(dataset.report.summary())
         for name, reason in dataset.report.skipped[:10]:

@@ -43,6 +43,7 @@ _KIND_LABELS = {  # kind -> (one, many) for summaries
     "damaged": ("damaged", "damaged"),
     "unsafe": ("unsafe archive entry", "unsafe archive entries"),
     "nested": ("archive not opened", "archives not opened"),
+    "too_small": ("too small", "too small"),
 }
 
 
@@ -85,6 +86,8 @@ class DatasetReport:
     near_duplicates: int = 0
     junk_files: int = 0  # __MACOSX, .DS_Store, Thumbs.db, folders...: ignored silently, but counted
     warnings: list[str] = field(default_factory=list)
+    crops: int = 0  # a texture model's data (texture_crops.py): random crops of the pictures, and
+    scale: int = 0  # the px their short side was shrunk to
 
     def skipped_phrase(self) -> str:
         """'3 files were skipped (2 not images, 1 too large)', or '' when none were."""
@@ -100,8 +103,13 @@ class DatasetReport:
         colour = "RGB" if self.channels == 3 else "grayscale"
         how = "centre-cropped" if self.fit == "crop" else "padded to square"
         n = self.images_used
-        text = [f"{n} image{'s' if n != 1 else ''} at {self.image_size} x {self.image_size} px, "
-                f"{colour}, {how}, from {self.source}."]
+        if self.crops:
+            text = [f"{n} picture{'s' if n != 1 else ''} (at most {self.scale} px on the short side) from "
+                    f"{self.source}, learnt from {self.crops:,} random {self.image_size} x {self.image_size} px "
+                    f"crops, {colour}."]
+        else:
+            text = [f"{n} image{'s' if n != 1 else ''} at {self.image_size} x {self.image_size} px, "
+                    f"{colour}, {how}, from {self.source}."]
         if self.skipped:
             phrase = self.skipped_phrase()
             text.append(phrase[0].upper() + phrase[1:] + ".")
@@ -116,7 +124,8 @@ class DatasetReport:
                 "skipped": [[name, reason] for name, reason in self.skipped],
                 "skipped_by_kind": dict(self.skipped_by_kind), "exact_duplicates": self.exact_duplicates,
                 "near_duplicates": self.near_duplicates, "junk_files": self.junk_files,
-                "warnings": list(self.warnings), "summary": self.summary()}
+                "warnings": list(self.warnings), "summary": self.summary(),
+                **({"crops": self.crops, "scale": self.scale} if self.crops else {})}
 
 
 class Dataset:

@@ -39,6 +39,15 @@ class LatentStudioModel(ModelHubMixin, library_name=LIBRARY_NAME, pipeline_tag="
         studio draws for those seeds. variety 0..2 (1 = as trained)."""
         return api.generate(self.model, n, seed, variety)
 
+    def draw_texture(self, seed: int = 0, size: int = 512) -> np.ndarray:
+        """Texture models: the seamless texture of seed, uint8 (size, size, 3); size 64..2048, a multiple
+        of 16. It tiles with period size."""
+        return api.draw_texture(self.model, seed, size)
+
+    def morph_texture(self, seed_a: int, seed_b: int, width: int = 1024) -> np.ndarray:
+        """Texture models: a strip (width x width / 4) turning seed_a's texture into seed_b's."""
+        return api.morph_texture(self.model, seed_a, seed_b, width)
+
     @property
     def kind(self) -> str:
         return self.model.kind
@@ -83,7 +92,8 @@ class LatentStudioModel(ModelHubMixin, library_name=LIBRARY_NAME, pipeline_tag="
         if self.folder is not None:
             hub.copy_model_folder(self.folder, save_directory, overwrite=True)
             return
-        samples = api.grid(self.generate(16, 0))
+        samples = (api.grid([self.draw_texture(s, 128) for s in range(4)]) if self.kind == "texture"
+                   else api.grid(self.generate(16, 0)))
         save_model(save_directory, self.model.network, self.model.config, dict(self.model.meta), samples)
 
     def push_to_hub(self, repo_id: str, *, private: bool | None = None, token: str | None = None,

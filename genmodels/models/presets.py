@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from .gan import GANConfig
+from .texture import TextureConfig
 from .vae import VAEConfig
 
-ModelConfig = GANConfig | VAEConfig
+ModelConfig = GANConfig | VAEConfig | TextureConfig
 
 PRESETS: dict[str, ModelConfig] = {
     # The seed article's DCGAN: 32x32 RGB, and its grayscale variant (the article's faces and animals).
@@ -18,15 +19,19 @@ PRESETS: dict[str, ModelConfig] = {
     # trained adversarially draws the 64 px picture. Folders saved as one-stage 64 px VAEs load as before.
     "vae-64": VAEConfig(image_size=64, channels=3, z_dim=64, base_size=32),
     "vae-64-gray": VAEConfig(image_size=64, channels=1, z_dim=64, base_size=32),
+    # A seamless-texture GAN (texture.py), trained on random 64 px crops of one to twenty pictures.
+    "texture": TextureConfig(),
 }
 
 
 def model_kind(cfg: ModelConfig) -> str:
-    """'gan' or 'vae': the key saved in config.json and used to rebuild the network."""
+    """'gan', 'vae' or 'texture': the key saved in config.json and used to rebuild the network."""
     if isinstance(cfg, GANConfig):
         return "gan"
     if isinstance(cfg, VAEConfig):
         return "vae"
+    if isinstance(cfg, TextureConfig):
+        return "texture"
     raise TypeError(f"not a model config: {type(cfg).__name__}")
 
 

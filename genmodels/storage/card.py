@@ -24,7 +24,7 @@ def render_card(meta: dict[str, Any], has_samples: bool, repo_id: str | None = N
     cfg = meta["config"]
     tags = ["latent-studio", kind, "unconditional-image-generation", "pytorch", "safetensors"]
     gan_arch = cfg.get("arch", "dcgan")  # folders from before the fastgan recipe have no "arch"
-    tags.append(gan_arch if kind == "gan" else "variational-autoencoder")
+    tags.append({"gan": gan_arch, "vae": "variational-autoencoder", "texture": "texture-synthesis"}[kind])
     license_id = str(meta.get("license") or "other").strip().lower()
     if not _LICENSE_ID.fullmatch(license_id):
         license_id = "other"  # keep the YAML valid whatever a user typed
@@ -33,6 +33,12 @@ def render_card(meta: dict[str, Any], has_samples: bool, repo_id: str | None = N
         f"two-stage convolutional VAE ({cfg['base_size']} px layout, then an adversarially trained detail network)"
         if cfg.get("base_size") else "convolutional VAE")
     colour = "RGB" if cfg["channels"] == 3 else "grayscale"
+    what = f"A {cfg.get('image_size')}x{cfg.get('image_size')} {colour} {arch}"
+    if kind == "texture":
+        stride = 2 ** cfg["stages"]
+        what = (f"A seamless-texture GAN ({colour}; a spatial GAN with circular padding, trained on "
+                f"{cfg['crop_size']} px crops): it draws textures of any size from 64 to 2048 px in steps of "
+                f"{stride} px, and each one tiles with no seam,")
     card_data = ModelCardData(library_name=LIBRARY_NAME, license=license_id,
                               pipeline_tag="unconditional-image-generation", tags=tags)
     lines = [
@@ -42,7 +48,7 @@ def render_card(meta: dict[str, Any], has_samples: bool, repo_id: str | None = N
         "",
         f"# {name}",
         "",
-        f"A {cfg['image_size']}x{cfg['image_size']} {colour} {arch} made with Latent Studio"
+        f"{what} made with Latent Studio"
         f" (preset `{meta.get('preset') or 'custom'}`).",
         "",
     ]
@@ -82,7 +88,7 @@ def render_card(meta: dict[str, Any], has_samples: bool, repo_id: str | None = N
         "",
         "## How to use",
         "",
-        *_use_lines(repo_id),
+        *_use_lines(repo_id, kind),
         "Weights are stored as safetensors only; nothing in this folder is ever unpickled.",
         "",
     ]
@@ -105,7 +111,7 @@ def _prior_lines(meta: dict[str, Any]) -> list[str]:
             "Redrawing and blending your own pictures uses the encoder and decoder only, as in any VAE.", ""]
 
 
-def _use_lines(repo_id: str | None) -> list[str]:
+def _use_lines(repo_id: str | None, kind: str = "gan") -> list[str]:
     """Three lines of Python, then the command line, with Latent Studio installed (`pip install .` in its
     folder gives the package and the latent-studio-* commands)."""
     where = repo_id or "PATH_TO_THIS_FOLDER"
@@ -117,13 +123,16 @@ def _use_lines(repo_id: str | None) -> list[str]:
         "```python",
         "from genmodels import LatentStudioModel",
         f'model = LatentStudioModel.from_pretrained("{where}")',
-        "images = model.generate(16, seed=0)  # 16 uint8 HxWx3 arrays, the same for the same seed",
+        *(["tile = model.draw_texture(seed=0, size=1024)  # uint8 1024x1024x3, tiles seamlessly"]
+          if kind == "texture" else
+          ["images = model.generate(16, seed=0)  # 16 uint8 HxWx3 arrays, the same for the same seed"]),
         "```",
         "",
         "or on the command line:",
         "",
         "```bash",
         *pull,
+        f"latent-studio-sample --model {folder} --size 1024 --seed 0 --out tile.png" if kind == "texture" else
         f"latent-studio-sample --model {folder} --n 16 --seed 0 --out grid.png",
         "```",
         "",

@@ -43,3 +43,7 @@ def builtin_weights() -> Path:
 
 def sample_images() -> Path:
     return data_path("samples") / "emoji"
+
+
+def sample_textures() -> Path:
+    return data_path("samples") / "textures"

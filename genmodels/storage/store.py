@@ -1,8 +1,8 @@
 """The model folder format: config.json + model.safetensors + README.md (+ samples.png).
 
-config.json holds {"format_version", "kind": "gan"|"vae", "preset", "config": {dataclass fields}, "name",
+config.json holds {"format_version", "kind": "gan"|"vae"|"texture", "preset", "config": {dataclass fields}, "name",
 and optional "training", "dataset", "credit", "license"}. model.safetensors holds the network that
-draws images: the generator for a GAN (the EMA copy when one was trained), the whole VAE.
+draws images: the generator for a GAN or a texture model (the EMA copy when one was trained), the whole VAE.
 Loading reads safetensors only and checks keys, shapes and finiteness before any use.
 """
 from __future__ import annotations
@@ -21,6 +21,7 @@ from torch import nn
 from ..errors import StudioError
 from ..models.gan import GANConfig, build_generator
 from ..models.presets import ModelConfig, model_kind
+from ..models.texture import TextureConfig, TextureGenerator
 from ..models.vae import VAE, VAEConfig
 from .card import render_card
 from .safe_tensors_io import (
@@ -40,7 +41,7 @@ MODEL_FILES = (CONFIG_FILE, WEIGHTS_FILE, CARD_FILE)  # what a folder must hold;
 # Every file that travels with a model (zips, Hub pushes and pulls); nothing else ever does.
 PORTABLE_FILES = (CONFIG_FILE, WEIGHTS_FILE, CARD_FILE, SAMPLES_FILE, DIRECTIONS_FILE)
 PICKLE_SUFFIXES = (".pt", ".pth", ".bin", ".pkl", ".pickle", ".ckpt", ".joblib")
-_CONFIG_TYPES = {"gan": GANConfig, "vae": VAEConfig}
+_CONFIG_TYPES = {"gan": GANConfig, "vae": VAEConfig, "texture": TextureConfig}
 
 
 class ModelLoadError(StudioError):
@@ -71,12 +72,15 @@ class LoadedModel:
 
 
 def build_network(cfg: ModelConfig, init_seed: int = 0) -> nn.Module:
-    """The network that draws images for a config: a Generator for a GAN, the VAE for a VAE.
+    """The network that draws images for a config: a Generator for a GAN, the VAE for a VAE, a
+    TextureGenerator for a texture model.
 
     Initialisation draws from its own seeded RNG, so building (or loading) a model never moves the
     caller's global RNG and the same init_seed always gives the same starting weights."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(init_seed)
+        if isinstance(cfg, TextureConfig):
+            return TextureGenerator(cfg)
         return build_generator(cfg) if isinstance(cfg, GANConfig) else VAE(cfg)
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from ..checks import check_number
 from ..errors import StudioError
 from ..models.presets import PRESETS, model_kind
-from .recipes import DEFAULT_RECIPE, GAN_RECIPES, get_recipe
+from .recipes import DEFAULT_RECIPE, GAN_RECIPES, TEXTURE_RECIPE, get_recipe
 
 RECIPES = tuple(GAN_RECIPES)
 PRECISIONS = ("auto", "fp32", "bf16")
@@ -31,7 +31,8 @@ class TrainConfig:
 
     preset: str = _setting("dcgan-64", "model preset (size, colour, GAN or VAE)", flag="--model",
                            choices=tuple(PRESETS))
-    recipe: str | None = _setting(None, "GAN recipe (VAEs ignore it); default: the recommended one", choices=RECIPES)
+    recipe: str | None = _setting(None, "GAN recipe (VAEs and texture models ignore it); default: the recommended one",
+                                  choices=RECIPES)
     minutes: float | None = _setting(10.0, "time budget in minutes, fractions allowed")
     epochs: int | None = _setting(None, "stop after this many epochs (optional)")
     max_steps: int | None = _setting(None, "stop after this many steps (optional)", flag="--steps")
@@ -79,11 +80,16 @@ class TrainConfig:
             return self.lr
         if self.kind == "vae":
             return 1e-3
-        return get_recipe(self.recipe).lr
+        return self.recipe_spec.lr
+
+    @property
+    def recipe_spec(self):
+        """How a GAN or texture model trains (recipes.GANRecipeSpec); texture models have one recipe."""
+        return TEXTURE_RECIPE if self.kind == "texture" else get_recipe(self.recipe)
 
     @property
     def uses_ema(self) -> bool:
-        return self.kind == "gan" and get_recipe(self.recipe).ema
+        return self.kind != "vae" and self.recipe_spec.ema
 
 
 def _range(name: str, value, low, high, whole: bool = False) -> None:

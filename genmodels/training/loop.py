@@ -1,6 +1,7 @@
 """The training engine: train() is a generator of progress events that the UI and the CLI render.
 
-One readable loop: pick a batch, d_step + g_step (GAN) or vae_step (VAE), update the EMA, and now
+One readable loop: pick a batch, d_step + g_step (GAN or texture model: a texture model is a GAN whose
+"batch" is random crops and whose latents are noise grids) or vae_step (VAE), update the EMA, and now
 and then report progress, draw a preview grid, take an in-memory "last good" snapshot, and write a
 checkpoint. It stops at the time budget, the epoch/step limit, the stop event, or Ctrl-C, and always
 finishes by exporting a model folder. A non-finite loss rolls back to the last good snapshot and
@@ -26,9 +27,11 @@ import torch
 from ..data.dataset import Dataset
 from ..errors import StudioError
 from ..generation.sampling import grid, seed_latents
+from ..generation.texture import texture_grid
 from ..imaging.tensors import to_images, uint8_to_float
 from ..models.gan import build_discriminator
 from ..models.presets import get_preset
+from ..models.texture import FeatureStats, TextureConfig, TextureDiscriminator, stats_loss, texture_noise
 from ..storage.safe_tensors_io import remove_stale_temps, write_tensors_atomic
 from ..storage.store import MODEL_FILES, SAMPLES_FILE, build_network, save_model
 from . import distributed as dist
@@ -43,7 +46,7 @@ from .checkpoint import (
 from .config import TrainConfig
 from .precision import pick_device, pick_precision
 from .progress import RunProgress
-from .recipes import auto_batch_size, get_recipe, lr_factor, schedule_fade
+from .recipes import auto_batch_size, lr_factor, schedule_fade
 from .steps import (
     GANRecipe,
     VAEObjective,
@@ -96,7 +99,7 @@ class _Run:
         self.cfg, self.dataset, self.out_dir = cfg, dataset, Path(out_dir)
         self.device = pick_device(cfg.device)
         self.precision, self.precision_note = pick_precision(cfg.precision, self.device)
-        self.spec = get_recipe(cfg.recipe)
+        self.spec = cfg.recipe_spec
         self.model_cfg = self._model_config()
         if (dataset.image_size, dataset.channels) != (self.model_cfg.image_size, self.model_cfg.channels):
             raise CheckpointError(f"The dataset was prepared at {dataset.image_size} px with {dataset.channels} "
@@ -127,6 +130,19 @@ class _Run:
             return dataclasses.replace(base, d_norm=self.spec.d_norm, arch=self.spec.arch, **widths)
         return base
 
+    def _discriminator(self) -> torch.nn.Module:
+        if isinstance(self.model_cfg, TextureConfig):
+            return TextureDiscriminator(self.model_cfg)
+        return build_discriminator(self.model_cfg)
+
+    def _latents(self, n: int, gen: torch.Generator) -> torch.Tensor:
+        """A GAN's latents (n, z_dim), or a texture model's noise grids (n, z_dim, cells, cells) for a crop."""
+        cfg = self.model_cfg
+        if isinstance(cfg, TextureConfig):
+            cells = cfg.crop_size // cfg.stride
+            return texture_noise(cfg, gen, n, cells, cells)
+        return torch.randn(n, cfg.z_dim, generator=gen)
+
     def _build(self) -> None:
         # channels_last for every network, the BatchNorm discriminator included: measured on a 2-core
         # AVX512-BF16 CPU at batch 64 (1 thread), it is 2-5% faster than the default layout for G and D,
@@ -134,10 +150,10 @@ class _Run:
         cfg, mem = self.cfg, torch.channels_last
         self.net = build_network(self.model_cfg, cfg.seed).to(self.device, memory_format=mem).train()
         self.modules: dict[str, torch.nn.Module] = {"model": self.net}
-        if cfg.kind == "gan":
+        if cfg.kind in ("gan", "texture"):
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(cfg.seed + 1)
-                self.D = build_discriminator(self.model_cfg).to(self.device, memory_format=mem).train()
+                self.D = self._discriminator().to(self.device, memory_format=mem).train()
             betas = self.spec.betas
             # Adam's default (foreach) kernels, not fused=True: fused would save ~2% of a step on a CPU, but
             # it walks parameter and state memory as flat arrays, so a resumed state (contiguous, from
@@ -151,6 +167,8 @@ class _Run:
                                     reconstruction=self.spec.reconstruction, r_gamma=self.spec.r_gamma,
                                     r_every=self.spec.r_every)
             self.G_step, self.D_step = dist.wrap(self.net), dist.wrap(self.D)  # g_step calls D unwrapped
+            self.stats = (FeatureStats(self.model_cfg.channels).to(self.device)
+                          if self.spec.stats_weight else None)
         self.detail: DetailStage | None = None  # a two-stage VAE's second stage
         if cfg.kind == "vae":
             first_stage = [p for name, p in self.net.named_parameters() if not name.startswith("detail.")]
@@ -216,7 +234,7 @@ class _Run:
     def _resolution(self, progress: float) -> bool:
         """Advance the resolution schedule to progress (0..1 of the run; it never moves back, so a resumed
         run stays at full size); True while G and D work at half size."""
-        if self.model_cfg.arch != "fastgan":
+        if getattr(self.model_cfg, "arch", None) != "fastgan":
             return False
         fade = max(float(self.net.fade), schedule_fade(self.spec, progress))
         for net in (self.net, self.D, self.ema):
@@ -235,14 +253,15 @@ class _Run:
             losses = vae_step(self.V_step, self.model_cfg.z_dim, self.opt, real, gen, self.precision, self.device)
             dist.average_buffers([self.net])
             return losses
-        z = torch.randn(real.shape[0], self.model_cfg.z_dim, generator=gen).to(self.device)
+        z = self._latents(real.shape[0], gen).to(self.device)
         half_only = self._resolution(progress)
         for opt in (self.opt_g, self.opt_d):
             for group in opt.param_groups:
                 group["lr"] = self.cfg.learning_rate * lr_factor(self.spec, progress)
         loss_d, fake, real_in = d_step(self.G_step, self.D_step, self.opt_d, real, z, gen, self.recipe,
                                        step=self.step, half_only=half_only)
-        loss_g = g_step(self.D, self.opt_g, fake, gen, self.recipe, real_in)  # unwrapped: D gets no gradient here
+        extra = (lambda f: self.spec.stats_weight * stats_loss(self.stats, f, real)) if self.stats is not None else None
+        loss_g = g_step(self.D, self.opt_g, fake, gen, self.recipe, real_in, extra)  # unwrapped: D gets no gradient
         dist.average_buffers([self.net, self.D])  # before the EMA copies G's buffers
         if self.ema is not None:
             # images seen by the whole run (all ranks) after this step: a pure function of the step
@@ -252,18 +271,23 @@ class _Run:
 
     def sampler(self) -> torch.nn.Module:
         """A CPU fp32 copy of the network that draws images, BatchNorm recalibrated (GANs)."""
-        averaged = self.ema is not None and (self.cfg.kind == "gan" or self.detail.start is not None)
+        averaged = self.ema is not None and (self.cfg.kind != "vae" or self.detail.start is not None)
         net = copy.deepcopy(self.ema if averaged else self.net).float().cpu()
         net = net.to(memory_format=torch.contiguous_format)
-        if self.cfg.kind == "gan":
+        if self.cfg.kind != "vae":
             net.train()
-            recalibrate_batchnorm(net, self.model_cfg.z_dim, torch.Generator().manual_seed(self.cfg.seed))
+            recalibrate_batchnorm(net, self._latents, torch.Generator().manual_seed(self.cfg.seed))
         return net.eval()
 
     @torch.no_grad()
+    def _samples(self, net: torch.nn.Module) -> np.ndarray:
+        """The grid a preview and the model card show: 16 pictures, or 4 textures at twice the crop size."""
+        if isinstance(self.model_cfg, TextureConfig):
+            return texture_grid(net, self.model_cfg)
+        return grid(to_images(net(seed_latents(PREVIEW_SEEDS, self.model_cfg.z_dim))))
+
     def preview(self) -> np.ndarray:
-        z = seed_latents(PREVIEW_SEEDS, self.model_cfg.z_dim)
-        return grid(to_images(self.sampler()(z)))
+        return self._samples(self.sampler())
 
     def dump_rank_state(self, folder: str) -> None:
         """Tests only (RANK_STATE_ENV): this rank's whole training state -> folder/rank<N>.safetensors."""
@@ -280,7 +304,8 @@ class _Run:
             net, prior = with_fitted_prior(net, self.dataset.images,
                                            dataclasses.replace(DEFAULT_PRIOR, seed=self.cfg.seed))
         minutes, secs = divmod(int(round(seconds)), 60)
-        training = {"recipe": self.cfg.recipe if self.cfg.kind == "gan" else "vae", "steps": self.step,
+        recipe = {"gan": self.cfg.recipe, "vae": "vae", "texture": "texture"}[self.cfg.kind]
+        training = {"recipe": recipe, "steps": self.step,
                     "epochs": round(self._full_batches() / self.steps_per_epoch, 2), "training_time": f"{minutes} min {secs} s",
                     "training_seconds": round(seconds, 1), "images_per_second": round(images_per_s, 1),
                     "batch_size": self.batch, "learning_rate": self.cfg.learning_rate, "seed": self.cfg.seed,
@@ -288,12 +313,12 @@ class _Run:
         meta = {"name": self.out_dir.name, "preset": self.cfg.preset, "training": training,
                 "dataset": self.dataset.report.to_dict(), "license": "other", **({"prior": prior} if prior else {})}
         with torch.no_grad():
-            samples = (prior_grid(net) if prior else
-                       grid(to_images(net(seed_latents(PREVIEW_SEEDS, self.model_cfg.z_dim)))))
+            samples = prior_grid(net) if prior else self._samples(net)
         self.exported_samples = samples  # what preview() would draw now, without a second recalibration
-        save_model(self.out_dir, net, net.cfg if self.cfg.kind == "vae" else
-                   dataclasses.replace(self.model_cfg, d_norm=get_preset(self.cfg.preset).d_norm),
-                   meta, samples)
+        model_cfg = net.cfg if self.cfg.kind == "vae" else self.model_cfg
+        if self.cfg.kind == "gan":  # the folder records the preset's D norm: D is not part of the model
+            model_cfg = dataclasses.replace(model_cfg, d_norm=get_preset(self.cfg.preset).d_norm)
+        save_model(self.out_dir, net, model_cfg, meta, samples)
         return str(self.out_dir)
 
 
@@ -317,7 +342,8 @@ def train(cfg: TrainConfig, dataset: Dataset, out_dir: str | Path, stop: threadi
         elapsed, fraction, eta, ips = progress.stats(run.step, run.step_images)
         return TrainEvent(kind, run.step, run.step // run.steps_per_epoch, fraction, elapsed, eta, ips, **extra)
 
-    yield event("started", message=f"Training {cfg.preset} ({cfg.recipe if cfg.kind == 'gan' else 'VAE'}) on "
+    what = {"gan": cfg.recipe, "vae": "VAE", "texture": "texture GAN"}[cfg.kind]
+    yield event("started", message=f"Training {cfg.preset} ({what}) on "
                 f"{len(dataset)} images, batch {run.batch}, {run.precision_note}, {run.device}"
                 + (f", {run.world} processes" if run.world > 1 else "") + ".")
     reason = "finished"

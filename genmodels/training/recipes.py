@@ -41,6 +41,7 @@ class GANRecipeSpec:
     cpu_batch: int = 64  # the automatic batch size on a CPU (a GPU takes 64)
     width: int | None = None  # the networks' base width (GANConfig g_width = d_width); None = the preset's
     lr_end: float = 1.0  # the learning rate at the end of the run, as a fraction of lr (linear decay)
+    stats_weight: float = 0.0  # texture models: weight of the random-feature statistics loss (texture.py)
     summary: str = ""
 
 
@@ -84,6 +85,12 @@ RECIPE_LABELS = {RECOMMENDED_CHOICE: "Recommended (Lite DCGAN)", "lite": "Lite D
                  "fastgan": "FastGAN", "small-data": "Small-data DCGAN", "classic": "Classic DCGAN (the article's)"}
 
 
+# Texture models (models/texture.py): PSGAN's objective and Adam settings (Bergmann et al. 2017) with the
+# small-data tricks: a spectral-norm patch discriminator, hinge loss, DiffAugment and the EMA generator.
+TEXTURE_RECIPE = GANRecipeSpec(arch="texture", d_norm="spectral", loss="hinge", diff_augment=True, ema=True,
+                               lr=2e-4, betas=(0.5, 0.99), cpu_batch=16,
+                               summary="spatial GAN, circular padding, patch D, DiffAugment, hinge loss, EMA")
+
 GPU_BATCH = 64
 VAE_BATCH = 64
 
@@ -94,6 +101,8 @@ def auto_batch_size(recipe: str, kind: str, device_type: str, n_images: int) -> 
     the pictures there are."""
     if kind == "vae":
         batch = VAE_BATCH
+    elif kind == "texture":
+        batch = GPU_BATCH if device_type == "cuda" else TEXTURE_RECIPE.cpu_batch
     else:
         batch = GPU_BATCH if device_type == "cuda" else get_recipe(recipe).cpu_batch
     return max(1, min(batch, n_images))

@@ -7,6 +7,7 @@ resumed run repeats exactly what an unbroken run would have done.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -87,9 +88,11 @@ def gradient_penalty(D: nn.Module, real: torch.Tensor, fake: torch.Tensor, gamma
 
 
 def g_step(D: nn.Module, opt_g: torch.optim.Optimizer, fake: torch.Tensor, gen: torch.Generator,
-           r: GANRecipe, real_in: torch.Tensor | None = None) -> torch.Tensor:
+           r: GANRecipe, real_in: torch.Tensor | None = None,
+           extra: Callable[[torch.Tensor], torch.Tensor] | None = None) -> torch.Tensor:
     """Update G to fool D on the fakes drawn in d_step. D's weights get no gradient (saves work).
-    real_in: the reals D saw in d_step, needed by the rpgan loss (its pairs)."""
+    real_in: the reals D saw in d_step, needed by the rpgan loss (its pairs). extra: a further term on
+    the fakes (before augmentation), added to G's loss (texture models' statistics)."""
     D.requires_grad_(False)
     try:
         with autocast(r.precision, r.device):
@@ -99,6 +102,8 @@ def g_step(D: nn.Module, opt_g: torch.optim.Optimizer, fake: torch.Tensor, gen: 
                 loss = g_loss(fake_logits, r.loss, real_logits)
             else:
                 loss = g_loss(D(fake_in).float(), r.loss)
+        if extra is not None:
+            loss = loss + extra(fake)
         opt_g.zero_grad(set_to_none=True)
         loss.backward()
         opt_g.step()
@@ -187,10 +192,10 @@ def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
 
 
 @torch.no_grad()
-def recalibrate_batchnorm(G: nn.Module, z_dim: int, gen: torch.Generator, batches: int = 16,
-                          batch_size: int = 64) -> None:
+def recalibrate_batchnorm(G: nn.Module, latents: Callable[[int, torch.Generator], torch.Tensor],
+                          gen: torch.Generator, batches: int = 16, batch_size: int = 64) -> None:
     """Re-estimate G's BatchNorm running statistics for its final weights (cumulative average over
-    fresh latents). An EMA generator otherwise samples with statistics of older weights, which
+    fresh latents from latents(batch_size, gen)). An EMA generator otherwise samples with statistics of older weights, which
     washes out colours in eval mode; this makes eval-mode samples match what training saw."""
     bns = [m for m in G.modules() if isinstance(m, nn.BatchNorm2d)]
     if not bns:
@@ -202,7 +207,7 @@ def recalibrate_batchnorm(G: nn.Module, z_dim: int, gen: torch.Generator, batche
         m.train()
     device = next(G.parameters()).device
     for _ in range(batches):
-        G(torch.randn(batch_size, z_dim, generator=gen, device=gen.device).to(device))
+        G(latents(batch_size, gen).to(device))
     for m, (momentum, training) in zip(bns, saved):
         m.momentum = momentum
         m.train(training)

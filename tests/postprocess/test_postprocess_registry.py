@@ -18,7 +18,7 @@ ISSUE_EDITS = {
              "auto_contrast", "levels", "local_contrast", "denoise"},
     "Style": {"grayscale", "sepia", "vintage", "posterize", "pencil_sketch", "cartoon", "painterly",
               "watercolour", "emboss", "neon", "pixel_art", "halftone", "duotone", "vignette",
-              "film_grain", "soft_focus"},
+              "film_grain", "soft_focus", "seamless"},
     "Colour": {"colour_transfer", "recolour", "histogram_match"},
     "Size": {"upscale", "resize", "crop_to_format", "pad_to_format"},
 }

@@ -57,3 +57,19 @@ def test_stop_while_waiting_in_the_queue_stops_that_run(studio, tmp_path):
         a.get_by_text("Your model is now in the model picker", exact=False).first.wait_for()
         b.get_by_text("Stopped before training started.", exact=False).first.wait_for()
         assert b.get_by_text("Your model is now in the model picker", exact=False).count() == 0
+
+
+def test_patterns_trains_on_a_sample_texture_and_draws_a_tiled_preview(page, tmp_path):
+    shots = screenshots(tmp_path)
+    page.get_by_role("tab", name="Patterns").click()
+    page.locator("#pattern-sample").click()
+    page.get_by_role("option", name="Bricks").click()
+    page.get_by_text("random 64 x 64 px crops", exact=False).first.wait_for()  # the crops it will learn from
+    page.locator("#pattern-start").click()
+    page.get_by_text("crops/s", exact=False).first.wait_for()
+    page.locator("#pattern-stop").click()
+    page.get_by_text("Draw with it below", exact=False).first.wait_for()
+    page.locator("#pattern-draw").click()
+    page.get_by_text("Seam score", exact=False).first.wait_for()
+    assert page.locator("#pattern-preview img").count() == 1
+    page.screenshot(path=str(shots / "patterns.png"), full_page=True)

@@ -1,0 +1,111 @@
+"""Texture models and the seamless edit, on the sample textures (samples/textures/): for each picture, train
+the `texture` preset for the default budget (CPU time, one torch thread) and print
+
+  fidelity  SWD (x 1e3) between 64 x 64 crops of 16 drawn textures (256 px) and crops of the picture, per
+            pyramid level and mean, beside the floor (two independent sets of the picture's crops);
+  seams     postprocess.seam_score of the drawn textures (1.0 = the wrap-around edge is like any other
+            pair of neighbouring pixels), and of the picture itself before and after the `seamless` edit;
+  speed     training crops/s, and drawing one 1024 x 1024 texture (best of 3, all threads);
+
+and save, per picture, a 3 x 3 tiled preview of one 512 px texture and a morph strip.
+
+    python -m bench.texture [--minutes 5] [--textures bricks wood ...] [--jobs 2] [--out DIR]
+
+Targets (issue 16): generated tiles' seam score <= 1.15; the edit brings a picture from well above that to
+<= 1.15; fidelity <= 2x the floor after the default 5-minute training; a 1024 px texture in <= 1 s.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+TEXTURES = REPO / "samples" / "textures"
+DEFAULT_OUT = Path(tempfile.gettempdir()) / "latent-studio-bench-texture"
+
+
+def run_one(name: str, minutes: float, out: Path) -> dict:
+    """Train on one sample texture and measure it (runs in its own process, one torch thread)."""
+    import torch
+    from PIL import Image
+
+    import postprocess
+    from genmodels.data.safe_image import load_image
+    from genmodels.data.texture_crops import DEFAULT_SCALE, _shrink, load_texture_dataset
+    from genmodels.evaluation.texture_quality import random_crops, texture_report
+    from genmodels.generation.texture import morph_strip, tile
+    from genmodels.storage.store import load_model
+    from genmodels.training.config import TrainConfig
+    from genmodels.training.loop import train
+
+    torch.set_num_threads(1)
+    path = TEXTURES / f"{name}.png"
+    folder = out / name
+    dataset = load_texture_dataset(path)
+    cfg = TrainConfig(preset="texture", minutes=minutes, checkpoint_minutes=0, preview_every=10**9)
+    last = None
+    for last in train(cfg, dataset, folder, clock=time.process_time):
+        pass
+    model = load_model(folder)
+    source = _shrink(load_image(path), DEFAULT_SCALE)
+    report = texture_report(model, random_crops([source], 256, 1), random_crops([source], 256, 2))
+    seams = [postprocess.seam_score(t) for t in report["textures"]]
+    texture = report["textures"][0]
+    Image.fromarray(tile(texture, 3)).save(out / f"{name}-tiled.png")
+    Image.fromarray(morph_strip(model.network, model.config, 0, 1, 1024, 256)).save(out / f"{name}-morph.png")
+    return {"texture": name, "steps": last.step, "crops_per_s": last.images_per_s,
+            "swd": report["swd"]["levels"] | {"mean": report["swd"]["mean"]}, "floor": report["floor"]["mean"],
+            "ratio": report["ratio"], "seam_mean": float(np.mean(seams)), "seam_max": float(np.max(seams)),
+            "photo_seam": postprocess.seam_score(source),
+            "photo_seam_after": postprocess.seam_score(postprocess.seamless(source))}
+
+
+def draw_speed(folder: Path) -> float:
+    """Seconds to draw one 1024 x 1024 texture, best of 3, with torch's default threads."""
+    from genmodels.api.texture import draw_texture
+
+    draw_texture(folder, 0, 1024)
+    times = []
+    for seed in range(3):
+        t0 = time.perf_counter()
+        draw_texture(folder, seed, 1024)
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main(argv: list[str] | None = None) -> None:
+    names = sorted(p.stem for p in TEXTURES.glob("*.png"))
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--minutes", type=float, default=5.0, help="CPU minutes of training per texture (default 5)")
+    p.add_argument("--textures", nargs="+", choices=names, default=names)
+    p.add_argument("--jobs", type=int, default=2, help="trainings at once, one core each (default 2)")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = p.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
+        rows = list(pool.map(run_one, args.textures, [args.minutes] * len(args.textures),
+                             [args.out] * len(args.textures)))
+    print(f"\n{args.minutes:g} CPU-minutes per texture, one torch thread; SWD x 1e3 on 64 px crops "
+          f"(levels 64 / 32 / 16 px)")
+    print(f"{'texture':<9} {'steps':>6} {'crops/s':>8} {'64':>6} {'32':>6} {'16':>6} {'mean':>6} {'floor':>6} "
+          f"{'x floor':>7} {'seam':>5} {'worst':>5} {'photo seam':>10} {'after edit':>10}")
+    for r in rows:
+        s = r["swd"]
+        print(f"{r['texture']:<9} {r['steps']:>6} {r['crops_per_s']:>8.0f} {s['64']:>6.1f} {s['32']:>6.1f} "
+              f"{s['16']:>6.1f} {s['mean']:>6.1f} {r['floor']:>6.1f} {r['ratio']:>7.2f} {r['seam_mean']:>5.2f} "
+              f"{r['seam_max']:>5.2f} {r['photo_seam']:>10.2f} {r['photo_seam_after']:>10.2f}")
+    seconds = draw_speed(args.out / rows[0]["texture"])
+    print(f"\ndrawing a 1024 x 1024 texture: {seconds:.2f} s (best of 3, all threads)")
+    (args.out / "results.json").write_text(json.dumps({"rows": rows, "draw_1024_s": seconds}, indent=2))
+    print(f"tiled previews and morph strips: {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""The facade for texture models (the Patterns tab, `genmodels.sample --size/--morph`, scripts).
+
+    ds = prepare_texture_dataset("bricks.png")                    # random 64 px crops of the picture
+    for ev in run_training(ds, "texture", "recommended", 5, "out/bricks", stop): ...
+    tile = draw_texture("out/bricks", seed=0, size=1024)          # uint8 (1024, 1024, 3), tiles seamlessly
+    strip = morph_texture("out/bricks", 0, 1, width=2048)         # seed 0's texture turning into seed 1's
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..checks import check_number
+from ..data.dataset import Dataset, preview_grid
+from ..data.texture_crops import DEFAULT_SCALE, MAX_SCALE, MIN_SCALE, load_texture_dataset
+from ..errors import StudioError
+from ..evaluation.texture_quality import texture_report
+from ..generation import texture
+from ..generation.texture import MAX_SIZE, MIN_SIZE
+from ..models.presets import get_preset
+from ..storage.cache import ModelRef, get_model
+from ..storage.resources import sample_textures
+from ..storage.store import LoadedModel
+from .drawing import MAX_SEED
+
+TEXTURE_PRESET = "texture"
+DEFAULT_TEXTURE_SCALE, MIN_TEXTURE_SCALE, MAX_TEXTURE_SCALE = DEFAULT_SCALE, MIN_SCALE, MAX_SCALE
+SAMPLE_TEXTURES = sample_textures()
+
+
+def texture_model(model: ModelRef) -> LoadedModel:
+    """The model, loaded; refused in one sentence unless it is a texture model."""
+    m = get_model(model)
+    if m.kind != "texture":
+        raise StudioError(f"{m.name} is not a texture model: train one in the Patterns tab "
+                          "(or `python -m genmodels.train --model texture`).")
+    return m
+
+
+def _size(m: LoadedModel, value, what: str) -> int:
+    value = check_number(what, value, MIN_SIZE, MAX_SIZE, whole=True)
+    if value % m.config.stride:
+        raise StudioError(f"{what} must be a multiple of {m.config.stride} px (e.g. 512 or 1024), got {value}.")
+    return value
+
+
+def draw_texture(model: ModelRef, seed: int = 0, size: int = 512) -> np.ndarray:
+    """The seamless texture of seed: uint8 (size, size, 3) that tiles with period size. size: 64..2048 px,
+    a multiple of the model's stride (16 for the `texture` preset)."""
+    m = texture_model(model)
+    seed = check_number("Seed", seed, 0, MAX_SEED, whole=True)
+    return texture.draw_texture(m.network, m.config, seed, _size(m, size, "Texture size"))
+
+
+def morph_height(m: LoadedModel, width: int) -> int:
+    """A morph strip's height for its width: a quarter of it, in whole cells, at least MIN_SIZE px."""
+    return max(MIN_SIZE, width // 4 // m.config.stride * m.config.stride)
+
+
+def morph_texture(model: ModelRef, seed_a: int, seed_b: int, width: int = 1024) -> np.ndarray:
+    """A strip (width / 4 high) whose texture turns from seed_a's into seed_b's, left to right. width: 64..2048
+    px, a multiple of the model's stride. It tiles vertically."""
+    m = texture_model(model)
+    a = check_number("Seed A", seed_a, 0, MAX_SEED, whole=True)
+    b = check_number("Seed B", seed_b, 0, MAX_SEED, whole=True)
+    width = _size(m, width, "Strip width")
+    return texture.morph_strip(m.network, m.config, a, b, width, morph_height(m, width))
+
+
+def tile_preview(image: np.ndarray, times: int = 3) -> np.ndarray:
+    """The texture repeated times x times (1..4): its seams, if any, show at once."""
+    times = check_number("Repeats", times, 1, 4, whole=True)
+    return texture.tile(np.asarray(image), times)
+
+
+def prepare_texture_dataset(sources: Sequence[str | Path] | str | Path, scale: int = DEFAULT_SCALE,
+                            seed: int = 0) -> Dataset:
+    """Random crops of 1..20 pictures for the `texture` preset. scale: each picture's short side is shrunk
+    to at most this many px first (64..1024): lower = larger texture elements in the output."""
+    if not sources:
+        raise StudioError("Add a picture of the texture first (or pick a sample texture).")
+    scale = check_number("Texture scale", scale, MIN_SCALE, MAX_SCALE, whole=True)
+    seed = check_number("Seed", seed, 0, MAX_SEED, whole=True)
+    return load_texture_dataset(sources, get_preset(TEXTURE_PRESET).crop_size, scale, seed=seed)
+
+
+def texture_quality(model_folder: ModelRef, dataset: Dataset, n: int = 256) -> str:
+    """A line for the Patterns tab when training ends: SWD between crops of 16 drawn textures and n crops
+    of the pictures, beside the same distance between two sets of the pictures' crops (a few seconds)."""
+    m = texture_model(model_folder)
+    bank = dataset.images.permute(0, 2, 3, 1).numpy()  # (N, S, S, 3) uint8 crops
+    order = np.random.default_rng(0).permutation(len(bank))
+    half = min(n, len(bank) // 2)
+    rep = texture_report(m, bank[order[:half]], bank[order[half:2 * half]])
+    return (f"**Texture fidelity:** SWD {rep['swd']['mean']:.1f} against {rep['floor']['mean']:.1f} between two "
+            f"sets of your picture's crops ({rep['ratio']:.1f}x; 1x = as alike as the picture is to itself, "
+            "lower is better).")
+
+
+def texture_views(dataset: Dataset, n: int = 24) -> tuple[str, np.ndarray]:
+    """(a report in markdown, a grid of the first n crops the model will learn from)."""
+    rep = dataset.report
+    text = f"**Ready.** {rep.summary()}"
+    if rep.skipped:
+        shown = "; ".join(f"{name}: {reason}" for name, reason in rep.skipped[:8])
+        text += f"\n\nSkipped {len(rep.skipped)}: {shown}."
+    return text, preview_grid(dataset, n)

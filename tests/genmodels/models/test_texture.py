@@ -1,0 +1,133 @@
+"""Texture models: the networks, exact tiling, seeds, sizes, morph strips, and the model folder."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import genmodels
+from genmodels.generation import texture as tex
+from genmodels.models.presets import PRESETS, model_kind
+from genmodels.models.texture import TextureConfig, TextureDiscriminator, TextureGenerator, texture_noise
+from genmodels.storage.store import load_model, save_model
+
+CFG = PRESETS["texture"]
+
+
+@pytest.fixture(scope="module")
+def generator() -> TextureGenerator:
+    """An untrained generator with weights large enough that seeds draw visibly different textures (at the
+    DCGAN initialisation, eval mode draws an almost flat picture for any seed)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        g = TextureGenerator(CFG)
+        with torch.no_grad():
+            for p in g.parameters():
+                if p.dim() == 4:
+                    p.normal_(0.0, 0.1)
+    return g.eval()
+
+
+@pytest.fixture
+def texture_folder(tmp_path, generator):
+    return save_model(tmp_path / "bricks", generator, CFG, {"name": "Bricks", "preset": "texture"})
+
+
+def test_shapes_of_both_networks(generator):
+    noise = texture_noise(CFG, torch.Generator().manual_seed(0), 2, 3, 5)
+    assert noise.shape == (2, CFG.z_dim, 3, 5)
+    assert torch.equal(noise[:, :CFG.global_dim, 0, 0], noise[:, :CFG.global_dim, 2, 4])  # one code per picture
+    with torch.no_grad():
+        assert generator(noise).shape == (2, 3, 3 * CFG.stride, 5 * CFG.stride)
+    assert TextureDiscriminator(CFG)(torch.zeros(2, 3, 64, 64)).shape == (2, 16)
+
+
+def test_a_tile_and_its_wrap_around_neighbours_match_the_larger_output(generator):
+    # Drawing the grid tiled 2 x 2 gives the texture tiled 2 x 2: every edge of a tile meets the next tile
+    # exactly as the network itself continues the texture.
+    noise = tex.seed_noise(CFG, 5, 4, 6)
+    with torch.no_grad():
+        one = generator(noise)
+        larger = generator(noise.repeat(1, 1, 2, 2))
+    assert torch.allclose(larger, one.repeat(1, 1, 2, 2), atol=1e-4)
+
+
+def test_a_texture_is_a_pure_function_of_its_seed(generator):
+    a = tex.draw_texture(generator, CFG, 3, 128)
+    assert a.shape == (128, 128, 3) and a.dtype == np.uint8
+    assert np.array_equal(a, tex.draw_texture(generator, CFG, 3, 128))
+    assert not np.array_equal(a, tex.draw_texture(generator, CFG, 4, 128))
+    state = torch.random.get_rng_state()
+    tex.draw_texture(generator, CFG, 3, 64)
+    assert torch.equal(state, torch.random.get_rng_state())  # the global RNG is never touched
+
+
+def test_one_seed_keeps_its_layout_at_every_size():
+    small, large = tex.seed_noise(CFG, 9, 4, 4), tex.seed_noise(CFG, 9, 8, 8)
+    assert torch.equal(small, large[:, :, :4, :4])
+
+
+@pytest.mark.parametrize("size", [63, 48, 100, 4096, 2064, True, 512.0])
+def test_sizes_off_the_stride_or_range_are_refused(generator, size):
+    with pytest.raises(ValueError, match="multiple of 16"):
+        tex.draw_texture(generator, CFG, 0, size)
+
+
+def test_a_morph_strip_turns_one_texture_into_another(generator):
+    strip = tex.morph_strip(generator, CFG, 1, 2, 256, 64)
+    assert strip.shape == (64, 256, 3)
+    assert np.array_equal(strip, tex.morph_strip(generator, CFG, 1, 2, 256, 64))
+    same = tex.morph_strip(generator, CFG, 1, 1, 256, 64)
+    # the left ends match (seed 1's code there either way); the right ends differ
+    assert np.abs(strip[:, :16].astype(int) - same[:, :16]).mean() < np.abs(strip[:, -16:].astype(int)
+                                                                             - same[:, -16:]).mean()
+
+
+def test_the_config_checks_its_shape():
+    assert model_kind(CFG) == "texture" and CFG.image_size == 64 and CFG.stride == 16
+    for bad in ({"crop_size": 40}, {"stages": 7}, {"channels": 2}, {"g_width": 1000}):
+        with pytest.raises(ValueError):
+            TextureConfig(**bad)
+
+
+def test_the_model_folder_round_trips(texture_folder, generator):
+    m = load_model(texture_folder)
+    assert m.kind == "texture" and m.config == CFG
+    assert np.array_equal(genmodels.draw_texture(texture_folder, 2, 64), tex.draw_texture(generator, CFG, 2, 64))
+    card = (texture_folder / "README.md").read_text()
+    assert "seamless-texture GAN" in card and "texture-synthesis" in card and "--size 1024" in card
+    assert genmodels.describe(texture_folder)["kind"] == "texture"
+
+
+def test_half_precision_folders_draw_the_same_textures(tmp_path, generator):
+    folder = save_model(tmp_path / "half", generator, CFG, {"name": "half"}, half_precision=True)
+    diff = genmodels.draw_texture(folder, 0, 64).astype(int) - tex.draw_texture(generator, CFG, 0, 64)
+    assert np.abs(diff).mean() < 0.5 and np.abs(diff).max() <= 8  # float16 rounding of large random weights
+
+
+def test_the_facade_checks_what_callers_send(texture_folder, gan_folder):
+    with pytest.raises(genmodels.StudioError, match="multiple of 16"):
+        genmodels.draw_texture(texture_folder, 0, 1000)
+    with pytest.raises(genmodels.StudioError, match="Seed"):
+        genmodels.draw_texture(texture_folder, -1, 64)
+    with pytest.raises(genmodels.StudioError, match="not a texture model"):
+        genmodels.draw_texture(gan_folder, 0, 64)
+    with pytest.raises(genmodels.StudioError, match="texture model"):
+        genmodels.generate(texture_folder, 4)  # image tabs say where textures are drawn
+    strip = genmodels.morph_texture(texture_folder, 0, 1, 512)
+    assert strip.shape == (128, 512, 3)
+    assert genmodels.tile_preview(strip[:64, :64], 3).shape == (192, 192, 3)
+
+
+def test_the_hub_model_draws_textures(texture_folder):
+    model = genmodels.LatentStudioModel.from_pretrained(texture_folder)
+    assert model.kind == "texture"
+    assert model.draw_texture(1, 128).shape == (128, 128, 3)
+    assert model.morph_texture(0, 1, 256).shape == (64, 256, 3)
+
+
+def test_a_texture_model_zip_round_trips(tmp_path, texture_folder):
+    path = genmodels.export_model_zip(texture_folder, tmp_path / "bricks.zip")
+    (tmp_path / "imported").mkdir()
+    back = genmodels.import_model_zip(path, tmp_path / "imported")
+    assert np.array_equal(genmodels.draw_texture(back, 0, 64), genmodels.draw_texture(texture_folder, 0, 64))
