@@ -98,11 +98,11 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Patte
                 resume = gr.Button("Resume")
         with gr.Column(scale=2):
             report = gr.Markdown("Add a picture to see the crops the model will learn from.")
-            crops = gr.Image(label="The crops the model learns from", interactive=False, height=220)
+            crops = gr.Image(label="The crops the model learns from", interactive=False, height=220, format="png")
             status = gr.HTML(progress_html(0, "Not started."))
             with gr.Row():
                 chart = gr.LinePlot(x="step", y="value", color="loss", label="Losses", height=220)
-                samples = gr.Image(label="Textures (refreshing)", interactive=False, height=240)
+                samples = gr.Image(label="Textures (refreshing)", interactive=False, height=240, format="png")
             quality = gr.Markdown()
             download = gr.File(label="Your texture model (zip)", interactive=False, height=60)
     gr.Markdown("### Draw")
@@ -120,7 +120,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Patte
             morph = gr.Button("Draw a morph strip", elem_id="pattern-morph")
         with gr.Column(scale=2):
             preview = gr.Image(label="Tiled 3 x 3, so any seam would show", interactive=False, height=480,
-                               elem_id="pattern-preview")
+                               format="png", elem_id="pattern-preview")  # lossless: a seam must not hide
             info = gr.Markdown()
             with gr.Row():
                 file = gr.File(label="Download (PNG, recipe inside)", interactive=False, height=60)

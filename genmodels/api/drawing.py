@@ -77,8 +77,9 @@ def describe(model: ModelRef) -> dict:
     m = get_model(model)
     cfg = m.config
     colour = "colour" if cfg.channels == 3 else "grayscale"
-    what = {"gan": "GAN", "vae": "VAE", "texture": "texture GAN trained on crops of"}[m.kind]
-    summary = f"{m.name}: {what}, {cfg.image_size}x{cfg.image_size} {colour}"
+    summary = f"{m.name}: {'GAN' if m.kind == 'gan' else 'VAE'}, {cfg.image_size}x{cfg.image_size} {colour}"
+    if m.kind == "texture":
+        summary = f"{m.name}: seamless texture GAN ({cfg.image_size} px training crops, {colour})"
     return {"kind": m.kind, "image_size": cfg.image_size, "channels": cfg.channels, "z_dim": cfg.z_dim,
             "name": m.name, "preset": m.meta.get("preset"), "summary": summary,
             "can_encode": m.kind == "vae"}

@@ -279,7 +279,10 @@ def _samples_png(folder: Path, model: LoadedModel) -> bytes:
         generate,
         grid,
     )
+    from ..generation.texture import texture_grid
 
     buffer = io.BytesIO()
-    Image.fromarray(grid(generate(model, SAMPLE_SEEDS))).save(buffer, format="PNG")
+    drawn = (texture_grid(model.network, model.config) if model.kind == "texture"
+             else grid(generate(model, SAMPLE_SEEDS)))
+    Image.fromarray(drawn).save(buffer, format="PNG")
     return buffer.getvalue()

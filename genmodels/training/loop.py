@@ -31,7 +31,7 @@ from ..generation.texture import texture_grid
 from ..imaging.tensors import to_images, uint8_to_float
 from ..models.gan import build_discriminator
 from ..models.presets import get_preset
-from ..models.texture import FeatureStats, TextureConfig, TextureDiscriminator, stats_loss, texture_noise
+from ..models.texture import TextureConfig, TextureDiscriminator, patch_loss, texture_noise
 from ..storage.safe_tensors_io import remove_stale_temps, write_tensors_atomic
 from ..storage.store import MODEL_FILES, SAMPLES_FILE, build_network, save_model
 from . import distributed as dist
@@ -167,8 +167,6 @@ class _Run:
                                     reconstruction=self.spec.reconstruction, r_gamma=self.spec.r_gamma,
                                     r_every=self.spec.r_every)
             self.G_step, self.D_step = dist.wrap(self.net), dist.wrap(self.D)  # g_step calls D unwrapped
-            self.stats = (FeatureStats(self.model_cfg.channels).to(self.device)
-                          if self.spec.stats_weight else None)
         self.detail: DetailStage | None = None  # a two-stage VAE's second stage
         if cfg.kind == "vae":
             first_stage = [p for name, p in self.net.named_parameters() if not name.startswith("detail.")]
@@ -260,7 +258,7 @@ class _Run:
                 group["lr"] = self.cfg.learning_rate * lr_factor(self.spec, progress)
         loss_d, fake, real_in = d_step(self.G_step, self.D_step, self.opt_d, real, z, gen, self.recipe,
                                        step=self.step, half_only=half_only)
-        extra = (lambda f: self.spec.stats_weight * stats_loss(self.stats, f, real)) if self.stats is not None else None
+        extra = (lambda f: self.spec.stats_weight * patch_loss(f, real, gen)) if self.spec.stats_weight else None
         loss_g = g_step(self.D, self.opt_g, fake, gen, self.recipe, real_in, extra)  # unwrapped: D gets no gradient
         dist.average_buffers([self.net, self.D])  # before the EMA copies G's buffers
         if self.ema is not None:
@@ -343,8 +341,11 @@ def train(cfg: TrainConfig, dataset: Dataset, out_dir: str | Path, stop: threadi
         return TrainEvent(kind, run.step, run.step // run.steps_per_epoch, fraction, elapsed, eta, ips, **extra)
 
     what = {"gan": cfg.recipe, "vae": "VAE", "texture": "texture GAN"}[cfg.kind]
-    yield event("started", message=f"Training {cfg.preset} ({what}) on "
-                f"{len(dataset)} images, batch {run.batch}, {run.precision_note}, {run.device}"
+    pictures = dataset.report.images_used
+    data = (f"{len(dataset):,} crops of {pictures} picture{'s' if pictures != 1 else ''}"
+            if cfg.kind == "texture" else f"{len(dataset)} images")
+    yield event("started", message=f"Training {cfg.preset} ({what}) on {data}, batch {run.batch}, "
+                f"{run.precision_note}, {run.device}"
                 + (f", {run.world} processes" if run.world > 1 else "") + ".")
     reason = "finished"
     try:

@@ -41,7 +41,7 @@ class GANRecipeSpec:
     cpu_batch: int = 64  # the automatic batch size on a CPU (a GPU takes 64)
     width: int | None = None  # the networks' base width (GANConfig g_width = d_width); None = the preset's
     lr_end: float = 1.0  # the learning rate at the end of the run, as a fraction of lr (linear decay)
-    stats_weight: float = 0.0  # texture models: weight of the random-feature statistics loss (texture.py)
+    stats_weight: float = 0.0  # texture models: weight of the patch-distribution loss (texture.patch_loss)
     summary: str = ""
 
 
@@ -85,10 +85,11 @@ RECIPE_LABELS = {RECOMMENDED_CHOICE: "Recommended (Lite DCGAN)", "lite": "Lite D
                  "fastgan": "FastGAN", "small-data": "Small-data DCGAN", "classic": "Classic DCGAN (the article's)"}
 
 
-# Texture models (models/texture.py): PSGAN's objective and Adam settings (Bergmann et al. 2017) with the
-# small-data tricks: a spectral-norm patch discriminator, hinge loss, DiffAugment and the EMA generator.
+# Texture models (models/texture.py): the small-data tricks (a spectral-norm patch discriminator, hinge loss,
+# DiffAugment, the EMA generator) plus a patch-distribution loss, a high rate and small batches: in 5 CPU
+# minutes the number of steps and a signal from the first step matter most (README "Patterns").
 TEXTURE_RECIPE = GANRecipeSpec(arch="texture", d_norm="spectral", loss="hinge", diff_augment=True, ema=True,
-                               lr=2e-4, betas=(0.5, 0.99), cpu_batch=16,
+                               lr=5e-4, betas=(0.5, 0.99), cpu_batch=8, stats_weight=50.0,
                                summary="spatial GAN, circular padding, patch D, DiffAugment, hinge loss, EMA")
 
 GPU_BATCH = 64

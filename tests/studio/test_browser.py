@@ -62,7 +62,7 @@ def test_stop_while_waiting_in_the_queue_stops_that_run(studio, tmp_path):
 def test_patterns_trains_on_a_sample_texture_and_draws_a_tiled_preview(page, tmp_path):
     shots = screenshots(tmp_path)
     page.get_by_role("tab", name="Patterns").click()
-    page.locator("#pattern-sample").click()
+    page.locator("#pattern-sample input").click()
     page.get_by_role("option", name="Bricks").click()
     page.get_by_text("random 64 x 64 px crops", exact=False).first.wait_for()  # the crops it will learn from
     page.locator("#pattern-start").click()

@@ -49,8 +49,8 @@ def test_train_a_texture_then_draw_tiles_and_strips(client, tmp_path):
     assert pixels(strip).shape == (128, 512, 3) and "seed 1 (right)" in info
     assert postprocess.read_png_recipe(png)["recipe"]["morph_to"] == 1
 
-    view, stack, _ = client.predict(api_name="/texture_to_edit")
-    assert pixels(view[1] if isinstance(view, (list, tuple)) else view).shape[:2] == (128, 512)
+    before, _ = client.predict(api_name="/texture_to_edit")[0]  # (and the Edit tab opens)
+    assert pixels(before).shape[:2] == (128, 512)
     with pytest.raises(Exception, match="texture model"):  # Generate says where textures are drawn
         client.predict("session:my-texture-1", 2, 0, 1.0, api_name="/generate")
 
@@ -58,7 +58,7 @@ def test_train_a_texture_then_draw_tiles_and_strips(client, tmp_path):
 def test_bad_requests_get_one_sentence(client):
     with pytest.raises(Exception, match="Train a texture model first"):
         client.predict(None, 0, 256, api_name="/draw_texture")
-    with pytest.raises(Exception, match="not a texture model"):
+    with pytest.raises(Exception, match="not in the list of choices"):  # the picker offers texture models only
         client.predict("builtin:tiny-gan", 0, 256, api_name="/draw_texture")
     with pytest.raises(Exception, match="Add a picture"):
         client.predict([], 256, 0.5, 0, api_name="/train_texture")

@@ -131,3 +131,16 @@ def test_a_texture_model_zip_round_trips(tmp_path, texture_folder):
     (tmp_path / "imported").mkdir()
     back = genmodels.import_model_zip(path, tmp_path / "imported")
     assert np.array_equal(genmodels.draw_texture(back, 0, 64), genmodels.draw_texture(texture_folder, 0, 64))
+
+
+def test_the_patch_loss_compares_patch_distributions():
+    from genmodels.models.texture import patch_loss
+
+    gen = lambda: torch.Generator().manual_seed(0)  # noqa: E731
+    a, b = torch.rand(4, 3, 32, 32) * 2 - 1, torch.zeros(4, 3, 32, 32)
+    same = patch_loss(a, a.flip(0), gen(), patches=256)  # the same pictures in another order: the same patches
+    assert patch_loss(a, b, gen(), patches=256) > 20 * same
+    assert torch.equal(patch_loss(a, b, gen(), patches=256), patch_loss(a, b, gen(), patches=256))
+    fake = b.clone().requires_grad_(True)
+    patch_loss(fake, a, gen(), patches=256).backward()
+    assert fake.grad.abs().sum() > 0
