@@ -129,9 +129,10 @@ def patch_loss(fake: torch.Tensor, real: torch.Tensor, gen: torch.Generator, sca
     random patches per set and octave, projected on `directions` random unit vectors, compared sorted.
     It tells the generator which patches are missing or too common from the first step, which the
     discriminator takes hundreds of steps to learn. Randomness comes only from gen."""
+    fake, real = fake.float(), real.float()  # the fakes come in bf16 from an autocast step; sorting wants fp32
     total = fake.new_zeros(())
     for _ in range(scales):
-        a, b = _patches(fake, patches, size, gen), _patches(real.float(), patches, size, gen)  # (P, C * size^2)
+        a, b = _patches(fake, patches, size, gen), _patches(real, patches, size, gen)  # (P, C * size^2)
         d = torch.randn(a.shape[1], directions, generator=gen).to(a.device)
         d = d / d.norm(dim=0, keepdim=True)
         pa, pb = (a @ d).sort(dim=0)[0], (b @ d).sort(dim=0)[0]
@@ -141,12 +142,10 @@ def patch_loss(fake: torch.Tensor, real: torch.Tensor, gen: torch.Generator, sca
 
 
 def _patches(x: torch.Tensor, n: int, size: int, gen: torch.Generator) -> torch.Tensor:
-    """n random size x size patches of a batch (B, C, H, W) -> (n, C * size * size)."""
-    b, c, h, w = x.shape
-    i = torch.randint(b, (n,), generator=gen)
-    y = torch.randint(h - size + 1, (n,), generator=gen)
-    xx = torch.randint(w - size + 1, (n,), generator=gen)
-    offs = torch.arange(size)
-    rows = (y[:, None] + offs)[:, :, None].expand(n, size, size)  # (n, size, size)
-    cols = (xx[:, None] + offs)[:, None, :].expand(n, size, size)
-    return x[i[:, None, None], :, rows, cols].reshape(n, -1)  # (n, size, size, C) -> (n, size * size * C)
+    """n random size x size patches of a batch (B, C, H, W) -> (n, C * size * size). Through unfold and
+    index_select rather than fancy indexing: the latter's backward adds with atomics across threads on a
+    CPU, so the same seed would not give the same weights."""
+    b = x.shape[0]
+    every = nn.functional.unfold(x, size).transpose(1, 2)  # (B, L, C * size * size), L places per picture
+    flat = every.reshape(b * every.shape[1], -1)
+    return flat.index_select(0, torch.randint(flat.shape[0], (n,), generator=gen).to(x.device))

@@ -144,3 +144,15 @@ def test_the_patch_loss_compares_patch_distributions():
     fake = b.clone().requires_grad_(True)
     patch_loss(fake, a, gen(), patches=256).backward()
     assert fake.grad.abs().sum() > 0
+
+
+def test_the_patch_loss_takes_bf16_fakes_from_an_autocast_step():
+    """On CPUs with native bf16 the generator's output is bf16; the loss is computed in fp32 all the same."""
+    from genmodels.models.texture import patch_loss
+
+    real = torch.rand(2, 3, 32, 32) * 2 - 1
+    fake = real.flip(0).to(torch.bfloat16).requires_grad_(True)
+    loss = patch_loss(fake, real, torch.Generator().manual_seed(0), patches=128)
+    assert loss.dtype == torch.float32 and torch.isfinite(loss)
+    (loss + patch_loss(fake * 0, real, torch.Generator().manual_seed(0), patches=128)).backward()
+    assert fake.grad.dtype == torch.bfloat16 and fake.grad.abs().sum() > 0
