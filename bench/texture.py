@@ -49,7 +49,7 @@ def run_one(name: str, minutes: float, out: Path) -> dict:
     path = TEXTURES / f"{name}.png"
     folder = out / name
     dataset = load_texture_dataset(path)
-    cfg = TrainConfig(preset="texture", minutes=minutes, checkpoint_minutes=0, preview_every=10**9)
+    cfg = TrainConfig(preset="texture", minutes=minutes, checkpoint_minutes=0, preview_every=10**6)
     last = None
     for last in train(cfg, dataset, folder, clock=time.process_time):
         pass
@@ -92,8 +92,13 @@ def main(argv: list[str] | None = None) -> None:
     with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
         rows = list(pool.map(run_one, args.textures, [args.minutes] * len(args.textures),
                              [args.out] * len(args.textures)))
-    print(f"\n{args.minutes:g} CPU-minutes per texture, one torch thread; SWD x 1e3 on 64 px crops "
-          f"(levels 64 / 32 / 16 px)")
+    import torch
+
+    from genmodels.training.precision import pick_precision
+
+    precision = pick_precision("auto", torch.device("cpu"))[1]
+    print(f"\n{args.minutes:g} CPU-minutes per texture, one torch thread, training precision: {precision}; "
+          f"SWD x 1e3 on 64 px crops (levels 64 / 32 / 16 px)")
     print(f"{'texture':<9} {'steps':>6} {'crops/s':>8} {'64':>6} {'32':>6} {'16':>6} {'mean':>6} {'floor':>6} "
           f"{'x floor':>7} {'seam':>5} {'worst':>5} {'photo seam':>10} {'after edit':>10}")
     for r in rows:
@@ -103,7 +108,8 @@ def main(argv: list[str] | None = None) -> None:
               f"{r['seam_max']:>5.2f} {r['photo_seam']:>10.2f} {r['photo_seam_after']:>10.2f}")
     seconds = draw_speed(args.out / rows[0]["texture"])
     print(f"\ndrawing a 1024 x 1024 texture: {seconds:.2f} s (best of 3, all threads)")
-    (args.out / "results.json").write_text(json.dumps({"rows": rows, "draw_1024_s": seconds}, indent=2))
+    results = {"rows": rows, "draw_1024_s": seconds, "precision": precision}
+    (args.out / "results.json").write_text(json.dumps(results, indent=2))
     print(f"tiled previews and morph strips: {args.out}")
 
 
