@@ -18,7 +18,8 @@ from ..errors import StudioError
 from ..models.presets import get_preset, preset_for
 from ..storage.resources import sample_images
 from ..training.config import TrainConfig
-from ..training.loop import TrainEvent, train
+from ..training.loop import train
+from ..training.progress import TrainEvent
 from ..training.recipes import RECOMMENDED_CHOICE
 
 SAMPLE_IMAGES = sample_images()

@@ -17,7 +17,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,12 @@ from ..generation.texture import texture_grid
 from ..imaging.tensors import to_images, uint8_to_float
 from ..models.gan import build_discriminator
 from ..models.presets import get_preset
-from ..models.texture import TextureConfig, TextureDiscriminator, patch_loss, texture_noise
+from ..models.texture import (
+    TextureConfig,
+    TextureDiscriminator,
+    patch_loss,
+    texture_noise,
+)
 from ..storage.safe_tensors_io import remove_stale_temps, write_tensors_atomic
 from ..storage.store import MODEL_FILES, SAMPLES_FILE, build_network, save_model
 from . import distributed as dist
@@ -45,7 +49,7 @@ from .checkpoint import (
 )
 from .config import TrainConfig
 from .precision import pick_device, pick_precision
-from .progress import RunProgress
+from .progress import RunProgress, TrainEvent
 from .recipes import auto_batch_size, lr_factor, schedule_fade
 from .steps import (
     GANRecipe,
@@ -66,24 +70,6 @@ PREVIEW_SEEDS = range(16)  # the fixed latents every preview grid is drawn from
 # Tests only: when set to a folder, every rank of a run saves its final state there as
 # rank<N>.safetensors, so tests/genmodels/training/test_distributed.py can check that the ranks end identical.
 RANK_STATE_ENV = "LATENT_STUDIO_RANK_STATE_DIR"
-
-
-@dataclass
-class TrainEvent:
-    """One thing worth showing. kind: "started", "progress", "preview", "checkpoint", "finished",
-    "stopped" (stop button / Ctrl-C / time budget reached early) or "diverged"."""
-
-    kind: str
-    step: int
-    epoch: int
-    fraction: float  # 0..1 of the run's budget used
-    elapsed_s: float
-    eta_s: float | None
-    images_per_s: float
-    losses: dict[str, float] = field(default_factory=dict)
-    preview: np.ndarray | None = None  # uint8 grid from fixed latents
-    message: str = ""
-    model_dir: str | None = None
 
 
 def _step_generator(seed: int, step: int, salt: int = 0, rank: int = 0) -> torch.Generator:

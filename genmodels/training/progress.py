@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
 
 
 class RunProgress:
@@ -37,3 +40,21 @@ class RunProgress:
         if self.budget_s:
             fractions.append((self.clock() - self.t0) / self.budget_s)
         return min(1.0, max(fractions)) if fractions else 1.0
+
+
+@dataclass
+class TrainEvent:
+    """One thing worth showing. kind: "started", "progress", "preview", "checkpoint", "finished",
+    "stopped" (stop button / Ctrl-C / time budget reached early) or "diverged"."""
+
+    kind: str
+    step: int
+    epoch: int
+    fraction: float  # 0..1 of the run's budget used
+    elapsed_s: float
+    eta_s: float | None
+    images_per_s: float
+    losses: dict[str, float] = field(default_factory=dict)
+    preview: np.ndarray | None = None  # uint8 grid from fixed latents
+    message: str = ""
+    model_dir: str | None = None
