@@ -1,6 +1,6 @@
 """Actions that move an image from one tab to another, wired in one place: Generate and Explore send
-images to Edit and to Blend's ends, Explore adds to the Generate gallery, Patterns sends its textures to Edit. Tabs never import each
-other; each build() returns the components these actions need."""
+images to Edit and to Blend's ends, Explore adds to the Generate gallery, Patterns sends its textures
+to Edit. Tabs never import each other; each build() returns the components these actions need."""
 from __future__ import annotations
 
 from dataclasses import dataclass

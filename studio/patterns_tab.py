@@ -176,13 +176,12 @@ def use_sample(path: str | None):
 
 def arm_run(sess: Session) -> None:
     """At the click, outside the queue: a Stop pressed while the run waits in the queue will stop it."""
-    sess.texture_stop.clear()
-    sess.texture_runs_waiting += 1
+    sess.texture_run.arm()
 
 
 def on_stop(sess: Session):
     """Ask the session's texture run to stop; it saves the model so far."""
-    sess.texture_stop.set()
+    sess.texture_run.stop.set()
     return progress_html(1.0, "Stopping… the model so far will be saved.")
 
 
@@ -191,28 +190,22 @@ def on_train(catalog: ModelCatalog, view: PatternsView, sess: Session, pictures,
              training_seed: float, resume_run: bool = False):
     """Train (or resume) a texture model with a live progress bar, loss chart and textures; when it ends, the
     model zip, the model in both pickers and its texture fidelity."""
-    if sess.texture_runs_waiting:  # started from the page: arm_run cleared the flag at the click
-        sess.texture_runs_waiting -= 1
-    else:  # an API call has no click step
-        sess.texture_stop.clear()
-    if sess.texture_stop.is_set():
-        sess.texture_stop.clear()
+    if not sess.texture_run.begin():  # Stop was pressed while this run waited in the queue
         yield {view.status: progress_html(0.0, "Stopped before training started.")}
         return
     if resume_run:
-        if sess.texture_dir is None or not genmodels.can_resume(sess.texture_dir):
-            raise genmodels.StudioError("There is no stopped texture training to resume in this session.")
-        out = sess.texture_dir
+        out = sess.texture_run.resumable(genmodels.can_resume,
+                                         "There is no stopped texture training to resume in this session.")
     else:
         if not pictures:
             raise genmodels.StudioError("Add a picture of the texture first (or pick a sample texture).")
         out = sess.workdir / "models" / f"my-texture-{len(sess.models) + 1}"
     dataset = _dataset(sess, pictures, scale, training_seed)
-    sess.texture_dir = out
+    sess.texture_run.folder = out
     rows: list[dict] = []
     last = None
     events = genmodels.run_training(dataset, "texture", genmodels.RECOMMENDED_CHOICE,
-                                    finite(time_minutes, "Time budget"), out, sess.texture_stop,
+                                    finite(time_minutes, "Time budget"), out, sess.texture_run.stop,
                                     resume=bool(resume_run), seed=int(finite(training_seed, "Training seed")),
                                     preview_every=50, device="cpu" if gpu.on_zero_gpu() else "auto")
     for ev in events:

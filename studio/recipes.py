@@ -100,7 +100,8 @@ def describe_recipe(recipe: Recipe, edits: postprocess.EditStack | None = None) 
     if "latent" in recipe and "seed" not in recipe:
         parts.append(f"a remembered latent ({len(recipe['latent'])} numbers)")
     elif "morph_to" in recipe:
-        parts.append(f"morph from seed {recipe.get('seed')} to {recipe['morph_to']}, {recipe.get('texture_size')} px wide")
+        parts.append(f"morph from seed {recipe.get('seed')} to {recipe['morph_to']}, "
+                     f"{recipe.get('texture_size')} px wide")
     elif "texture_size" in recipe:
         parts.append(f"seamless texture, seed {recipe.get('seed')}, {recipe['texture_size']} px")
     elif "seed" in recipe:

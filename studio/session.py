@@ -15,6 +15,8 @@ import numpy as np
 
 import postprocess
 
+from genmodels.errors import StudioError
+
 from .recipes import Recipe
 
 WORK_ROOT = Path(tempfile.gettempdir()) / "latent-studio-sessions"
@@ -30,6 +32,39 @@ class Pick:
 
 
 @dataclass
+class RunSlot:
+    """One tab's training runs in a session (Train and Patterns each have their own, so Stop in one tab
+    never ends the other's run): its Stop event, the Start clicks whose queued run has not begun yet,
+    and the folder of the last run, which Resume continues."""
+
+    stop: threading.Event = field(default_factory=threading.Event)
+    waiting: int = 0
+    folder: Path | None = None
+
+    def arm(self) -> None:
+        """At the click, outside the queue: a Stop pressed while the run waits in the queue will stop it."""
+        self.stop.clear()
+        self.waiting += 1
+
+    def begin(self) -> bool:
+        """As a run leaves the queue: False when Stop was pressed while it waited (that Stop is used up)."""
+        if self.waiting:  # started from the page: arm() cleared the event at the click
+            self.waiting -= 1
+        else:  # an API call has no click step
+            self.stop.clear()
+        if self.stop.is_set():
+            self.stop.clear()
+            return False
+        return True
+
+    def resumable(self, can_resume, nothing_to_resume: str) -> Path:
+        """The stopped run's folder for Resume; StudioError(nothing_to_resume) when there is none."""
+        if self.folder is None or not can_resume(self.folder):
+            raise StudioError(nothing_to_resume)
+        return self.folder
+
+
+@dataclass
 class Session:
     workdir: Path = field(default_factory=lambda: _new_workdir())
     models: dict[str, str] = field(default_factory=dict)  # model key -> folder, for this visitor only
@@ -38,13 +73,9 @@ class Session:
     blend_ends: list[Pick | None] = field(default_factory=lambda: [None, None])
     dataset: Any = None  # a genmodels Dataset, prepared from this visitor's uploads
     dataset_key: tuple = ()
-    train_dir: Path | None = None
     trained_on: dict[str, Any] = field(default_factory=dict)  # model key -> the Dataset it learned from
     originality: dict[str, Any] = field(default_factory=dict)  # model key -> its dataset's OriginalityIndex
-    stop: threading.Event = field(default_factory=threading.Event)
-    # Start clicks in the page whose queued run has not begun yet (see train_tab.arm_run): a Stop
-    # pressed while the run waits in the queue must still stop it.
-    runs_waiting: int = 0
+    train_run: RunSlot = field(default_factory=RunSlot)  # the Train tab's runs
     edit_source: np.ndarray | None = None
     edit_recipe: dict[str, Any] | None = None
     edit_stack: postprocess.EditStack = field(default_factory=postprocess.EditStack)
@@ -55,13 +86,11 @@ class Session:
     history: list[Pick] = field(default_factory=list)  # every image made this visit, oldest first (capped)
     favourites: list[Pick] = field(default_factory=list)  # starred images; their recipes live in the browser
     explore: Any = None  # the Explore tab's starting image and model (studio/explore_tab.py)
-    # The Patterns tab: its crops, its run (with a stop of its own: Stop there never ends a Train-tab run),
-    # and the last texture or morph strip it drew (what Download and Send to Edit take).
+    # The Patterns tab: its crops, its runs, and the last texture or morph strip it drew (what Download and
+    # Send to Edit take).
     texture_data: Any = None
     texture_data_key: tuple = ()
-    texture_dir: Path | None = None
-    texture_stop: threading.Event = field(default_factory=threading.Event)
-    texture_runs_waiting: int = 0
+    texture_run: RunSlot = field(default_factory=RunSlot)
     texture_shown: Pick | None = None
 
     def __deepcopy__(self, memo):  # gr.State copies values; a session is shared by reference instead
@@ -85,8 +114,8 @@ def _new_workdir() -> Path:
 def close_session(session: Session | None) -> None:
     """gr.State's delete_callback: stop any training of this visitor and remove their files."""
     if isinstance(session, Session):
-        session.stop.set()
-        session.texture_stop.set()
+        session.train_run.stop.set()
+        session.texture_run.stop.set()
         shutil.rmtree(session.workdir, ignore_errors=True)
 
 

@@ -136,30 +136,23 @@ def on_train(catalog: ModelCatalog, view: TrainView, sess: Session, pictures, mo
              batch_size: float, resume_run: bool = False):
     """Train (or resume) and show progress: the bar, the loss chart and samples while it runs; the model
     zip, the model picker and the quality figures when it ends."""
-    if sess.runs_waiting:  # started from the page: arm_run cleared the flag at the click
-        sess.runs_waiting -= 1
-    else:  # an API call has no click step
-        sess.stop.clear()
-    if sess.stop.is_set():  # Stop was pressed while this run waited in the queue
-        sess.stop.clear()
+    if not sess.train_run.begin():  # Stop was pressed while this run waited in the queue
         yield {view.status: progress_html(0.0, "Stopped before training started."), view.chart: None,
                view.grid: None, view.download: None}
         return
     preset = genmodels.preset_name(model_type, int(size_px), bool(grayscale))
     if resume_run:
-        if sess.train_dir is None or not genmodels.can_resume(sess.train_dir):
-            raise genmodels.StudioError("There is no stopped training to resume in this session.")
-        out = sess.train_dir
+        out = sess.train_run.resumable(genmodels.can_resume, "There is no stopped training to resume in this session.")
     else:
         if not pictures:
             raise genmodels.StudioError("Add some pictures first (or use the sample images).")
         out = sess.workdir / "models" / f"my-{preset}-{len(sess.models) + 1}"
     dataset = _dataset(sess, pictures, preset, framing)
-    sess.train_dir = out
+    sess.train_run.folder = out
     rows: list[dict] = []
     last_grid = None
     events = genmodels.run_training(dataset, preset, training_recipe, finite(time_minutes, "Time budget"), out,
-                                    sess.stop, resume=bool(resume_run), seed=int(training_seed),
+                                    sess.train_run.stop, resume=bool(resume_run), seed=int(training_seed),
                                     batch_size=int(finite(batch_size, "Batch size")) or None,
                                     device="cpu" if gpu.on_zero_gpu() else "auto")
     for ev in events:
@@ -185,14 +178,13 @@ def on_train(catalog: ModelCatalog, view: TrainView, sess: Session, pictures, mo
 
 def on_stop(sess: Session):
     """Ask the session's run to stop; it saves the model so far."""
-    sess.stop.set()
+    sess.train_run.stop.set()
     return progress_html(1.0, "Stopping… the model so far will be saved.")
 
 
 def arm_run(sess: Session) -> None:
     """At the click, outside the queue: a Stop pressed while the run waits in the queue will stop it."""
-    sess.stop.clear()
-    sess.runs_waiting += 1
+    sess.train_run.arm()
 
 
 def _quality(folder, dataset) -> str:

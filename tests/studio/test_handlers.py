@@ -85,8 +85,8 @@ def test_a_dropped_png_fills_only_what_it_knows(catalog, sess):
 
 def test_train_yields_only_the_components_it_updates(catalog, sess):
     view = train_tab.TrainView(gr.HTML(), gr.LinePlot(), gr.Image(), gr.File(), gr.Dropdown(), gr.Markdown())
-    sess.stop.set()  # a Stop pressed while the run waited in the queue
-    sess.runs_waiting = 1
+    sess.train_run.stop.set()  # a Stop pressed while the run waited in the queue
+    sess.train_run.waiting = 1
     (first,) = list(train_tab.on_train(catalog, view, sess, ["x.png"], "gan", 32, False, "crop", "lite", 1, 0, 0))
     assert set(first) == {view.status, view.chart, view.grid, view.download} and "Stopped" in first[view.status]
 
