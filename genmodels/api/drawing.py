@@ -80,12 +80,26 @@ def describe(model: ModelRef) -> dict:
     summary = f"{m.name}: {'GAN' if m.kind == 'gan' else 'VAE'}, {cfg.image_size}x{cfg.image_size} {colour}"
     if m.kind == "texture":
         summary = f"{m.name}: seamless texture GAN ({cfg.image_size} px training crops, {colour})"
+    if m.classes:
+        summary += f", {len(m.classes)} classes"
     return {"kind": m.kind, "image_size": cfg.image_size, "channels": cfg.channels, "z_dim": cfg.z_dim,
             "name": m.name, "preset": m.meta.get("preset"), "summary": summary,
-            "can_encode": m.kind == "vae"}
+            "can_encode": m.kind == "vae", "classes": list(m.classes)}
 
 
 # ---- checks on values a user (or an API caller) can send -------------------------------------
+
+def class_index(m: LoadedModel, label: str | None) -> int | None:
+    """A class name (as listed by describe()["classes"]) -> its index; None or "" = any class."""
+    if label is None or label == "":
+        return None
+    if not m.classes:
+        raise StudioError(f"{m.name} was not trained with classes, so it cannot draw a chosen class.")
+    if not isinstance(label, str) or label not in m.classes:
+        shown = ", ".join(m.classes[:8]) + (", ..." if len(m.classes) > 8 else "")
+        raise StudioError(f"{m.name} has no class {str(label)[:60]!r}; its classes are: {shown}.")
+    return m.classes.index(label)
+
 
 def _check_mode(mode: str) -> str:
     if mode not in ("smooth", "linear"):
@@ -95,16 +109,36 @@ def _check_mode(mode: str) -> str:
 
 # ---- drawing ---------------------------------------------------------------------------------
 
-def generate(model: ModelRef, n: int = 16, seed: int = 0, variety: float = 1.0) -> list[np.ndarray]:
-    """n images (1..64) from seeds seed, seed+1, ...; variety 0..2 (1 = as trained)."""
-    n = check_number("Number of images", n, 1, MAX_IMAGES, whole=True)
-    seed = check_number("Seed", seed, 0, MAX_SEED - MAX_IMAGES, whole=True)
-    variety = check_number("Variety", variety, 0.0, MAX_VARIETY)
-    return sampling.generate(image_model(model), range(seed, seed + n), variety)
+def generate(model: ModelRef, n: int = 16, seed: int = 0, variety: float = 1.0, label: str | None = None
+             ) -> list[np.ndarray]:
+    """n images (1..64) from seeds seed, seed+1, ...; variety 0..2 (1 = as trained); label: a class
+    name of a labelled model (describe()["classes"]), None = any class."""
+    return draw(model, n, seed, variety, label)[0]
+
+
+def each_class(model: ModelRef, seed: int = 0, variety: float = 1.0) -> tuple[list[np.ndarray], np.ndarray]:
+    """A labelled model: one image of each class, all from the same seed (so they share what the model
+    does not tie to a class), in class order, with their latents (K, latent_dim)."""
+    m = image_model(model)
+    if not m.classes:
+        raise StudioError(f"{m.name} was not trained with classes; draw a grid instead.")
+    seed = check_number("Seed", seed, 0, MAX_SEED, whole=True)
+    k = len(m.classes)
+    z = sampling.model_latents(m, [seed] * k, check_number("Variety", variety, 0.0, MAX_VARIETY), list(range(k)))
+    return sampling.decode(m, z), z.numpy()
+
+
+def latent_classes(model: ModelRef, latents: np.ndarray) -> list[str | None]:
+    """The class each latent (N, latent_dim) draws (None for unlabelled models)."""
+    import torch
+
+    m = image_model(model)
+    rows = torch.stack([_latent(m, row) for row in np.asarray(latents, dtype=np.float32).reshape(-1, m.latent_dim)])
+    return [m.classes[i] if i is not None else None for i in sampling.latent_labels(m, rows)]
 
 
 def variations(model: ModelRef, seed: int, variety: float = 1.0, n: int = 8, strength: float = 0.3,
-               variation_seed: int = 1) -> list[np.ndarray]:
+               variation_seed: int = 1, label: str | None = None) -> list[np.ndarray]:
     """n images like the one drawn from seed: strength 0 = the same image, 1 = unrelated (for a VAE
     with a fitted prior: fresh pictures of the same kind, from the seed's mixture component)."""
     m = image_model(model)
@@ -113,17 +147,23 @@ def variations(model: ModelRef, seed: int, variety: float = 1.0, n: int = 8, str
     n = check_number("Number of variations", n, 1, MAX_IMAGES, whole=True)
     strength = check_number("Strength", strength, 0.0, 1.0)
     variation_seed = check_number("Variation seed", variation_seed, 0, MAX_SEED - MAX_IMAGES, whole=True)
-    z = sampling.model_latents(m, [seed], variety)[0]
-    return sampling.decode(m, sampling.variations(z, n, strength, variation_seed, sampling.prior_of(m)))
+    z = sampling.model_latents(m, [seed], variety, class_index(m, label))[0]
+    return sampling.decode(m, sampling.variations(z, n, strength, variation_seed, sampling.prior_of(m),
+                                                  m.class_tail))
 
 
 def blend_seeds(model: ModelRef, seed_a: int, seed_b: int, steps: int = 8, mode: str = "smooth",
-                variety: float = 1.0, loop: bool = False) -> list[np.ndarray]:
-    """Frames from the image of seed_a to the image of seed_b (steps 2..120); loop adds the way back."""
+                variety: float = 1.0, loop: bool = False, label_a: str | None = None,
+                label_b: str | None = None) -> list[np.ndarray]:
+    """Frames from the image of seed_a to the image of seed_b (steps 2..120); loop adds the way back.
+    label_a / label_b: their classes (labelled models); one seed with two labels turns one class into
+    the other."""
+    m = image_model(model)
     steps = check_number("Steps", steps, 2, MAX_BLEND_STEPS, whole=True)
-    frames = sampling.blend_seeds(image_model(model), check_number("Seed A", seed_a, 0, MAX_SEED, whole=True),
+    frames = sampling.blend_seeds(m, check_number("Seed A", seed_a, 0, MAX_SEED, whole=True),
                                   check_number("Seed B", seed_b, 0, MAX_SEED, whole=True), steps, _check_mode(mode),
-                                  check_number("Variety", variety, 0.0, MAX_VARIETY))
+                                  check_number("Variety", variety, 0.0, MAX_VARIETY),
+                                  (class_index(m, label_a), class_index(m, label_b)))
     return sampling.ping_pong(frames) if loop else frames
 
 
@@ -162,12 +202,14 @@ def preset_names() -> list[str]:
 
 # ---- latents as numpy arrays, for the UI to remember what made each image ----------------------
 
-def draw(model: ModelRef, n: int = 16, seed: int = 0, variety: float = 1.0) -> tuple[list[np.ndarray], np.ndarray]:
-    """Like generate, also returning the latents (n, z_dim) float32 so a pick can be varied or blended."""
+def draw(model: ModelRef, n: int = 16, seed: int = 0, variety: float = 1.0, label: str | None = None
+         ) -> tuple[list[np.ndarray], np.ndarray]:
+    """Like generate, also returning the latents (n, latent_dim) float32 so a pick can be varied or blended."""
     m = image_model(model)
     n = check_number("Number of images", n, 1, MAX_IMAGES, whole=True)
     seed = check_number("Seed", seed, 0, MAX_SEED - MAX_IMAGES, whole=True)
-    z = sampling.model_latents(m, range(seed, seed + n), check_number("Variety", variety, 0.0, MAX_VARIETY))
+    z = sampling.model_latents(m, range(seed, seed + n), check_number("Variety", variety, 0.0, MAX_VARIETY),
+                               class_index(m, label))
     return sampling.decode(m, z), z.numpy()
 
 
@@ -175,7 +217,7 @@ def _latent(m: LoadedModel, latent: np.ndarray) -> "torch.Tensor":
     import torch
 
     z = torch.as_tensor(np.asarray(latent, dtype=np.float32)).reshape(-1)
-    if z.numel() != m.z_dim or not torch.isfinite(z).all():
+    if z.numel() != m.latent_dim or not torch.isfinite(z).all():
         raise StudioError("That image was made with a different model; generate it again with this one.")
     return z
 
@@ -187,7 +229,7 @@ def vary_latent(model: ModelRef, latent: np.ndarray, n: int = 8, strength: float
     z = sampling.variations(_latent(m, latent), check_number("Number of variations", n, 1, MAX_IMAGES, whole=True),
                             check_number("Strength", strength, 0.0, 1.0),
                             check_number("Variation seed", variation_seed, 0, MAX_SEED - MAX_IMAGES, whole=True),
-                            sampling.prior_of(m))
+                            sampling.prior_of(m), m.class_tail)
     return sampling.decode(m, z), z.numpy()
 
 
@@ -214,11 +256,12 @@ MAX_PATH_SECONDS = 20.0
 MAX_PATH_FPS = 30.0
 
 
-def seed_latent(model: ModelRef, seed: int, variety: float = 1.0) -> np.ndarray:
-    """The latent (z_dim,) float32 of the image drawn from seed at variety (what draw would use)."""
+def seed_latent(model: ModelRef, seed: int, variety: float = 1.0, label: str | None = None) -> np.ndarray:
+    """The latent (latent_dim,) float32 of the image drawn from seed at variety (what draw would use)."""
     m = image_model(model)
     seed = check_number("Seed", seed, 0, MAX_SEED, whole=True)
-    return sampling.model_latents(m, [seed], check_number("Variety", variety, 0.0, MAX_VARIETY))[0].numpy()
+    return sampling.model_latents(m, [seed], check_number("Variety", variety, 0.0, MAX_VARIETY),
+                                  class_index(m, label))[0].numpy()
 
 
 def decode_latents(model: ModelRef, latents: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -232,7 +275,7 @@ def decode_latents(model: ModelRef, latents: np.ndarray | Sequence[np.ndarray]) 
         raise StudioError("A latent must be a list of numbers.") from None
     rows = rows[None] if rows.ndim == 1 else rows
     if rows.ndim != 2 or not 1 <= len(rows) <= MAX_IMAGES:
-        raise StudioError(f"Give 1 to {MAX_IMAGES} latents of {m.z_dim} numbers each.")
+        raise StudioError(f"Give 1 to {MAX_IMAGES} latents of {m.latent_dim} numbers each.")
     return sampling.decode(m, torch.stack([_latent(m, row) for row in rows]))
 
 
@@ -241,7 +284,8 @@ def blend_latents(model: ModelRef, latent_a: np.ndarray, latent_b: np.ndarray, s
     """The latents (steps, z_dim) float32 of a blend's frames, the ends included: what blend_* decodes."""
     m = image_model(model)
     return sampling.interpolate(_latent(m, latent_a), _latent(m, latent_b),
-                                check_number("Steps", steps, 2, MAX_BLEND_STEPS, whole=True), _check_mode(mode)).numpy()
+                                check_number("Steps", steps, 2, MAX_BLEND_STEPS, whole=True), _check_mode(mode),
+                                m.class_tail).numpy()
 
 
 def render_path(model: ModelRef, latents: np.ndarray | Sequence[np.ndarray], seconds: float = 4.0,

@@ -56,7 +56,7 @@ def _load_or_compute(m: LoadedModel, folder: Path | None) -> dirs.Directions:
         return dirs.compute_directions(m, min(dirs.DEFAULT_K, m.z_dim))
     digest = dirs.weights_digest(folder)
     try:
-        return dirs.load_directions(folder, m.z_dim, digest)
+        return dirs.load_directions(folder, m.latent_dim, digest)
     except (OSError, SafetensorsFileError):
         pass  # missing, stale or damaged: compute afresh (deterministic), then try to keep it
     found = dirs.compute_directions(m, min(dirs.DEFAULT_K, m.z_dim))

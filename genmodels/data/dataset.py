@@ -29,6 +29,7 @@ from ..errors import StudioError
 from ..imaging.augment import AugmentConfig, diff_augment
 from ..imaging.fit import FITS, fit_square
 from ..imaging.tensors import rgb_to_channels, to_uint8, uint8_to_float
+from .classes import assign_classes, class_counts, class_paths
 from .archive import ARCHIVE_EXTENSIONS, ArchiveError, is_junk, is_zip, iter_zip
 from .dedupe import NearDuplicateIndex
 from .safe_image import IMAGE_EXTENSIONS, ImageLoadError, load_image
@@ -44,6 +45,7 @@ _KIND_LABELS = {  # kind -> (one, many) for summaries
     "unsafe": ("unsafe archive entry", "unsafe archive entries"),
     "nested": ("archive not opened", "archives not opened"),
     "too_small": ("too small", "too small"),
+    "unlabelled": ("outside the classes", "outside the classes"),
 }
 
 
@@ -88,6 +90,7 @@ class DatasetReport:
     warnings: list[str] = field(default_factory=list)
     crops: int = 0  # a texture model's data (texture_crops.py): random crops of the pictures, and
     scale: int = 0  # the px their short side was shrunk to
+    classes: dict[str, int] = field(default_factory=dict)  # a labelled set (classes.py): class -> pictures
 
     def skipped_phrase(self) -> str:
         """'3 files were skipped (2 not images, 1 too large)', or '' when none were."""
@@ -110,6 +113,9 @@ class DatasetReport:
         else:
             text = [f"{n} image{'s' if n != 1 else ''} at {self.image_size} x {self.image_size} px, "
                     f"{colour}, {how}, from {self.source}."]
+        if self.classes:
+            listed = ", ".join(f"{name} ({n})" for name, n in self.classes.items())
+            text.append(f"{len(self.classes)} classes from its sub-folders: {listed}.")
         if self.skipped:
             phrase = self.skipped_phrase()
             text.append(phrase[0].upper() + phrase[1:] + ".")
@@ -125,14 +131,19 @@ class DatasetReport:
                 "skipped_by_kind": dict(self.skipped_by_kind), "exact_duplicates": self.exact_duplicates,
                 "near_duplicates": self.near_duplicates, "junk_files": self.junk_files,
                 "warnings": list(self.warnings), "summary": self.summary(),
-                **({"crops": self.crops, "scale": self.scale} if self.crops else {})}
+                **({"crops": self.crops, "scale": self.scale} if self.crops else {}),
+                **({"classes": dict(self.classes)} if self.classes else {})}
 
 
 class Dataset:
-    """Preloaded training images. images: uint8 (N, C, S, S); names: where each came from."""
+    """Preloaded training images. images: uint8 (N, C, S, S); names: where each came from.
+    A labelled set (classes.py) also has labels (N,) long indexing classes; otherwise labels is None
+    and classes is empty."""
 
-    def __init__(self, images: torch.Tensor, names: list[str], report: DatasetReport):
+    def __init__(self, images: torch.Tensor, names: list[str], report: DatasetReport,
+                 labels: torch.Tensor | None = None, classes: tuple[str, ...] = ()):
         self.images, self.names, self.report = images, names, report
+        self.labels, self.classes = labels, tuple(classes)
 
     def __len__(self) -> int:
         return self.images.shape[0]
@@ -153,13 +164,14 @@ class Dataset:
 
 
 def load_dataset(sources: PathLike | Sequence[PathLike], image_size: int, channels: int,
-                 fit: str = "crop", limits: DataLimits = DataLimits()) -> Dataset:
+                 fit: str = "crop", limits: DataLimits = DataLimits(), labels: bool = True) -> Dataset:
     """Load every usable image from sources into one uint8 tensor (N, channels, image_size, image_size).
 
     sources: a folder (searched recursively), a zip file, one image file, or a list of files and
     folders (uploads; each may be a zip). image_size: 4..1024 px. channels: 3 (RGB) or 1 (grey).
     fit: "crop" (centre square) or "pad" (whole picture on white). Unreadable files are skipped and
-    listed in the report; exact and near duplicates are removed and counted.
+    listed in the report; exact and near duplicates are removed and counted. labels: read a folder
+    or zip of sub-folders as classes (classes.py; False = always one unlabelled set).
     Raises DatasetError for no usable image, too many files or bytes, or a refused archive.
     """
     _check_settings(image_size, channels, fit)
@@ -170,7 +182,7 @@ def load_dataset(sources: PathLike | Sequence[PathLike], image_size: int, channe
     builder = _Builder(DatasetReport(_describe(items), image_size, channels, fit), limits)
     for item in items:
         builder.add_source(item, single)
-    return builder.finish()
+    return builder.finish(labels=labels)
 
 
 def _check_settings(image_size: int, channels: int, fit: str) -> None:
@@ -185,13 +197,15 @@ def _check_settings(image_size: int, channels: int, fit: str) -> None:
 
 
 def dataset_from_arrays(images: np.ndarray, image_size: int, channels: int, source_name: str,
-                        fit: str = "crop", limits: DataLimits = DataLimits()) -> Dataset:
+                        fit: str = "crop", limits: DataLimits = DataLimits(),
+                        labels: Sequence[int] | None = None, classes: Sequence[str] = ()) -> Dataset:
     """A Dataset from in-memory pictures, e.g. an .npz data set: uint8 (N, H, W, 3) RGB.
 
     Each picture takes exactly the path of an image file (encoded as lossless PNG, then decoded,
     fitted, converted and de-duplicated as load_dataset does), so the result is bit for bit what
     load_dataset gives for a folder of those PNGs. source_name labels the report and the names
-    ("emoji.npz#0007"); image_size, channels, fit and limits as in load_dataset.
+    ("emoji.npz#0007"); image_size, channels, fit and limits as in load_dataset. labels (N,) with
+    classes (their names) make a labelled set, read as a folder per class would be (classes.py).
     Raises DatasetError for an empty array or more than limits.max_files pictures.
     """
     _check_settings(image_size, channels, fit)
@@ -199,13 +213,16 @@ def dataset_from_arrays(images: np.ndarray, image_size: int, channels: int, sour
     if images.dtype != np.uint8 or images.ndim != 4 or images.shape[-1] != 3:
         raise StudioError(f"Pictures must be uint8 shaped (N, H, W, 3), got {images.dtype} {images.shape}.")
     source = os.path.basename(source_name) or "pictures"
+    if labels is not None and len(labels) != len(images):
+        raise StudioError(f"Give one label per picture: {len(labels)} labels for {len(images)} pictures.")
     builder = _Builder(DatasetReport(source, image_size, channels, fit), limits)
     for i, rgb in enumerate(images):
         buf = io.BytesIO()
         Image.fromarray(rgb).save(buf, format="PNG", compress_level=1)
         builder.count(buf.tell(), file=True)
-        builder.add_bytes(buf.getvalue(), f"{source}#{i:04d}")
-    return builder.finish()
+        folder = f"{classes[int(labels[i])]}/" if labels is not None else ""
+        builder.add_bytes(buf.getvalue(), f"{folder}{source}#{i:04d}")
+    return builder.finish(labels=labels is not None)
 
 
 def _describe(items: list) -> str:
@@ -226,6 +243,7 @@ class _Builder:
         self.exact: set[bytes] = set()
         near = limits.near_duplicate_distance
         self.near = NearDuplicateIndex(near) if near is not None else None
+        self.archives: set[str] = set()  # zip names: their members' class folders start after them
 
     # -- sources -------------------------------------------------------------------------------
     def add_source(self, item: PathLike, single: bool) -> None:
@@ -283,6 +301,7 @@ class _Builder:
 
     def add_zip(self, path: str, name: str) -> None:
         lim = self.limits
+        self.archives.add(name)
         try:
             for entry in iter_zip(path, name, max_entries=lim.max_zip_entries,
                                   max_total_bytes=lim.max_zip_bytes, max_member_bytes=lim.max_file_bytes):
@@ -352,16 +371,29 @@ class _Builder:
         return DatasetError(f"This dataset has more than {self.limits.max_files:,} image files "
                             "(the limit); use fewer files.")
 
-    def finish(self) -> Dataset:
+    def finish(self, labels: bool = False) -> Dataset:
         rep = self.report
+        found = ([], [None] * len(self.images), [], "")
+        if labels and self.images:
+            found = assign_classes(class_paths(self.names, self.archives))
+        classes, per_image, dropped, warning = found
+        for i, reason in dropped:
+            self.skip(self.names[i], "unlabelled", reason)
+        if warning:
+            rep.warnings.append(warning)
+        keep = [i for i, label in enumerate(per_image) if label is not None] if classes else range(len(self.images))
+        self.images, self.names = [self.images[i] for i in keep], [self.names[i] for i in keep]
+        label_tensor = torch.tensor([per_image[i] for i in keep], dtype=torch.long) if classes else None
         rep.skipped_by_kind = dict(self.kinds)
         rep.images_used = len(self.images)
         if not self.images:
             raise DatasetError(_nothing_usable(rep))
+        if classes:
+            rep.classes = class_counts(label_tensor, tuple(classes))
         if rep.images_used < SMALL_DATASET:
             rep.warnings.append(f"Very small datasets (under {SMALL_DATASET} images) train poorly: "
                                 "the model tends to copy them; add more pictures if you can.")
-        return Dataset(torch.stack(self.images), self.names, rep)
+        return Dataset(torch.stack(self.images), self.names, rep, label_tensor, tuple(classes))
 
 
 def _nothing_usable(rep: DatasetReport) -> str:

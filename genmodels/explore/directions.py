@@ -7,6 +7,8 @@ k-th principal coordinate (and hence the image) the most.
 
   samples  z ~ N(0, I), or for a VAE with a fitted mixture prior, draws from that mixture (the same
            seeded rows mapped through it), so the axes describe the pictures it actually draws.
+           A labelled GAN's samples get random classes; its activations are centred per class and
+           its directions leave the class weights alone, so a slider works within a class.
   layer    the output of the generator's first block (ConvTranspose z -> 4x4, BatchNorm, ReLU for a
            DCGAN; from_z, BatchNorm, LeakyReLU for a VAE's decoder): y = G1(z), (N, C*4*4).
            It is the first non-linear feature map, where the coarse layout of every image is decided,
@@ -120,8 +122,19 @@ def compute_directions(model: LoadedModel, k: int = DEFAULT_K, n_samples: int = 
     device = model.device  # the network may sit on a GPU (api.use_device); the PCA runs on the CPU
     if prior is not None:  # a VAE's fitted mixture: PCA where its pictures are, not in N(0, I)'s holes
         z = prior.transform(z.to(device)).cpu()
-    y = torch.cat([block(c.to(device).view(c.shape[0], -1, 1, 1)).flatten(1).cpu() for c in z.split(1024)])  # (N, D)
-    y = (y - y.double().mean(0).float())  # centred; float32 keeps the big products fast (float64: 10x slower)
+    tail, latents = model.class_tail, z
+    if tail:  # a labelled GAN: every class equally, one-hot weights after the noise
+        labels = torch.randint(tail, (n_samples,), generator=generator)
+        latents = torch.cat([z, torch.eye(tail)[labels]], dim=1)
+    y = torch.cat([block(c.to(device).view(c.shape[0], -1, 1, 1)).flatten(1).cpu()
+                   for c in latents.split(1024)])  # (N, D)
+    # Centred; float32 keeps the big products fast (float64: 10x slower). A labelled GAN's activations
+    # are centred per class, so the axes describe variation within a class, not the jump between classes.
+    if tail:
+        means = torch.zeros(tail, y.shape[1], dtype=torch.float64).index_add_(0, labels, y.double())
+        y = y - (means / torch.bincount(labels, minlength=tail).clamp_min(1)[:, None]).float()[labels]
+    else:
+        y = (y - y.double().mean(0).float())
     v = _randomized_pca(y, min(k, model.z_dim, y.shape[1]), generator)  # (D, k)
     x = (y @ v).double()  # (N, k) principal coordinates, uncorrelated
     sigma = x.std(0)  # (k,)
@@ -129,6 +142,8 @@ def compute_directions(model: LoadedModel, k: int = DEFAULT_K, n_samples: int = 
     d = sigma[:, None] * u  # one std of component k, in z units
     flip = torch.sign(d.gather(1, d.abs().argmax(1, keepdim=True)))  # largest entry positive
     d = d * flip
+    if tail:  # the class weights never move along a direction: it works within the class
+        d = torch.cat([d, d.new_zeros(d.shape[0], tail)], dim=1)
     explained = sigma.square() / y.square().sum(dtype=torch.float64).div(n_samples - 1)
     return Directions(d.float().contiguous(), sigma.float(), explained.float(), layer, n_samples, int(seed))
 

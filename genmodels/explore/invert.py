@@ -91,8 +91,9 @@ def psnr(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 def _adam(network: torch.nn.Module, z0: torch.Tensor, target: torch.Tensor, steps: int, s: InvertSettings,
           shell_weight: float, progress: Progress | None, done: float, share: float,
-          label: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """Adam on z only; returns (z (B, z_dim), final loss (B,)). Every row is its own problem."""
+          label: str, tail: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Adam on z only; returns (z (B, z_dim), final loss (B,)). Every row is its own problem.
+    tail: class weights at the end of z (a labelled GAN's), held where they start."""
     z = z0.clone().requires_grad_(True)
     opt = torch.optim.Adam([z], lr=s.lr)
     every = max(1, steps // 20)
@@ -102,6 +103,8 @@ def _adam(network: torch.nn.Module, z0: torch.Tensor, target: torch.Tensor, step
         loss = image_loss(network(z), target, s.levels) + shell_weight * shell_penalty(z)  # (B,)
         # Gradients for z only: autograd skips the weights' gradients, and the model is never changed.
         (grad,) = torch.autograd.grad(loss.sum(), [z])
+        if tail:
+            grad[:, -tail:] = 0
         z.grad = grad
         opt.step()
         if progress is not None and (step + 1) % every == 0:
@@ -158,15 +161,21 @@ def _search(model: LoadedModel, image: np.ndarray, seed: int, s: InvertSettings,
     else:
         report(0.0, "Trying random starting points")
         generator = torch.Generator().manual_seed(int(seed))
-        pool = torch.randn(s.candidates, model.z_dim, generator=generator).to(device)  # (candidates, z_dim)
+        pool = torch.randn(s.candidates, model.z_dim, generator=generator)  # (candidates, z_dim)
+        tail = model.class_tail
+        if tail:  # a labelled GAN: candidates of every class; the search keeps each one's class
+            pool = torch.cat([pool, torch.eye(tail)[torch.randint(tail, (s.candidates,), generator=generator)]], 1)
+        pool = pool.to(device)
         with torch.no_grad():
             quick = torch.cat([(network(c) - target).square().flatten(1).mean(1) for c in pool.split(32)])
         best = quick.argsort()[: s.starts]  # argsort is stable: ties keep the seeded order
         report(0.1, f"Refining the best {len(best)} starting points")
-        z, final = _adam(network, pool[best], target, s.steps, s, s.shell_weight, progress, 0.1, 0.45, "Searching")
+        z, final = _adam(network, pool[best], target, s.steps, s, s.shell_weight, progress, 0.1, 0.45, "Searching",
+                         tail)
         z = z[final.argmin()].unsqueeze(0)
         if s.polish_steps:
-            z, _ = _adam(network, z, target, s.polish_steps, s, s.shell_weight, progress, 0.55, 0.45, "Polishing")
+            z, _ = _adam(network, z, target, s.polish_steps, s, s.shell_weight, progress, 0.55, 0.45, "Polishing",
+                         tail)
     with torch.no_grad():
         found = to_images(network(z))[0]  # what the user will see, uint8
         shown = to_tensor([found], model.config.channels).to(device)  # scored as shown, after rounding

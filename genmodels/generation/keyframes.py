@@ -65,8 +65,19 @@ def _ease_segment(keys: torch.Tensor, k: int, u: torch.Tensor) -> torch.Tensor:
     return sampling.slerp(keys[k], keys[(k + 1) % keys.shape[0]], eased)
 
 
-def path_latents(keys: torch.Tensor, n_frames: int, motion: str = "smooth") -> torch.Tensor:
-    """The closed path's latents: keys (K, D) -> (n_frames, D); frame sum(lengths[:k]) == keys[k]."""
+def _linear_path(keys: torch.Tensor, n_frames: int) -> torch.Tensor:
+    """keys (K, D) -> (n_frames, D): an eased straight blend from each key to the next, the loop closed."""
+    parts = []
+    for k, length in enumerate(segment_lengths(n_frames, keys.shape[0])):
+        u = torch.arange(length, dtype=torch.float32) / length
+        parts.append(sampling.lerp(keys[k], keys[(k + 1) % keys.shape[0]], u * u * (3 - 2 * u)))
+    return torch.cat(parts)
+
+
+def path_latents(keys: torch.Tensor, n_frames: int, motion: str = "smooth", tail: int = 0) -> torch.Tensor:
+    """The closed path's latents: keys (K, D) -> (n_frames, D); frame sum(lengths[:k]) == keys[k].
+    tail: class weights at the end of each key (a labelled GAN's): they move from key to key along a
+    linear, eased blend, so they always sum to 1, while the noise takes the chosen motion."""
     if keys.ndim != 2 or not MIN_KEYFRAMES <= keys.shape[0] <= MAX_KEYFRAMES:
         raise ValueError(f"a path needs {MIN_KEYFRAMES} to {MAX_KEYFRAMES} keyframes, got shape {tuple(keys.shape)}")
     if not torch.isfinite(keys).all():
@@ -77,6 +88,9 @@ def path_latents(keys: torch.Tensor, n_frames: int, motion: str = "smooth") -> t
         raise ValueError(f"a path of {keys.shape[0]} keyframes needs {keys.shape[0]} to {MAX_FRAMES} frames, "
                          f"got {n_frames}")
     keys = keys.float()
+    if tail:
+        noise = path_latents(keys[:, :-tail], n_frames, motion)
+        return torch.cat([noise, _linear_path(keys[:, -tail:], n_frames)], dim=1)
     segment = _smooth_segment if motion == "smooth" else _ease_segment
     parts = []
     for k, length in enumerate(segment_lengths(n_frames, keys.shape[0])):
@@ -98,13 +112,13 @@ def render_path(model: LoadedModel, latents: np.ndarray | torch.Tensor | Sequenc
     Returns uint8 (H, W, 3) arrays. Raises ValueError on bad input (the facade words it for users).
     """
     keys = torch.as_tensor(np.asarray(latents, dtype=np.float32))
-    if keys.ndim != 2 or keys.shape[1] != model.z_dim:
-        raise ValueError(f"keyframe latents must be (K, {model.z_dim}), got {tuple(keys.shape)}")
+    if keys.ndim != 2 or keys.shape[1] != model.latent_dim:
+        raise ValueError(f"keyframe latents must be (K, {model.latent_dim}), got {tuple(keys.shape)}")
     if not (0 < float(seconds) < float("inf") and 0 < float(fps) < float("inf")):
         raise ValueError("seconds and fps must be positive numbers")
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise ValueError(f"batch must be a positive whole number, got {batch!r}")
-    z = path_latents(keys, frame_count(seconds, fps), motion)
+    z = path_latents(keys, frame_count(seconds, fps), motion, model.class_tail)
     frames: list[np.ndarray] = []
     for chunk in z.split(batch):  # (<=batch, z_dim)
         frames += sampling.decode(model, chunk)

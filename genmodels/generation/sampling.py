@@ -38,14 +38,57 @@ def prior_of(model: LoadedModel) -> MixturePrior | None:
     return prior if isinstance(prior, MixturePrior) else None
 
 
-def model_latents(model: LoadedModel, seeds: Iterable[int], variety: float = 1.0) -> torch.Tensor:
-    """The latents (N, z_dim) a model draws for seeds. variety 0..2: for N(0, I) models it scales the
-    whole latent (0 = the average image); with a mixture prior it scales the deviation inside the
-    seed's component (0 = that component's average image, 1 = as fitted)."""
+Labels = int | Sequence[int | None] | None
+
+
+def seed_class(seed: int, n_classes: int) -> int:
+    """The class a labelled GAN draws for a seed when none is asked for: uniform, from its own stream
+    (so it does not move the seed's noise)."""
+    gen = torch.Generator().manual_seed((int(seed) * 2_654_435_761 + 97) % (2**63 - 1))
+    return int(torch.randint(n_classes, (1,), generator=gen))
+
+
+def row_labels(model: LoadedModel, seeds: Sequence[int], label: Labels) -> list[int | None]:
+    """One class index (or None = any) per seed: label may be one index for all, or one per seed.
+    A labelled GAN always gets a class (seed_class when none is given)."""
+    n, k = len(seeds), len(model.classes)
+    labels = [label] * n if label is None or isinstance(label, int) else list(label)
+    if len(labels) != n:
+        raise ValueError(f"give one label per seed: {len(labels)} labels for {n} seeds")
+    if any(lab is not None and (isinstance(lab, bool) or not 0 <= int(lab) < k) for lab in labels):
+        raise ValueError(f"labels must be class indices 0..{k - 1}" if k else "this model has no classes")
+    if model.class_tail:
+        labels = [seed_class(s, k) if lab is None else int(lab) for s, lab in zip(seeds, labels)]
+    return labels
+
+
+def model_latents(model: LoadedModel, seeds: Iterable[int], variety: float = 1.0, label: Labels = None
+                  ) -> torch.Tensor:
+    """The latents (N, latent_dim) a model draws for seeds. variety 0..2: for N(0, I) models it scales
+    the noise (0 = the average image); with a mixture prior it scales the deviation inside the
+    seed's component (0 = that component's average image, 1 = as fitted).
+    label (labelled models): a class index for every seed, or one per seed, None = any class. The
+    same seed keeps its noise across classes, so it keeps what the model does not tie to the class."""
+    seeds = [int(s) for s in seeds]
+    labels = row_labels(model, seeds, label)
     prior = prior_of(model)
     if prior is None:
-        return seed_latents(seeds, model.z_dim, variety)
-    return prior.transform(seed_latents(seeds, model.z_dim).to(model.device), variety).cpu()
+        z = seed_latents(seeds, model.z_dim, variety)
+    else:
+        z = prior.transform(seed_latents(seeds, model.z_dim).to(model.device), variety, labels).cpu()
+    if model.class_tail:  # a labelled GAN reads one-hot class weights after the noise
+        z = torch.cat([z, torch.eye(model.class_tail)[labels]], dim=1)
+    return z
+
+
+def latent_labels(model: LoadedModel, z: torch.Tensor) -> list[int | None]:
+    """The class each latent (N, latent_dim) draws: the largest class weight of a labelled GAN, the class of
+    the nearest prior component of a labelled VAE, None for unlabelled models."""
+    if model.class_tail:
+        return [int(i) for i in z[:, -model.class_tail:].argmax(1)]
+    prior = prior_of(model)
+    found = prior.label_of(z.to(prior.weights.device)) if prior is not None else None
+    return [None] * len(z) if found is None else [int(i) for i in found]
 
 
 @torch.inference_mode()
@@ -58,22 +101,27 @@ def decode(model: LoadedModel, z: torch.Tensor) -> list[np.ndarray]:
     return images
 
 
-def generate(model: LoadedModel, seeds: Iterable[int], variety: float = 1.0) -> list[np.ndarray]:
-    """One image per seed."""
-    return decode(model, model_latents(model, seeds, variety))
+def generate(model: LoadedModel, seeds: Iterable[int], variety: float = 1.0, label: Labels = None
+             ) -> list[np.ndarray]:
+    """One image per seed (label: see model_latents)."""
+    return decode(model, model_latents(model, seeds, variety, label))
 
 
-def variations(z: torch.Tensor, n: int, strength: float, seed: int, prior: MixturePrior | None = None
-               ) -> torch.Tensor:
+def variations(z: torch.Tensor, n: int, strength: float, seed: int, prior: MixturePrior | None = None,
+               tail: int = 0) -> torch.Tensor:
     """n latents around z (z_dim,): strength 0 = identical, 1 = unrelated new draws.
 
     z' = cos(a) z + sin(a) e with a = strength * pi/2 and e ~ N(0, I): a rotation between z and fresh
     noise, which keeps z' distributed like a prior sample at every strength (a plain z + s*e would not).
     With a mixture prior (prior_of(model)) the same rotation runs in the whitened coordinates of z's
     component, so strength 1 gives fresh draws of the same kind of picture (MixturePrior.vary).
+    tail: class weights at the end of z (a labelled GAN's), kept as they are: variations stay in the class.
     """
     if not 0.0 <= strength <= 1.0:
         raise ValueError(f"strength must be in [0, 1], got {strength}")
+    if tail:
+        varied = variations(z[:-tail], n, strength, seed, prior)
+        return torch.cat([varied, z[-tail:].expand(n, -1)], dim=1)
     noise = seed_latents(range(seed, seed + n), z.shape[-1])  # (n, z_dim)
     if prior is not None:
         if strength == 0:
@@ -90,9 +138,13 @@ def lerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     return (1 - t) * a + t * b
 
 
-def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor, tail: int = 0) -> torch.Tensor:
     """Spherical interpolation (Shoemake 1985; White 2016 for GAN latents): follows the shell where
-    Gaussian latents live, so middle frames are as sharp as the ends. Falls back to lerp when a ~ b."""
+    Gaussian latents live, so middle frames are as sharp as the ends. Falls back to lerp when a ~ b.
+    tail: class weights at the end of the latents (a labelled GAN's), blended linearly so they keep
+    summing to 1 (label A -> label B)."""
+    if tail:
+        return torch.cat([slerp(a[:-tail], b[:-tail], t), lerp(a[-tail:], b[-tail:], t)], dim=1)
     t = t.view(-1, 1)
     cos = torch.dot(a / a.norm(), b / b.norm()).clamp(-1.0, 1.0)
     omega = torch.arccos(cos)
@@ -102,13 +154,14 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     return (torch.sin((1 - t) * omega) / so) * a + (torch.sin(t * omega) / so) * b
 
 
-def interpolate(a: torch.Tensor, b: torch.Tensor, steps: int, mode: str = "smooth") -> torch.Tensor:
-    """steps latents from a to b inclusive: (steps, z_dim). mode: "smooth" (spherical) or "linear"."""
+def interpolate(a: torch.Tensor, b: torch.Tensor, steps: int, mode: str = "smooth", tail: int = 0) -> torch.Tensor:
+    """steps latents from a to b inclusive: (steps, z_dim). mode: "smooth" (spherical) or "linear".
+    tail: class weights at the end (a labelled GAN's), always blended linearly."""
     if steps < 2:
         raise ValueError(f"steps must be at least 2, got {steps}")
     t = torch.linspace(0.0, 1.0, steps)
     if mode == "smooth":
-        path = slerp(a, b, t)
+        path = slerp(a, b, t, tail)
     elif mode == "linear":
         path = lerp(a, b, t)
     else:
@@ -162,12 +215,14 @@ def reconstruct(model: LoadedModel, images: Sequence[np.ndarray]) -> list[np.nda
 
 
 def blend_latents(model: LoadedModel, a: torch.Tensor, b: torch.Tensor, steps: int, mode: str = "smooth") -> list[np.ndarray]:
-    return decode(model, interpolate(a, b, steps, mode))
+    return decode(model, interpolate(a, b, steps, mode, model.class_tail))
 
 
 def blend_seeds(model: LoadedModel, seed_a: int, seed_b: int, steps: int, mode: str = "smooth",
-                variety: float = 1.0) -> list[np.ndarray]:
-    z = model_latents(model, [seed_a, seed_b], variety)
+                variety: float = 1.0, labels: tuple[int | None, int | None] = (None, None)) -> list[np.ndarray]:
+    """A blend from seed_a to seed_b; labels: their classes (labelled models; seed_a == seed_b with two
+    labels turns one class into another)."""
+    z = model_latents(model, [seed_a, seed_b], variety, list(labels))
     return blend_latents(model, z[0], z[1], steps, mode)
 
 
@@ -179,7 +234,7 @@ def blend_images(model: LoadedModel, image_a: np.ndarray, image_b: np.ndarray, s
 
 
 __all__ = [
-    "seed_latents", "prior_of", "model_latents", "decode", "generate", "variations", "lerp", "slerp",
+    "seed_latents", "seed_class", "row_labels", "prior_of", "model_latents", "latent_labels", "decode", "generate", "variations", "lerp", "slerp",
     "interpolate", "ping_pong",
     "grid", "strip", "encode", "reconstruct", "blend_latents", "blend_seeds", "blend_images",
 ]

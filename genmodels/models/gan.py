@@ -37,8 +37,13 @@ class GANConfig:
     d_width: int = 64  # channels of the first discriminator stage; later stages double it
     d_norm: str = "batch"  # "batch" (seed article) or "spectral" (small-data recipe)
     arch: str = "dcgan"  # "dcgan" (the seed article's network) or "fastgan" (genmodels/models/fastgan.py)
+    # A labelled model's class names (data/classes.py), in label order; () = unconditional (every older model).
+    classes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "classes", check_classes(self.classes))
+        if self.classes and self.arch != "dcgan":
+            raise ValueError("labelled training uses the DCGAN networks (recipes lite, small-data, classic)")
         if self.image_size not in (32, 64):
             raise ValueError(f"image_size must be 32 or 64, got {self.image_size}")
         if self.channels not in (1, 3):
@@ -55,6 +60,24 @@ class GANConfig:
         """Stride-2 stages between 4x4 and image_size: 3 at 32 px, 4 at 64 px."""
         return int(math.log2(self.image_size // 4))
 
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+
+MAX_CLASSES = 100
+
+
+def check_classes(classes) -> tuple[str, ...]:
+    """A config's class names as a tuple (config.json stores a list): 2..100 distinct short strings, or ()."""
+    if isinstance(classes, str) or not isinstance(classes, (tuple, list)):
+        raise ValueError("classes must be a list of class names")
+    names = tuple(classes)
+    if names and not (2 <= len(names) <= MAX_CLASSES and len(set(names)) == len(names)
+                      and all(isinstance(n, str) and 1 <= len(n) <= 60 for n in names)):
+        raise ValueError(f"classes must be 2..{MAX_CLASSES} distinct names of 1..60 characters")
+    return names
+
 
 def init_dcgan_weights(module: nn.Module) -> None:
     """The article's initialisation: conv weights ~ N(0, 0.02); BatchNorm gamma ~ N(1, 0.02), beta = 0."""
@@ -67,14 +90,17 @@ def init_dcgan_weights(module: nn.Module) -> None:
 
 
 class Generator(nn.Module):
-    """z (B, z_dim) -> image (B, C, S, S) in [-1, 1]."""
+    """z (B, z_dim) -> image (B, C, S, S) in [-1, 1]. A labelled model (cfg.classes) reads z (B, z_dim + K):
+    the noise followed by K class weights (one-hot for one class, mixed for a blend between classes).
+    Joining them at the input makes the first layer add a learned class embedding to the noise's
+    features (Mirza & Osindero 2014's conditional GAN)."""
 
     def __init__(self, cfg: GANConfig):
         super().__init__()
         self.cfg = cfg
         widths = [cfg.g_width * 2 ** i for i in reversed(range(cfg.n_stages))]  # 32 px: [256, 128, 64]
         layers: list[nn.Module] = [
-            nn.ConvTranspose2d(cfg.z_dim, widths[0], 4, 1, 0, bias=False),  # (B, 256, 4, 4)
+            nn.ConvTranspose2d(cfg.z_dim + cfg.n_classes, widths[0], 4, 1, 0, bias=False),  # (B, 256, 4, 4)
             nn.BatchNorm2d(widths[0]),
             nn.ReLU(True),
         ]
@@ -89,7 +115,9 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-    """image (B, C, S, S) -> real/fake logit (B,)."""
+    """image (B, C, S, S) -> real/fake logit (B,). A labelled model's D also takes the class weights y
+    (B, K) and adds the projection term <embed(y), phi(x)> (Miyato & Koyama 2018, eq. 3), phi(x) being
+    the last feature map summed over its 4 x 4 positions: D then judges "a real picture of this class"."""
 
     def __init__(self, cfg: GANConfig):
         super().__init__()
@@ -105,10 +133,16 @@ class Discriminator(nn.Module):
             layers.append(nn.LeakyReLU(0.2, True))
         layers.append(wrap(nn.Conv2d(widths[-1], 1, 4, 1, 0, bias=False)))  # (B, 1, 1, 1)
         self.net = nn.Sequential(*layers)
+        # Registered only for labelled models, so unconditional checkpoints keep their keys.
+        self.embed = wrap(nn.Linear(cfg.n_classes, widths[-1], bias=False)) if cfg.n_classes else None
         self.apply(init_dcgan_weights)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x).flatten()  # (B,)
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        if self.embed is None:
+            return self.net(x).flatten()  # (B,)
+        features = self.net[:-1](x)  # (B, C, 4, 4)
+        projection = (self.embed(y.to(features.dtype)) * features.sum(dim=(2, 3))).sum(1)  # (B,)
+        return self.net[-1](features).flatten() + projection
 
 
 def build_generator(cfg: GANConfig) -> nn.Module:

@@ -128,41 +128,50 @@ def fit_mixture(latents: torch.Tensor, settings: MixtureSettings = MixtureSettin
 
 class MixturePrior(nn.Module):
     """The fitted mixture as buffers (saved in model.safetensors): weights (K,), means (K, D),
-    scale_tril (K, D, D). Full and diagonal fits are stored alike (a diagonal L for "diag")."""
+    scale_tril (K, D, D). Full and diagonal fits are stored alike (a diagonal L for "diag").
+    A labelled model's prior (labelled=True) also holds component_class (K,): the class each component
+    was fitted to, so a draw can be restricted to one class's components."""
 
-    def __init__(self, components: int, z_dim: int):
+    def __init__(self, components: int, z_dim: int, labelled: bool = False):
         super().__init__()
         self.register_buffer("weights", torch.full((components,), 1.0 / components))
         self.register_buffer("means", torch.zeros(components, z_dim))
         self.register_buffer("scale_tril", torch.eye(z_dim).expand(components, z_dim, z_dim).clone())
+        # None (left out of the weights file) for unlabelled models, so older folders load with the same keys.
+        self.register_buffer("component_class", torch.zeros(components, dtype=torch.long) if labelled else None)
 
     @torch.no_grad()
-    def set_fit(self, fit: MixtureFit) -> "MixturePrior":
+    def set_fit(self, fit: MixtureFit, component_class: torch.Tensor | None = None) -> "MixturePrior":
         self.weights.copy_(fit.weights)
         self.means.copy_(fit.means)
         self.scale_tril.copy_(fit.scale_tril)
+        if component_class is not None:
+            self.component_class.copy_(component_class)
         return self
 
-    def _cumulative(self) -> torch.Tensor:
+    def _cumulative(self, label: int | None = None) -> torch.Tensor:
         # Half-precision storage and hand-edited files may not sum to 1: renormalise, negatives count 0.
         w = self.weights.double().clamp_min(0)
+        if label is not None and self.component_class is not None:
+            w = torch.where(self.component_class == int(label), w, torch.zeros_like(w))
         w = w / w.sum() if float(w.sum()) > 0 else torch.full_like(w, 1.0 / len(w))
         cum = w.cumsum(0)
-        cum[-1] = 1.0
+        cum[int(w.nonzero().max()):] = 1.0  # rounding never lands past the last component that may be drawn
         return cum
 
     @torch.no_grad()
-    def transform(self, eps: torch.Tensor, variety: float = 1.0) -> torch.Tensor:
+    def transform(self, eps: torch.Tensor, variety: float = 1.0,
+                  labels: list[int | None] | None = None) -> torch.Tensor:
         """Standard-normal rows eps (N, D) -> exact mixture draws (N, D) float32, one per row.
 
         u = Phi(eps_0) picks component k by the cumulative weights; u rescaled inside k's interval is
         uniform again, so v = (Phi^-1(u'), eps_1..) ~ N(0, I) and z = m_k + variety * L_k v.
-        variety: 1 = as fitted, 0 = the component's mean. Row by row in float64, so a row's result
+        variety: 1 = as fitted, 0 = the component's mean. labels (one per row, None = any): a labelled
+        prior picks among that class's components only. Row by row in float64, so a row's result
         never depends on the others in the batch."""
-        cum = self._cumulative()
         rows = []
-        for e in eps.double():
-            k, v = self._split(e, cum)
+        for i, e in enumerate(eps.double()):
+            k, v = self._split(e, self._cumulative(labels[i] if labels is not None else None))
             rows.append(self.means[k].double() + float(variety) * (self.scale_tril[k].double() @ v))
         return torch.stack(rows).float()
 
@@ -178,6 +187,10 @@ class MixturePrior(nn.Module):
         """The most likely component of each latent z (N, D) -> (N,) long."""
         w = self.weights.double().clamp_min(1e-30)
         return _log_joint(z.double(), w, self.means.double(), self.scale_tril.double()).argmax(1)
+
+    def label_of(self, z: torch.Tensor) -> torch.Tensor | None:
+        """The class of each latent's most likely component (N,) long, or None for an unlabelled prior."""
+        return None if self.component_class is None else self.component_class[self.component(z)]
 
     @torch.no_grad()
     def vary(self, z: torch.Tensor, noise: torch.Tensor, strength: float) -> torch.Tensor:

@@ -35,6 +35,7 @@ from torch import nn
 
 from ..imaging.pyramid import lap1
 from .detail import DetailUpsampler
+from .gan import check_classes
 from .mixture import MAX_COMPONENTS, MixturePrior
 
 PRIORS = ("normal", "gmm")
@@ -59,6 +60,9 @@ class VAEConfig:
     # 0 = one stage at image_size (every older model).
     base_size: int = 0
     detail_width: int = 32  # channels of the detail network at the base size (unused when base_size is 0)
+    # A labelled model's class names (data/classes.py); its mixture prior has components per class, so
+    # a draw can be asked for a class. () = unlabelled (every older model).
+    classes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.image_size not in (32, 64):
@@ -77,11 +81,13 @@ class VAEConfig:
             raise ValueError(f"base_size must be 0 or one of {BASE_SIZES} below image_size, got {self.base_size}")
         if isinstance(self.detail_width, bool) or self.detail_width not in DETAIL_WIDTHS:
             raise ValueError(f"detail_width must be one of {DETAIL_WIDTHS}, got {self.detail_width}")
+        object.__setattr__(self, "classes", check_classes(self.classes))
         if self.prior not in PRIORS:
             raise ValueError(f"prior must be one of {PRIORS}, got {self.prior!r}")
         if isinstance(self.prior_components, bool) or not isinstance(self.prior_components, int):
             raise ValueError("prior_components must be a whole number")
-        low, high = (1, MAX_COMPONENTS) if self.prior == "gmm" else (0, 0)
+        # A labelled prior has at least one component per class (up to 100 classes).
+        low, high = (1, max(MAX_COMPONENTS, len(self.classes))) if self.prior == "gmm" else (0, 0)
         if not low <= self.prior_components <= high:
             raise ValueError(f"prior_components must be {low}..{high} for prior {self.prior!r}")
 
@@ -126,7 +132,8 @@ class VAE(nn.Module):
         self.detail = (DetailUpsampler(cfg.base_size, cfg.image_size, cfg.channels, cfg.detail_width)
                        if cfg.base_size else None)
         # Registered only for "gmm", so older folders (no prior tensors) load with the same keys.
-        self.prior = MixturePrior(cfg.prior_components, cfg.z_dim) if cfg.prior == "gmm" else None
+        self.prior = (MixturePrior(cfg.prior_components, cfg.z_dim, labelled=bool(cfg.classes))
+                      if cfg.prior == "gmm" else None)
 
     def to_code_size(self, x: torch.Tensor) -> torch.Tensor:
         """A full-size batch (B, C, S, S) -> the size the encoder reads (area average for two stages)."""

@@ -59,7 +59,24 @@ class LoadedModel:
 
     @property
     def z_dim(self) -> int:
+        """The noise's size: what seeds draw."""
         return self.config.z_dim
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """A labelled model's class names, in label order; () for an unlabelled one."""
+        return getattr(self.config, "classes", ())
+
+    @property
+    def class_tail(self) -> int:
+        """Class weights at the end of each latent: one per class for a labelled GAN, else 0 (a labelled
+        VAE's class lives in where its latent is, through its prior)."""
+        return len(self.classes) if self.kind == "gan" else 0
+
+    @property
+    def latent_dim(self) -> int:
+        """Numbers in one latent the network decodes: z_dim plus class_tail."""
+        return self.config.z_dim + self.class_tail
 
     @property
     def name(self) -> str:

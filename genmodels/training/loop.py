@@ -100,6 +100,9 @@ class _Run:
         self.batch = max(self.world, min(batch, len(dataset)))
         self.steps_per_epoch = max(1, len(dataset) // self.batch)
         self.images = dataset.images.to(self.device)  # preloaded uint8 (N, C, S, S), decoded once
+        # A labelled GAN's class of each picture (N,); labelled VAEs train as before and use them only to fit the prior.
+        labelled = cfg.kind == "gan" and dataset.labels is not None
+        self.labels = dataset.labels.to(self.device) if labelled else None
         self._build()
         self.step, self.prior_seconds, self.epoch_perm = 0, 0.0, (-1, None)
         self.step_images = self.batch  # pictures the last step learned from (the detail stage takes fewer)
@@ -111,23 +114,33 @@ class _Run:
     # ---- set-up ----------------------------------------------------------------------------------
     def _model_config(self):
         base = get_preset(self.cfg.preset)
+        labelled = {"classes": self.dataset.classes} if self.dataset.classes and self.cfg.kind != "texture" else {}
         if self.cfg.kind == "gan":
+            if labelled and self.spec.arch != "dcgan":
+                raise StudioError(f"The {self.cfg.recipe} recipe cannot learn classes; use the recommended "
+                                  "recipe (lite), small-data or classic for a set of class folders.")
             widths = {"g_width": self.spec.width, "d_width": self.spec.width} if self.spec.width else {}
-            return dataclasses.replace(base, d_norm=self.spec.d_norm, arch=self.spec.arch, **widths)
-        return base
+            return dataclasses.replace(base, d_norm=self.spec.d_norm, arch=self.spec.arch, **widths, **labelled)
+        return dataclasses.replace(base, **labelled)
 
     def _discriminator(self) -> torch.nn.Module:
         if isinstance(self.model_cfg, TextureConfig):
             return TextureDiscriminator(self.model_cfg)
         return build_discriminator(self.model_cfg)
 
-    def _latents(self, n: int, gen: torch.Generator) -> torch.Tensor:
-        """A GAN's latents (n, z_dim), or a texture model's noise grids (n, z_dim, cells, cells) for a crop."""
+    def _latents(self, n: int, gen: torch.Generator, y: torch.Tensor | None = None) -> torch.Tensor:
+        """A GAN's latents (n, z_dim), or a texture model's noise grids (n, z_dim, cells, cells) for a crop.
+        A labelled GAN's latents end with class weights: y (n, K) when given (the real batch's), else
+        random classes."""
         cfg = self.model_cfg
         if isinstance(cfg, TextureConfig):
             cells = cfg.crop_size // cfg.stride
             return texture_noise(cfg, gen, n, cells, cells)
-        return torch.randn(n, cfg.z_dim, generator=gen)
+        z = torch.randn(n, cfg.z_dim, generator=gen)
+        if getattr(cfg, "classes", ()):
+            y = y.cpu() if y is not None else torch.eye(cfg.n_classes)[torch.randint(cfg.n_classes, (n,), generator=gen)]
+            z = torch.cat([z, y], dim=1)
+        return z
 
     def _build(self) -> None:
         # channels_last for every network, the BatchNorm discriminator included: measured on a 2-core
@@ -205,7 +218,7 @@ class _Run:
         return save_checkpoint(self.out_dir / "checkpoint", tensors, meta)
 
     # ---- the loop --------------------------------------------------------------------------------
-    def _batch(self) -> torch.Tensor:
+    def _batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         epoch, i = divmod(self.step, self.steps_per_epoch)
         if self.epoch_perm[0] != epoch:  # the same permutation on every rank: (seed, epoch) -> order
             gen = _step_generator(self.cfg.seed, epoch, salt=1)
@@ -213,7 +226,10 @@ class _Run:
         idx = self.epoch_perm[1][i * self.batch:(i + 1) * self.batch]
         idx = idx[self.rank::self.world]  # this process's shard of the global batch
         real = uint8_to_float(self.images[idx.to(self.device)])  # (b, C, S, S) in [-1, 1]
-        return real.contiguous(memory_format=torch.channels_last)
+        y = None  # a labelled set's class weights (b, K), one-hot
+        if self.labels is not None:
+            y = torch.eye(len(self.dataset.classes), device=self.device)[self.labels[idx.to(self.device)]]
+        return real.contiguous(memory_format=torch.channels_last), y
 
     def _resolution(self, progress: float) -> bool:
         """Advance the resolution schedule to progress (0..1 of the run; it never moves back, so a resumed
@@ -227,7 +243,7 @@ class _Run:
         return fade == 0.0
 
     def _one_step(self, progress: float = 1.0) -> dict[str, torch.Tensor]:
-        real, gen = self._batch(), _step_generator(self.cfg.seed, self.step, rank=self.rank)
+        (real, y), gen = self._batch(), _step_generator(self.cfg.seed, self.step, rank=self.rank)
         if self.cfg.kind == "vae":
             if self.detail is not None and self.detail.active(progress):
                 losses, self.step_images = self.detail.step(self.step, real, gen, self.ema, self.precision,
@@ -237,15 +253,16 @@ class _Run:
             losses = vae_step(self.V_step, self.model_cfg.z_dim, self.opt, real, gen, self.precision, self.device)
             dist.average_buffers([self.net])
             return losses
-        z = self._latents(real.shape[0], gen).to(self.device)
+        y = y if self.cfg.kind == "gan" else None  # a labelled GAN draws its fakes for the real batch's classes
+        z = self._latents(real.shape[0], gen, y).to(self.device)
         half_only = self._resolution(progress)
         for opt in (self.opt_g, self.opt_d):
             for group in opt.param_groups:
                 group["lr"] = self.cfg.learning_rate * lr_factor(self.spec, progress)
         loss_d, fake, real_in = d_step(self.G_step, self.D_step, self.opt_d, real, z, gen, self.recipe,
-                                       step=self.step, half_only=half_only)
+                                       step=self.step, half_only=half_only, y=y)
         extra = (lambda f: self.spec.stats_weight * patch_loss(f, real, gen)) if self.spec.stats_weight else None
-        loss_g = g_step(self.D, self.opt_g, fake, gen, self.recipe, real_in, extra)  # unwrapped: D gets no gradient
+        loss_g = g_step(self.D, self.opt_g, fake, gen, self.recipe, real_in, extra, y)  # unwrapped: D gets no gradient
         dist.average_buffers([self.net, self.D])  # before the EMA copies G's buffers
         if self.ema is not None:
             # images seen by the whole run (all ranks) after this step: a pure function of the step
@@ -268,7 +285,11 @@ class _Run:
         """The grid a preview and the model card show: 16 pictures, or 4 textures at twice the crop size."""
         if isinstance(self.model_cfg, TextureConfig):
             return texture_grid(net, self.model_cfg)
-        return grid(to_images(net(seed_latents(PREVIEW_SEEDS, self.model_cfg.z_dim))))
+        z = seed_latents(PREVIEW_SEEDS, self.model_cfg.z_dim)
+        k = len(getattr(self.model_cfg, "classes", ()))
+        if k and self.cfg.kind == "gan":  # a labelled GAN's previews go through its classes in turn
+            z = torch.cat([z, torch.eye(k)[[s % k for s in PREVIEW_SEEDS]]], dim=1)
+        return grid(to_images(net(z)))
 
     def preview(self) -> np.ndarray:
         return self._samples(self.sampler())
@@ -286,7 +307,7 @@ class _Run:
         net, prior = self.sampler(), None
         if self.cfg.kind == "vae":  # random draws from a mixture fitted to the encoded pictures (vae_prior.py)
             net, prior = with_fitted_prior(net, self.dataset.images,
-                                           dataclasses.replace(DEFAULT_PRIOR, seed=self.cfg.seed))
+                                           dataclasses.replace(DEFAULT_PRIOR, seed=self.cfg.seed), self.dataset.labels)
         minutes, secs = divmod(int(round(seconds)), 60)
         recipe = {"gan": self.cfg.recipe, "vae": "vae", "texture": "texture"}[self.cfg.kind]
         training = {"recipe": recipe, "steps": self.step,

@@ -41,13 +41,20 @@ def _augment(x: torch.Tensor, gen: torch.Generator, r: GANRecipe) -> torch.Tenso
     return diff_augment(x, DIFFAUG_POLICY, gen) if r.diff_augment else x
 
 
+def _judge(D: nn.Module, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+    """D's logits for x; a labelled model's D also reads the class weights y (B, K) (projection D)."""
+    return D(x) if y is None else D(x, y)
+
+
 def d_step(G: nn.Module, D: nn.Module, opt_d: torch.optim.Optimizer, real: torch.Tensor, z: torch.Tensor,
-           gen: torch.Generator, r: GANRecipe, step: int = 0, half_only: bool = False
-           ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+           gen: torch.Generator, r: GANRecipe, step: int = 0, half_only: bool = False,
+           y: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Update D on a real batch (B, C, S, S) and G(z); returns (loss_d, fake, real_in): fake (B, C, S, S)
     kept with its graph so g_step reuses it instead of running G twice, as pytorch/examples does, and
     real_in the batch D saw (halved and augmented), which the rpgan g_step compares against.
-    half_only: the first phase of the resolution schedule, where G draws and D judges at half size."""
+    half_only: the first phase of the resolution schedule, where G draws and D judges at half size.
+    y: a labelled model's class weights (B, K) of the real batch; z carries the same ones for the fakes."""
+    y2 = None if y is None else torch.cat([y, y])
     with autocast(r.precision, r.device):
         fake = G(z, half_only=True) if half_only else G(z)
         if half_only:
@@ -57,7 +64,7 @@ def d_step(G: nn.Module, D: nn.Module, opt_d: torch.optim.Optimizer, real: torch
         if r.loss == "bce":
             # The seed article runs D on the real and the fake batch separately: BatchNorm statistics
             # are then per batch, which is part of how the classic DCGAN trains.
-            real_logits, fake_logits = D(real_in), D(fake_in)
+            real_logits, fake_logits = _judge(D, real_in, y), _judge(D, fake_in, y)
         elif r.reconstruction:
             logits, feats = D(torch.cat([real_in, fake_in]), with_features=True)
             real_logits, fake_logits = logits.float().chunk(2)
@@ -66,22 +73,23 @@ def d_step(G: nn.Module, D: nn.Module, opt_d: torch.optim.Optimizer, real: torch
             rec = reconstruction_loss(D.module if hasattr(D, "module") else D,
                                       {k: v[:n] for k, v in feats.items()}, real_in, quarter)
         else:  # spectral norm, no BatchNorm: one forward pass over both halves is the same maths, faster
-            real_logits, fake_logits = D(torch.cat([real_in, fake_in])).float().chunk(2)
+            real_logits, fake_logits = _judge(D, torch.cat([real_in, fake_in]), y2).float().chunk(2)
         loss = d_loss(real_logits.float(), fake_logits.float(), r.loss)
         total = loss if rec is None else loss + rec
     if r.r_gamma and step % r.r_every == 0:
-        total = total + r.r_every * gradient_penalty(D, real_in.detach(), fake_in.detach(), r.r_gamma)
+        total = total + r.r_every * gradient_penalty(D, real_in.detach(), fake_in.detach(), r.r_gamma, y2)
     opt_d.zero_grad(set_to_none=True)
     total.backward()
     opt_d.step()
     return loss.detach(), fake, real_in.detach()
 
 
-def gradient_penalty(D: nn.Module, real: torch.Tensor, fake: torch.Tensor, gamma: float) -> torch.Tensor:
+def gradient_penalty(D: nn.Module, real: torch.Tensor, fake: torch.Tensor, gamma: float,
+                     y: torch.Tensor | None = None) -> torch.Tensor:
     """R1 + R2 (Mescheder et al. 2018; R3GAN, Huang et al. 2024, eq. 4): gamma/2 E||grad_x D(x)||^2 on the
     reals plus the same on the fakes, in fp32 (a second derivative in bf16 is too coarse)."""
     x = torch.cat([real, fake]).float().requires_grad_(True)  # (2B, C, H, W)
-    (grad,) = torch.autograd.grad(D(x).float().sum(), x, create_graph=True)
+    (grad,) = torch.autograd.grad(_judge(D, x, y).float().sum(), x, create_graph=True)
     per_image = grad.square().sum(dim=(1, 2, 3))  # (2B,)
     n = real.shape[0]
     return gamma / 2 * (per_image[:n].mean() + per_image[n:].mean())
@@ -89,19 +97,21 @@ def gradient_penalty(D: nn.Module, real: torch.Tensor, fake: torch.Tensor, gamma
 
 def g_step(D: nn.Module, opt_g: torch.optim.Optimizer, fake: torch.Tensor, gen: torch.Generator,
            r: GANRecipe, real_in: torch.Tensor | None = None,
-           extra: Callable[[torch.Tensor], torch.Tensor] | None = None) -> torch.Tensor:
+           extra: Callable[[torch.Tensor], torch.Tensor] | None = None, y: torch.Tensor | None = None) -> torch.Tensor:
     """Update G to fool D on the fakes drawn in d_step. D's weights get no gradient (saves work).
     real_in: the reals D saw in d_step, needed by the rpgan loss (its pairs). extra: a further term on
-    the fakes (before augmentation), added to G's loss (texture models' statistics)."""
+    the fakes (before augmentation), added to G's loss (texture models' statistics). y: the class
+    weights the fakes were drawn for (labelled models), as in d_step."""
     D.requires_grad_(False)
     try:
         with autocast(r.precision, r.device):
             fake_in = _augment(fake, gen, r)
             if r.loss == "rpgan":
-                fake_logits, real_logits = D(torch.cat([fake_in, real_in])).float().chunk(2)
+                pair = None if y is None else torch.cat([y, y])
+                fake_logits, real_logits = _judge(D, torch.cat([fake_in, real_in]), pair).float().chunk(2)
                 loss = g_loss(fake_logits, r.loss, real_logits)
             else:
-                loss = g_loss(D(fake_in).float(), r.loss)
+                loss = g_loss(_judge(D, fake_in, y).float(), r.loss)
         if extra is not None:
             loss = loss + extra(fake)
         opt_g.zero_grad(set_to_none=True)

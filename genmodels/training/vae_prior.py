@@ -21,7 +21,7 @@ from ..data.dataset import Dataset
 from ..errors import StudioError
 from ..generation.sampling import grid, seed_latents
 from ..imaging.tensors import rgb_to_channels, to_images, uint8_to_float
-from ..models.mixture import MixtureSettings, fit_mixture
+from ..models.mixture import MixtureFit, MixtureSettings, fit_mixture
 from ..models.vae import VAE
 from ..storage.store import build_network, load_model, save_model
 
@@ -40,23 +40,39 @@ def encode_means(network: VAE, images: torch.Tensor) -> torch.Tensor:
     return torch.cat([network.encode(uint8_to_float(chunk))[0] for chunk in images.split(ENCODE_BATCH)])
 
 
-def with_fitted_prior(network: VAE, images: torch.Tensor, settings: MixtureSettings = DEFAULT_PRIOR
-                      ) -> tuple[VAE, dict[str, Any]]:
+def with_fitted_prior(network: VAE, images: torch.Tensor, settings: MixtureSettings = DEFAULT_PRIOR,
+                      labels: torch.Tensor | None = None) -> tuple[VAE, dict[str, Any]]:
     """A copy of network (CPU float32, eval) drawing from a mixture fitted to its encodings of images
     (uint8 (N, C, S, S), N >= 1), and what to record about the fit in config.json. A set of fewer than
-    20 * settings.components pictures gets N // 20 components (at least 1)."""
+    20 * settings.components pictures gets N // 20 components (at least 1).
+    A labelled network (cfg.classes) needs labels (N,): each class gets its own components (its share
+    of settings.components, at least 1), weighted by its share of the pictures, so a draw can be
+    asked for a class (a class-aware prior)."""
     start = time.perf_counter()
     latents = encode_means(network, images)  # (N, z_dim)
-    k = max(1, min(settings.components, len(latents) // MIN_PER_COMPONENT))
-    settings = dataclasses.replace(settings, components=k)
-    fit = fit_mixture(latents, settings)
-    cfg = dataclasses.replace(network.cfg, prior="gmm", prior_components=settings.components)
+    classes = network.cfg.classes
+    if classes and (labels is None or len(labels) != len(latents)):
+        raise StudioError("Fitting a labelled model's prior needs one label per picture.")
+    groups = [latents[labels == c] for c in range(len(classes))] if classes else [latents]
+    per_group = max(1, settings.components // len(groups))
+    fits, owners = [], []
+    for c, group in enumerate(groups):
+        if len(group) == 0:
+            continue
+        k = max(1, min(per_group, len(group) // MIN_PER_COMPONENT))
+        fits.append((len(group) / len(latents), fit_mixture(group, dataclasses.replace(settings, components=k))))
+        owners += [c] * k
+    fit = MixtureFit(torch.cat([share * f.weights for share, f in fits]), torch.cat([f.means for _, f in fits]),
+                     torch.cat([f.scale_tril for _, f in fits]),
+                     sum(share * f.log_likelihood for share, f in fits), max(f.iterations for _, f in fits))
+    cfg = dataclasses.replace(network.cfg, prior="gmm", prior_components=len(owners))
     fitted = build_network(cfg)  # seeded init: the global RNG is untouched
     state = {k: v for k, v in network.state_dict().items() if not k.startswith("prior.")}
     fitted.load_state_dict({**fitted.state_dict(), **state})
-    fitted.prior.set_fit(fit)
-    info = {"method": "gaussian mixture on the encoded training pictures (Ghosh et al. 2020)",
-            "components": settings.components, "covariance": settings.covariance, "regularisation": settings.reg,
+    fitted.prior.set_fit(fit, torch.tensor(owners) if classes else None)
+    info = {"method": "gaussian mixture on the encoded training pictures (Ghosh et al. 2020)"
+                      + (", one set of components per class" if classes else ""),
+            "components": len(owners), "covariance": settings.covariance, "regularisation": settings.reg,
             "seed": settings.seed, "images": len(latents), "em_iterations": fit.iterations,
             "log_likelihood_per_image": round(fit.log_likelihood, 2),
             "fit_seconds": round(time.perf_counter() - start, 1)}
@@ -97,7 +113,8 @@ def fit_prior(folder: str | Path, images: Dataset | np.ndarray | Sequence[np.nda
     x = _as_uint8(images, model.config.channels, model.config.image_size)
     if len(x) == 0:
         raise StudioError("Fitting a prior needs at least one picture.")
-    fitted, info = with_fitted_prior(model.network, x, settings)
+    labels = images.labels if isinstance(images, Dataset) else None
+    fitted, info = with_fitted_prior(model.network, x, settings, labels)
     # "quality" measured the old draws; the build script measures the new ones again.
     stale = ("format_version", "kind", "config", "weights_dtype", "quality")
     keep = {k: v for k, v in model.meta.items() if k not in stale}
