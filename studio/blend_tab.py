@@ -9,7 +9,8 @@ from PIL import Image
 
 import genmodels
 
-from . import gpu, history
+from . import generate_tab, gpu, history
+from .generate_tab import ANY_CLASS
 from .session import Pick, Session
 from .ui import SEED_MAX, ModelCatalog, PictureUpload, finite, friendly
 
@@ -27,9 +28,16 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> tuple
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=280):
             source = gr.Radio(SOURCES, value="seeds", label="Blend between")
-            with gr.Row(visible=True) as seeds_row:
-                seed_a = gr.Number(value=1, precision=0, minimum=0, maximum=SEED_MAX, label="Start seed")
-                seed_b = gr.Number(value=2, precision=0, minimum=0, maximum=SEED_MAX, label="End seed")
+            with gr.Column(visible=True) as seeds_row:
+                with gr.Row():
+                    seed_a = gr.Number(value=1, precision=0, minimum=0, maximum=SEED_MAX, label="Start seed")
+                    seed_b = gr.Number(value=2, precision=0, minimum=0, maximum=SEED_MAX, label="End seed")
+                # Shown for a model trained on class folders: the same seed with two classes turns one into the other.
+                with gr.Row():
+                    class_a = gr.Dropdown([ANY_CLASS], value="", label="Start class", visible=False,
+                                          elem_id="blend-class-a")
+                    class_b = gr.Dropdown([ANY_CLASS], value="", label="End class", visible=False,
+                                          elem_id="blend-class-b")
             with gr.Row(visible=False) as picks_row:
                 pick_a = gr.Image(label="Start (from Generate)", interactive=False, height=120)
                 pick_b = gr.Image(label="End (from Generate)", interactive=False, height=120)
@@ -51,13 +59,22 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> tuple
             files = gr.File(label="Downloads", file_count="multiple", interactive=False)
 
     source.change(on_source, source, [seeds_row, picks_row, uploads_row], api_name="blend_source")
-    inputs = [session, model, source, seed_a, seed_b, upload_a, upload_b, steps, path, loop, fps]
+    model.change(partial(on_model_classes, catalog), [session, model, class_a, class_b], [class_a, class_b],
+                 api_name="blend_model_classes")
+    inputs = [session, model, source, seed_a, seed_b, upload_a, upload_b, steps, path, loop, fps, class_a, class_b]
     go.click(partial(on_blend, catalog, blend_seeds, blend_between, blend_images), inputs, [strip, gif, video, files],
              api_name="blend", concurrency_id="draw")
     return pick_a, pick_b
 
 
 # ---- handlers (bound to the components in build) --------------------------------------------------
+
+
+def on_model_classes(catalog: ModelCatalog, sess: Session, model_key: str | None, current_a: str | None,
+                     current_b: str | None):
+    """Both class pickers follow the model (see generate_tab.on_model_classes)."""
+    return (generate_tab.on_model_classes(catalog, sess, model_key, current_a)[0],
+            generate_tab.on_model_classes(catalog, sess, model_key, current_b)[0])
 
 
 def on_source(choice: str):
@@ -69,15 +86,19 @@ def on_source(choice: str):
 @friendly
 def on_blend(catalog: ModelCatalog, blend_seeds: Callable, blend_between: Callable, blend_images: Callable,
              sess: Session, model_key: str, choice: str, seed_a: float, seed_b: float, picture_a: str | None,
-             picture_b: str | None, steps: float, path: str, loop: bool, fps: float):
-    """Blend: the strip (one way), a GIF and an MP4 (with the way back when loop), and the files to download."""
+             picture_b: str | None, steps: float, path: str, loop: bool, fps: float, class_a: str | None = "",
+             class_b: str | None = ""):
+    """Blend: the strip (one way), a GIF and an MP4 (with the way back when loop), and the files to download.
+    class_a / class_b: the seeds' classes for a labelled model ("" = any class)."""
     if choice not in WHAT:
         raise genmodels.StudioError("Choose what to blend between.")
     steps, loop, fps = int(finite(steps, "Steps")), bool(loop), finite(fps, "Frames per second")
     folder = catalog.folder(sess, model_key)
     if choice == "seeds":
-        frames = blend_seeds(folder, int(seed_a), int(seed_b), steps, path, 1.0, loop)
-        ends = (genmodels.seed_latent(folder, int(seed_a)), genmodels.seed_latent(folder, int(seed_b)))
+        class_a, class_b = class_a or None, class_b or None
+        frames = blend_seeds(folder, int(seed_a), int(seed_b), steps, path, 1.0, loop, class_a, class_b)
+        ends = (genmodels.seed_latent(folder, int(seed_a), label=class_a),
+                genmodels.seed_latent(folder, int(seed_b), label=class_b))
     elif choice == "picks":
         start, end = sess.blend_ends
         if start is None or end is None:

@@ -17,6 +17,7 @@ from .session import Pick, Session
 from .ui import FIRST_SEED_MAX, ModelCatalog, finite, friendly, new_seed
 
 UPSCALES = [("x1 (original)", 1), ("x2", 2), ("x4", 4)]  # (label, the upscale factor the API takes)
+ANY_CLASS = ("Any class", "")  # the class picker's first choice: (label, value); "" = no class asked for
 
 
 @dataclass
@@ -28,6 +29,7 @@ class GenerateTab:
     blend_end: gr.Button
     seed: gr.Number | None = None  # for recipe restore (studio/restore.py)
     variety: gr.Slider | None = None
+    label: gr.Dropdown | None = None
     first_draw: dict | None = None  # demo.load's fn / inputs / outputs: the first images a visitor sees
 
 
@@ -59,6 +61,11 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Gener
                 dice = gr.Button("Random seed", scale=1, min_width=60)
             variety = gr.Slider(0.0, genmodels.MAX_VARIETY, value=1.0, step=0.05, label="Variety",
                                 info="1 = as trained; lower is safer and more typical, higher is wilder")
+            # Shown only for a model trained on class folders (on_model_classes).
+            label = gr.Dropdown([ANY_CLASS], value="", label="Class", visible=False, elem_id="generate-class",
+                                info="Which of the model's classes to draw")
+            each = gr.Checkbox(False, label="One of each class (same seed)", visible=False, elem_id="generate-each",
+                               info="A grid with one image per class, all from the seed above")
             generate = gr.Button("Generate", variant="primary", elem_id="generate-button")
         with gr.Column(scale=3):
             gallery = gr.Gallery(label="Images", columns=8, height=420, format="png", object_fit="contain",
@@ -85,17 +92,20 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Gener
             download = gr.File(label="Your download", interactive=False, visible=True, height=60)
 
     draw, vary = gpu.task(gpu.DRAW_SECONDS)(genmodels.draw), gpu.task(gpu.DRAW_SECONDS)(genmodels.vary_latent)
+    each_draw = gpu.task(gpu.DRAW_SECONDS)(genmodels.each_class)
     dice.click(new_seed, None, seed, api_name="new_seed")
     nearest_button.click(on_nearest, session, [nearest_image, nearest_text], api_name="nearest_training_picture")
-    inputs = [session, model, count, seed, variety]
-    generate.click(partial(on_generate, catalog, draw), inputs, [gallery, selected_info], api_name="generate",
+    inputs = [session, model, count, seed, variety, label, each]
+    generate.click(partial(on_generate, catalog, draw, each_draw=each_draw), inputs, [gallery, selected_info], api_name="generate",
                    concurrency_id="draw")
+    model.change(partial(on_model_classes, catalog), [session, model, label], [label, each],
+                 api_name="model_classes")
     gallery.select(on_select, [session], selected_info, api_name="select_image")
     more.click(partial(on_more, catalog, vary), [session, model, strength], [gallery, selected_info],
                api_name="variations", concurrency_id="draw")
     png_button.click(on_png, [session, upscale], download, api_name="download_png")
     zip_button.click(on_zip, [session], download, api_name="download_zip")
-    return GenerateTab(gallery, selected_info, edit_button, blend_start, blend_end, seed, variety,
+    return GenerateTab(gallery, selected_info, edit_button, blend_start, blend_end, seed, variety, label,
                        {"fn": partial(on_first_draw, catalog, draw), "inputs": inputs,
                         "outputs": [gallery, selected_info]})
 
@@ -103,16 +113,41 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Gener
 # ---- handlers (bound to the components in build) --------------------------------------------------
 
 
+def class_choices(classes: list[str]) -> list[tuple[str, str]]:
+    return [ANY_CLASS] + [(name, name) for name in classes]
+
+
+def on_model_classes(catalog: ModelCatalog, sess: Session, model_key: str | None, current: str | None):
+    """The class picker and "one of each class" follow the picked model: shown with its classes for a
+    labelled model (keeping the class picked if the model has it), hidden otherwise."""
+    try:
+        classes = genmodels.describe(catalog.folder(sess, model_key))["classes"] if model_key else []
+    except genmodels.StudioError:
+        classes = []
+    keep = current if current in classes else ""
+    return (gr.update(choices=class_choices(classes), value=keep, visible=bool(classes)),
+            gr.update(visible=bool(classes), value=False if not classes else gr.skip()))
+
+
 @friendly
 def on_generate(catalog: ModelCatalog, draw: Callable, sess: Session, model_key: str, count: float,
-                first_seed: float, variety_level: float):
-    """Generate: count images from first_seed on; the first is selected."""
+                first_seed: float, variety_level: float, label: str | None = "", each_class: bool = False,
+                each_draw: Callable = genmodels.each_class):
+    """Generate: count images from first_seed on (of one class, for a labelled model, or any class when
+    label is ""), or one image of each class from first_seed; the first is selected."""
     folder = catalog.folder(sess, model_key)
-    images, latents = draw(folder, int(finite(count, "Number of images")), int(first_seed),
-                           finite(variety_level, "Variety"))
-    name = genmodels.describe(folder)["name"]
-    sess.picks = [Pick(img, z, recipes.from_seed(name, model_key, int(first_seed) + k, variety_level))
-                  for k, (img, z) in enumerate(zip(images, latents))]
+    info = genmodels.describe(folder)
+    label = label or None
+    if each_class and info["classes"]:
+        images, latents = each_draw(folder, int(first_seed), finite(variety_level, "Variety"))
+        made = [recipes.from_seed(info["name"], model_key, int(first_seed), variety_level, name)
+                for name in info["classes"]]
+    else:
+        images, latents = draw(folder, int(finite(count, "Number of images")), int(first_seed),
+                               finite(variety_level, "Variety"), label)
+        made = [recipes.from_seed(info["name"], model_key, int(first_seed) + k, variety_level, label)
+                for k in range(len(images))]
+    sess.picks = [Pick(img, z, recipe) for img, z, recipe in zip(images, latents, made)]
     sess.selected = 0
     history.record_all(sess, sess.picks)
     return gallery_of(sess.picks), describe_pick(sess.picks[0])
@@ -183,11 +218,11 @@ def on_nearest(sess: Session):
 
 
 def on_first_draw(catalog: ModelCatalog, draw: Callable, sess: Session, model_key: str | None, count: float,
-                  first_seed: float, variety_level: float):
+                  first_seed: float, variety_level: float, label: str | None = "", each_class: bool = False):
     """On page load: the default model's first images (nothing without a model: an empty --weights-dir)."""
     if not model_key:
         return gr.skip(), gr.skip()
-    return on_generate(catalog, draw, sess, model_key, count, first_seed, variety_level)
+    return on_generate(catalog, draw, sess, model_key, count, first_seed, variety_level, label, each_class)
 
 
 def _require_pick(sess: Session) -> Pick:

@@ -10,7 +10,8 @@ import gradio as gr
 
 import genmodels
 
-from . import gpu, history, recipes
+from . import generate_tab, gpu, history, recipes
+from .generate_tab import ANY_CLASS
 from .session import Pick, Session
 from .ui import SEED_MAX, ModelCatalog, PictureUpload, friendly
 
@@ -81,6 +82,9 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
             with gr.Row():
                 seed = gr.Number(value=1, precision=0, minimum=0, maximum=SEED_MAX, label="Seed", scale=2)
                 add_seed = gr.Button("Add seed", scale=1, min_width=90, elem_id="path-add-seed")
+            # Shown for a model trained on class folders: the class the seed's keyframe is drawn as.
+            seed_class = gr.Dropdown([ANY_CLASS], value="", label="Class of the seed", visible=False,
+                                     elem_id="path-class")
             upload = PictureUpload(label="Picture", height=140)
             add_upload = gr.Button("Add upload")
             seconds = gr.Slider(1, genmodels.MAX_PATH_SECONDS, value=4, step=0.5, label="Length (seconds)")
@@ -105,7 +109,8 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
             files = gr.File(label="Downloads", file_count="multiple", interactive=False)
 
     add_selected.click(on_add_selected, session, [keys, status], api_name="path_add_selected")
-    added = add_seed.click(partial(on_add_seed, catalog), [session, model, seed], [keys, status],
+    model.change(partial(on_model_classes, catalog), [session, model, seed_class], seed_class, api_name=False)
+    added = add_seed.click(partial(on_add_seed, catalog), [session, model, seed, seed_class], [keys, status],
                            api_name="path_add_seed")
     added.success(lambda value: min(int(value) + 1, SEED_MAX), seed, seed, api_name=False,
                   queue=False)  # so the next click adds a new image
@@ -123,6 +128,11 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
 
 # ---- handlers (bound to the components in build) --------------------------------------------------
 
+def on_model_classes(catalog: ModelCatalog, sess: Session, model_key: str | None, current: str | None):
+    """The seed's class picker follows the model (see generate_tab.on_model_classes)."""
+    return generate_tab.on_model_classes(catalog, sess, model_key, current)[0]
+
+
 def listed(sess: Session):
     """The keyframes gallery and the status line."""
     return _keyframes_view(sess), _status(sess)
@@ -139,14 +149,14 @@ def on_add_selected(sess: Session):
 
 
 @friendly
-def on_add_seed(catalog: ModelCatalog, sess: Session, model_key: str, value: float | None):
-    """Add the image of a seed (variety 1) as the next keyframe."""
+def on_add_seed(catalog: ModelCatalog, sess: Session, model_key: str, value: float | None, label: str | None = ""):
+    """Add the image of a seed (variety 1; of class label for a labelled model, "" = any) as the next keyframe."""
     if value is None:
         raise genmodels.StudioError("Type a seed first.")
     folder = catalog.folder(sess, model_key)
-    images, latents = genmodels.draw(folder, 1, int(value), 1.0)
+    images, latents = genmodels.draw(folder, 1, int(value), 1.0, label or None)
     name = genmodels.describe(folder)["name"]
-    pick = Pick(images[0], latents[0], recipes.from_seed(name, model_key, int(value)))
+    pick = Pick(images[0], latents[0], recipes.from_seed(name, model_key, int(value), label=label or None))
     add_keyframe(sess, pick)
     return listed(sess)
 

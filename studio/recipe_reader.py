@@ -79,6 +79,16 @@ def _latent(recipe: dict, z_dim: int) -> np.ndarray:
     return z.astype(np.float32)
 
 
+def _label(recipe: dict, info: dict) -> str:
+    """The recipe's class: one of the model's class names (a string compared exactly, never parsed)."""
+    label = recipe["label"]
+    if not info["classes"]:
+        raise genmodels.StudioError(f"The recipe names a class, but {info['name']} was not trained with classes.")
+    if not isinstance(label, str) or label not in info["classes"]:
+        raise genmodels.StudioError(f"The recipe's class is not one of {info['name']}'s classes.")
+    return label
+
+
 def _read(folder: str, recipe: Any, depth: int = 0) -> tuple[np.ndarray, dict]:
     """The latent (z_dim,) a recipe describes, and the recipe rebuilt from its checked fields alone
     (latent or seed, variety, variation, a short source; no model names): a field that is present
@@ -88,10 +98,13 @@ def _read(folder: str, recipe: Any, depth: int = 0) -> tuple[np.ndarray, dict]:
     if depth > MAX_CHAIN:
         raise genmodels.StudioError("The recipe's chain of variations is too long.")
     has_latent = "latent" in recipe
-    z = _latent(recipe, genmodels.describe(folder)["z_dim"]) if has_latent else None
+    info = genmodels.describe(folder)
+    z = _latent(recipe, info["latent_dim"]) if has_latent else None
     fields: dict[str, Any] = {"latent": latent_json(z)} if has_latent else {}
     if "seed" in recipe or not has_latent:
         fields["seed"] = _number(recipe, "seed", 0, genmodels.api.MAX_SEED, whole=True)
+    if "label" in recipe and not has_latent:
+        fields["label"] = _label(recipe, info)
     if "variety" in recipe or not has_latent:  # a seed without a variety was drawn at 1
         fields["variety"] = _number(recipe, "variety", 0.0, genmodels.api.MAX_VARIETY, default=1.0)
     if "strength" in recipe:
@@ -104,11 +117,11 @@ def _read(folder: str, recipe: Any, depth: int = 0) -> tuple[np.ndarray, dict]:
     if has_latent:  # the latent alone makes the image: "from" is not needed (nor read)
         return z, fields
     if "strength" not in recipe:
-        return genmodels.seed_latent(folder, fields["seed"], fields["variety"]), fields
+        return genmodels.seed_latent(folder, fields["seed"], fields["variety"], fields.get("label")), fields
     if "from" in recipe:
         base, fields["from"] = _read(folder, recipe["from"], depth + 1)
     else:
-        base = genmodels.seed_latent(folder, fields["seed"], fields["variety"])
+        base = genmodels.seed_latent(folder, fields["seed"], fields["variety"], fields.get("label"))
     index = fields["variation_index"]
     _, latents = genmodels.vary_latent(folder, base, index + 1, fields["strength"], fields["variation_seed"])
     return latents[index], fields

@@ -2,7 +2,8 @@
 one place for every tab. Reading one back from untrusted input is studio/recipe_reader.py.
 
 A recipe is a small JSON dict. The ones the studio writes:
-  {"model": name, "model_key": key, "seed": s, "variety": v}                       a drawn image
+  {"model": name, "model_key": key, "seed": s, "variety": v (, "label": class)}    a drawn image (a labelled
+                                                                                    model's: its class)
   {... , "strength": a, "variation_seed": t, "variation_index": i, "from": {...}}   a variation
   {"model": name, "model_key": key, "latent": [z_dim numbers], ...}                 anything else
                                                                                     (blend frame, upload)
@@ -25,6 +26,7 @@ Recipe = TypedDict("Recipe", {
     "model": str,  # the model's name, which PNG files carry
     "model_key": str,  # this app's key for the model (never written into files: see plain())
     "seed": int, "variety": float,  # a drawn image
+    "label": str,  # a labelled model's class the image was drawn for (absent: any class)
     "strength": float, "variation_seed": int, "variation_index": int,  # a variation of it
     "from": "Recipe",  # for a variation of a variation: the recipe it came from
     "latent": list[float], "source": str,  # an image known by its exact latent, and its caption
@@ -41,9 +43,12 @@ def latent_json(z: np.ndarray) -> list[float]:
     return [float(str(x)) for x in np.asarray(z, dtype=np.float32).reshape(-1)]
 
 
-def from_seed(model: str, model_key: str, seed: int, variety: float = 1.0) -> Recipe:
-    """A drawn image: the model and the seed (and variety) that draw it."""
-    return {"model": model, "model_key": model_key, "seed": int(seed), "variety": float(variety)}
+def from_seed(model: str, model_key: str, seed: int, variety: float = 1.0, label: str | None = None) -> Recipe:
+    """A drawn image: the model and the seed (and variety, and a labelled model's class) that draw it."""
+    recipe: Recipe = {"model": model, "model_key": model_key, "seed": int(seed), "variety": float(variety)}
+    if label:
+        recipe["label"] = label
+    return recipe
 
 
 def from_texture(model: str, model_key: str, seed: int, size: int, morph_to: int | None = None) -> Recipe:
@@ -70,7 +75,8 @@ def variation_of(base: Recipe, latent: np.ndarray, strength: float, variation_se
     common = {"model": base["model"], "model_key": base.get("model_key")}
     if by_seed:
         source = {"from": plain(base)} if "strength" in base else {}
-        return {**common, "seed": base["seed"], "variety": base.get("variety", 1.0), **made, **source}
+        label = {"label": base["label"]} if base.get("label") else {}
+        return {**common, "seed": base["seed"], "variety": base.get("variety", 1.0), **label, **made, **source}
     what = base.get("source", "an image")
     return {**common, "source": what if what.startswith("variation of ") else f"variation of {what}",
             "latent": latent_json(latent), **made}
@@ -86,7 +92,7 @@ def caption(recipe: Recipe) -> str:
     elif "texture_size" in recipe:
         text = f"texture, seed {recipe.get('seed')}, {recipe['texture_size']} px"
     elif "seed" in recipe and "latent" not in recipe:
-        text = f"seed {recipe['seed']}"
+        text = f"seed {recipe['seed']}" + (f", {recipe['label']}" if recipe.get("label") else "")
         if "strength" in recipe:
             text = f"variation {recipe.get('variation_index', 0) + 1} of {text}"
     else:
@@ -106,6 +112,8 @@ def describe_recipe(recipe: Recipe, edits: postprocess.EditStack | None = None) 
         parts.append(f"seamless texture, seed {recipe.get('seed')}, {recipe['texture_size']} px")
     elif "seed" in recipe:
         parts.append(f"seed {recipe['seed']}")
+        if recipe.get("label"):
+            parts.append(f"class {recipe['label']}")
         if "strength" in recipe:
             parts.append(f"variation {recipe.get('variation_index', 0) + 1} (strength {recipe['strength']:g}, "
                          f"variation seed {recipe.get('variation_seed')})")

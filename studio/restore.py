@@ -11,7 +11,7 @@ import genmodels
 import postprocess
 
 from . import edit_tab, history, recipe_reader, recipes
-from .generate_tab import GenerateTab, gallery_of
+from .generate_tab import GenerateTab, class_choices, gallery_of
 from .session import Session
 from .ui import ModelCatalog, components, friendly
 
@@ -56,6 +56,7 @@ class GenerateTargets:
     model: gr.Dropdown
     seed: gr.Number
     variety: gr.Slider
+    label: gr.Dropdown
     shown: gr.Markdown
 
 
@@ -63,7 +64,7 @@ def build_generate(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown,
     """A drop zone under the Generate tab: the image, its model, seed and variety come back."""
     drop, shown = _drop_zone("restore-generate",
                              "Drop a PNG made here to get back the model, seed and edits that made it.")
-    targets = GenerateTargets(gen.gallery, gen.selected_info, model, gen.seed, gen.variety, shown)
+    targets = GenerateTargets(gen.gallery, gen.selected_info, model, gen.seed, gen.variety, gen.label, shown)
     drop.upload(partial(on_drop_generate, catalog, targets), [session, drop], components(targets),
                 api_name="restore_png")
 
@@ -89,6 +90,9 @@ def on_drop_generate(catalog: ModelCatalog, to: GenerateTargets, sess: Session, 
         shown[to.seed] = r["seed"]
     if "variety" in r:  # checked by recipe_reader.restore: 0..2
         shown[to.variety] = r["variety"]
+    classes = genmodels.describe(catalog.folder(sess, got.model_key))["classes"]
+    # The picker gets the restored model's classes here too: the model picker's change event may come after.
+    shown[to.label] = gr.update(choices=class_choices(classes), value=r.get("label", ""), visible=bool(classes))
     return shown
 
 

@@ -73,7 +73,8 @@ def image_model(model: ModelRef) -> LoadedModel:
 
 
 def describe(model: ModelRef) -> dict:
-    """kind, image_size, channels, z_dim, name, preset and a one-line summary for the UI."""
+    """kind, image_size, channels, z_dim, name, preset, a one-line summary for the UI, can_encode, classes (a
+    labelled model's class names, else []) and latent_dim (numbers in one of its latents)."""
     m = get_model(model)
     cfg = m.config
     colour = "colour" if cfg.channels == 3 else "grayscale"
@@ -84,7 +85,8 @@ def describe(model: ModelRef) -> dict:
         summary += f", {len(m.classes)} classes"
     return {"kind": m.kind, "image_size": cfg.image_size, "channels": cfg.channels, "z_dim": cfg.z_dim,
             "name": m.name, "preset": m.meta.get("preset"), "summary": summary,
-            "can_encode": m.kind == "vae", "classes": list(m.classes)}
+            "can_encode": m.kind == "vae", "classes": list(m.classes),
+            "latent_dim": m.latent_dim if m.kind != "texture" else cfg.z_dim}
 
 
 # ---- checks on values a user (or an API caller) can send -------------------------------------

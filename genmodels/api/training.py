@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..data.classes import class_preview
 from ..data.dataset import Dataset, augmented_preview, load_dataset, preview_grid
 from ..errors import StudioError
 from ..models.presets import get_preset, preset_for
@@ -34,23 +35,31 @@ def preset_name(kind: str, image_size: int, grayscale: bool) -> str:
     return preset_for(kind, int(image_size), bool(grayscale))
 
 
-def prepare_dataset(sources: Sequence[str | Path] | str | Path, preset: str, fit: str = "crop") -> Dataset:
-    """Decode, check and resize pictures for a preset (StudioError with the reason when none are usable)."""
+def prepare_dataset(sources: Sequence[str | Path] | str | Path, preset: str, fit: str = "crop",
+                    labels: bool = True) -> Dataset:
+    """Decode, check and resize pictures for a preset (StudioError with the reason when none are usable).
+    labels: a folder or zip of sub-folders becomes a labelled set, one class per folder (False: never)."""
     cfg = get_preset(preset)
     if not sources:
         raise StudioError("Add some pictures first (or use the sample images).")
-    return load_dataset(sources, cfg.image_size, cfg.channels, fit)
+    return load_dataset(sources, cfg.image_size, cfg.channels, fit, labels=labels)
 
 
 def dataset_views(dataset: Dataset) -> tuple[str, np.ndarray, np.ndarray]:
-    """(report markdown, the pictures as the model sees them, augmented examples)."""
+    """(report markdown, the pictures as the model sees them, augmented examples). A labelled set's
+    pictures are shown one row per class, in the order its classes are listed."""
     rep = dataset.report
     lines = [f"**{rep.images_used} pictures ready.** {rep.summary()}"]
+    if dataset.classes:
+        lines.append(f"**{len(dataset.classes)} classes** (one per sub-folder; the model learns to draw each "
+                     "on request): " + ", ".join(f"{name} ({n})" for name, n in rep.classes.items()) + ".")
     if rep.skipped:
         shown = "; ".join(f"{name}: {reason}" for name, reason in rep.skipped[:8])
         more = f" and {len(rep.skipped) - 8} more" if len(rep.skipped) > 8 else ""
         lines.append(f"Skipped {len(rep.skipped)}: {shown}{more}.")
-    return "\n\n".join(lines), preview_grid(dataset, 32), augmented_preview(dataset, 16, seed=0)
+    pictures = (class_preview(dataset.images, dataset.labels, dataset.classes) if dataset.classes
+                else preview_grid(dataset, 32))
+    return "\n\n".join(lines), pictures, augmented_preview(dataset, 16, seed=0)
 
 
 def run_training(dataset: Dataset, preset: str, recipe: str, minutes: float, out_dir: str | Path,

@@ -2,6 +2,9 @@
 
   python -m genmodels.sample --model dcgan-32 --n 16 --seed 0 --out grid.png
   python -m genmodels.sample --model MODEL --blend 3 7 --steps 12 --out strip.png --gif blend.gif
+  python -m genmodels.sample --model LABELLED_MODEL --label food --n 16 --out food.png
+  python -m genmodels.sample --model LABELLED_MODEL --each-class --seed 5 --out classes.png
+  python -m genmodels.sample --model LABELLED_MODEL --blend 5 5 --label cats --label-b dogs --out strip.png
   python -m genmodels.sample --model VAE_MODEL --blend-images a.jpg b.png --out strip.png --gif blend.gif
   python -m genmodels.sample --model TEXTURE_MODEL --size 1024 --seed 0 --out tile.png
   python -m genmodels.sample --model TEXTURE_MODEL --morph 0 1 --size 2048 --out strip.png
@@ -28,11 +31,18 @@ def build_parser() -> OneLineParser:
         "(VAE models) into a strip PNG and an animated GIF. Texture models draw one seamless tile "
         "(--size) or a strip that morphs one texture into another (--morph)."))
     p.add_argument("--model", required=True, help="model folder, built-in model name, or preset (e.g. dcgan-32)")
-    p.add_argument("--out", required=True, type=Path, help="output PNG: the grid, or the blend strip")
+    p.add_argument("--out", type=Path, help="output PNG: the grid, or the blend strip (required unless --list-classes)")
     p.add_argument("--n", type=int, default=16, help="number of images, 1-64 (default 16)")
     p.add_argument("--seed", type=int, default=0, help="first seed; image k uses seed+k (default 0)")
     p.add_argument("--variety", type=float, default=1.0, help="0-2: 1 = as trained, lower = safer (default 1)")
     p.add_argument("--columns", type=int, default=None, help="grid columns (default: square-ish)")
+    p.add_argument("--label", default=None,
+                   help="labelled models: the class to draw (a name from --list-classes; default any class); "
+                        "with --blend, SEED_A's class")
+    p.add_argument("--label-b", default=None, help="labelled models, with --blend: SEED_B's class (default --label)")
+    p.add_argument("--each-class", action="store_true",
+                   help="labelled models: one image of each class from --seed, in class order")
+    p.add_argument("--list-classes", action="store_true", help="print a labelled model's classes and stop")
     blend = p.add_mutually_exclusive_group()
     blend.add_argument("--blend", nargs=2, type=int, metavar=("SEED_A", "SEED_B"), help="blend two seeds")
     blend.add_argument("--blend-images", nargs=2, type=Path, metavar=("IMAGE_A", "IMAGE_B"),
@@ -62,22 +72,36 @@ def _read_picture(path: Path):
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.out.suffix.lower() != ".png":
+    if args.out is None and not args.list_classes:
+        raise StudioError("--out is required: the PNG to write.")
+    if args.out is not None and args.out.suffix.lower() != ".png":
         raise StudioError("--out must be a .png file.")
     if (args.gif or args.mp4) and not (args.blend or args.blend_images):
         raise StudioError("--gif and --mp4 need --blend or --blend-images.")
     model = resolve_model(args.model)
-    if api.describe(model)["kind"] == "texture":
+    info = api.describe(model)
+    if args.list_classes:
+        print("\n".join(info["classes"]) if info["classes"] else f"{info['name']} has no classes.")
+        return 0
+    if info["kind"] == "texture":
         return _texture(model, args)
+    if (args.label or args.label_b or args.each_class) and not info["classes"]:
+        raise StudioError(f"{info['name']} was not trained with classes; leave out --label and --each-class.")
     if args.size is not None or args.morph:
         raise StudioError("--size and --morph are for texture models (train one with --model texture).")
     if args.blend:
-        frames = api.blend_seeds(model, args.blend[0], args.blend[1], args.steps, args.path, args.variety, args.loop)
+        frames = api.blend_seeds(model, args.blend[0], args.blend[1], args.steps, args.path, args.variety, args.loop,
+                                 args.label, args.label_b if args.label_b is not None else args.label)
     elif args.blend_images:
         a, b = (_read_picture(p) for p in args.blend_images)
         frames = api.blend_images(model, a, b, args.steps, args.path, args.loop)
+    elif args.each_class:
+        images = api.each_class(model, args.seed, args.variety)[0]
+        Image.fromarray(api.grid(images, args.columns)).save(args.out)
+        print(f"wrote one image of each of {len(images)} classes to {args.out}")
+        return 0
     else:
-        images = api.generate(model, args.n, args.seed, args.variety)
+        images = api.generate(model, args.n, args.seed, args.variety, args.label)
         Image.fromarray(api.grid(images, args.columns)).save(args.out)
         print(f"wrote {len(images)} images to {args.out}")
         return 0

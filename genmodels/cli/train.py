@@ -30,7 +30,9 @@ def build_parser() -> OneLineParser:
         "pictures of a texture, and export a model folder (config.json + model.safetensors + README.md). "
         "Ctrl-C stops cleanly and keeps the model; --resume continues from the last checkpoint."))
     p.add_argument("--data", required=True, type=Path,
-                   help="a folder (searched recursively) or a .zip of pictures; for --model texture also one picture")
+                   help="a folder (searched recursively) or a .zip of pictures; sub-folders (2-100, at least 5 "
+                        "pictures each) become classes the model learns to draw on request; for --model "
+                        "texture also one picture")
     p.add_argument("--out", required=True, type=Path, help="the model folder to write, e.g. weights/my-model")
     for f in dataclasses.fields(TrainConfig):
         flag = f.metadata["flag"] or "--" + f.name.replace("_", "-")
@@ -49,6 +51,8 @@ def build_parser() -> OneLineParser:
     p.add_argument("--scale", type=int, default=DEFAULT_SCALE,
                    help=f"texture models: shrink each picture's short side to at most this many px first "
                         f"({MIN_SCALE}-{MAX_SCALE}, default {DEFAULT_SCALE}); lower = larger texture elements")
+    p.add_argument("--no-labels", dest="labels", action="store_false",
+                   help="train on every picture as one set, even when they sit in class sub-folders")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint")
     return p
 
@@ -73,7 +77,7 @@ def _train(args: argparse.Namespace, lead: bool) -> int:
     if cfg.kind == "texture":
         dataset = load_texture_dataset(args.data, model_cfg.crop_size, args.scale, seed=cfg.seed)
     else:
-        dataset = load_dataset(args.data, model_cfg.image_size, model_cfg.channels, args.fit)
+        dataset = load_dataset(args.data, model_cfg.image_size, model_cfg.channels, args.fit, labels=args.labels)
     if lead:
         print(dataset.report.summary())
         for name, reason in dataset.report.skipped[:10]:

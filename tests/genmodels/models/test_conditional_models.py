@@ -1,0 +1,74 @@
+"""Labelled networks: the conditional DCGAN, the projection discriminator and the class-aware prior."""
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+import torch
+
+from genmodels.models.gan import Discriminator, GANConfig, Generator
+from genmodels.models.mixture import MixtureFit, MixturePrior
+from genmodels.storage.store import config_from_dict
+from genmodels.models.vae import VAEConfig
+
+CLASSES = ("cats", "dogs", "fish")
+CFG = GANConfig(image_size=32, z_dim=16, g_width=8, d_width=8, d_norm="spectral", classes=CLASSES)
+
+
+def test_the_generator_reads_noise_followed_by_class_weights():
+    torch.manual_seed(0)
+    g = Generator(CFG).eval()
+    z = torch.randn(2, 16)
+    cats = g(torch.cat([z, torch.eye(3)[[0, 0]]], 1))
+    dogs = g(torch.cat([z, torch.eye(3)[[1, 1]]], 1))
+    assert cats.shape == (2, 3, 32, 32)
+    assert not torch.allclose(cats, dogs)  # the class changes the picture
+    with pytest.raises(RuntimeError):
+        g(z)  # a labelled generator needs its class weights
+
+
+def test_the_projection_discriminator_judges_a_picture_for_a_class():
+    torch.manual_seed(0)
+    d = Discriminator(CFG)
+    x = torch.randn(4, 3, 32, 32)
+    a, b = d(x, torch.eye(3)[[0, 0, 0, 0]]), d(x, torch.eye(3)[[2, 2, 2, 2]])
+    assert a.shape == (4,) and not torch.allclose(a, b)
+    plain = Discriminator(dataclasses.replace(CFG, classes=()))
+    assert plain.embed is None and "embed.weight_orig" not in plain.state_dict()
+
+
+def test_class_names_survive_config_json_and_bad_ones_are_refused():
+    back = config_from_dict("gan", json.loads(json.dumps(dataclasses.asdict(CFG))))
+    assert back == CFG and back.classes == CLASSES
+    for bad in (["a"], ["a", "a"], ["a", ""], "ab", ["a", 3]):
+        with pytest.raises(ValueError):
+            dataclasses.replace(CFG, classes=bad)
+    with pytest.raises(ValueError, match="DCGAN"):
+        dataclasses.replace(CFG, arch="fastgan")
+    assert VAEConfig(classes=["x", "y"]).classes == ("x", "y")
+
+
+def _two_class_prior() -> MixturePrior:
+    prior = MixturePrior(3, 2, labelled=True)
+    means = torch.tensor([[-10.0, 0.0], [10.0, 0.0], [10.0, 10.0]], dtype=torch.float64)
+    fit = MixtureFit(torch.tensor([0.5, 0.25, 0.25], dtype=torch.float64), means,
+                     torch.eye(2, dtype=torch.float64).expand(3, 2, 2) * 0.1, 0.0, 1)
+    return prior.set_fit(fit, torch.tensor([0, 1, 1]))
+
+
+def test_a_labelled_prior_draws_only_from_the_class_asked_for():
+    prior = _two_class_prior()
+    eps = torch.randn(200, 2, generator=torch.Generator().manual_seed(0))
+    ones = prior.transform(eps, labels=[1] * 200)
+    zeros = prior.transform(eps, labels=[0] * 200)
+    assert (ones[:, 0] > 5).all() and (zeros[:, 0] < -5).all()
+    assert set(prior.label_of(ones).tolist()) == {1}
+    mixed = prior.transform(eps)  # no label: the whole mixture, as before
+    assert (mixed[:, 0] < 0).any() and (mixed[:, 0] > 0).any()
+    assert torch.equal(prior.transform(eps[:1], labels=[1]), ones[:1])  # row by row: batch-independent
+
+
+def test_an_unlabelled_prior_keeps_its_weight_keys():
+    assert set(MixturePrior(2, 4).state_dict()) == {"weights", "means", "scale_tril"}
+    assert "component_class" in MixturePrior(2, 4, labelled=True).state_dict()
