@@ -97,6 +97,15 @@ def train_job(job: Job) -> dict:
     return {"job": job, "folder": folder, "steps": last.step, "seconds": last.elapsed_s}
 
 
+def _reused(job: Job) -> dict:
+    """A model trained by an earlier run of this script (--reuse), with the steps and time its config records."""
+    from genmodels.storage.store import read_config
+
+    folder = job.out / job.name.replace(" ", "-")
+    training = read_config(folder)["training"]
+    return {"job": job, "folder": folder, "steps": training["steps"], "seconds": training["training_seconds"]}
+
+
 # ---- the classifier ------------------------------------------------------------------------------
 
 def _classifier(n_classes: int):
@@ -156,12 +165,11 @@ def predict(net, images: np.ndarray) -> np.ndarray:
 def score(folder: Path, real: np.ndarray, labels: np.ndarray, names: list[str], classifier, per_class: int,
           seed: int) -> dict:
     """Class fidelity and per-class SWD of a labelled model folder."""
-    from genmodels import generate
     from genmodels.evaluation.swd import swd
 
     rows = []
     for k, name in enumerate(names):
-        drawn = np.stack(generate(folder, n=per_class, seed=seed, label=name))
+        drawn = _many(folder, per_class, seed, [name] * per_class)
         hits = float((predict(classifier, drawn) == k).mean())
         mine = real[labels == k]
         half = len(mine) // 2
@@ -183,10 +191,14 @@ def overall_swd(folder: Path, real: np.ndarray, labels: np.ndarray | None, names
 
 
 def _many(folder: Path, n: int, seed: int, labels: list[str] | None) -> np.ndarray:
+    """n draws from seeds seed.. (64 per call, the facade's maximum), of labels[i] for seed + i."""
     from genmodels import generate
 
     if labels is None:
         return np.stack([img for s in range(seed, seed + n, 64) for img in generate(folder, min(64, seed + n - s), s)])
+    if len(set(labels)) == 1:
+        return np.stack([img for s in range(seed, seed + n, 64)
+                         for img in generate(folder, min(64, seed + n - s), s, label=labels[0])])
     return np.stack([generate(folder, 1, seed + i, label=lab)[0] for i, lab in enumerate(labels)])
 
 
@@ -200,6 +212,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--reuse", action="store_true", help="score the models already in --out, no training")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     import torch
@@ -220,10 +233,13 @@ def main() -> None:
     env_threads = os.environ.get("OMP_NUM_THREADS")
     os.environ["OMP_NUM_THREADS"] = "1"
     trained = {}
-    with ProcessPoolExecutor(max_workers=args.jobs, mp_context=get_context("spawn")) as pool:
-        for future in as_completed([pool.submit(train_job, job) for job in jobs]):
-            r = future.result()
-            trained[r["job"].name] = r
+    if args.reuse:
+        trained = {job.name: _reused(job) for job in jobs}
+    else:
+        with ProcessPoolExecutor(max_workers=args.jobs, mp_context=get_context("spawn")) as pool:
+            for future in as_completed([pool.submit(train_job, job) for job in jobs]):
+                r = future.result()
+                trained[r["job"].name] = r
     if env_threads is None:
         os.environ.pop("OMP_NUM_THREADS")
     torch.set_num_threads(os.cpu_count() or 1)

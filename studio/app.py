@@ -39,12 +39,12 @@ def build_demo(weights_dir: str | Path | None = None) -> gr.Blocks:
                                 min_width=320)
         with gr.Tabs() as tabs:
             with gr.Tab("Generate", id="generate"):
-                gen = generate_tab.build(catalog, session, model)
+                gen = generate_tab.build(catalog, session, model, demo)
                 restore.build_generate(catalog, session, model, gen)
             with gr.Tab("Blend", id="blend"):
-                pick_a, pick_b = blend_tab.build(catalog, session, model)
+                pick_a, pick_b = blend_tab.build(catalog, session, model, demo)
             with gr.Tab("Paths", id="paths"):
-                paths_tab.build(catalog, session, model)
+                paths_tab.build(catalog, session, model, demo)
             with gr.Tab("Train", id="train"):
                 train_tab.build(catalog, session, model)
             with gr.Tab("Patterns", id="patterns"):

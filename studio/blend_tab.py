@@ -19,7 +19,8 @@ SOURCES = [("Two seeds", "seeds"), ("Two picks from Generate", "picks"), ("Two p
 WHAT = {"seeds": "two seeds", "picks": "two picks", "pictures": "two pictures"}
 
 
-def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> tuple[gr.Image, gr.Image]:
+def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, demo: gr.Blocks
+          ) -> tuple[gr.Image, gr.Image]:
     on_gpu = gpu.task(gpu.DRAW_SECONDS)
     blend_seeds, blend_between, blend_images = (on_gpu(genmodels.blend_seeds), on_gpu(genmodels.blend_between),
                                                 on_gpu(genmodels.blend_images))
@@ -35,9 +36,9 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> tuple
                 # Shown for a model trained on class folders: the same seed with two classes turns one into the other.
                 with gr.Row():
                     class_a = gr.Dropdown([ANY_CLASS], value="", label="Start class", visible=False,
-                                          elem_id="blend-class-a")
+                                          elem_id="blend-class-a", allow_custom_value=True)
                     class_b = gr.Dropdown([ANY_CLASS], value="", label="End class", visible=False,
-                                          elem_id="blend-class-b")
+                                          elem_id="blend-class-b", allow_custom_value=True)
             with gr.Row(visible=False) as picks_row:
                 pick_a = gr.Image(label="Start (from Generate)", interactive=False, height=120)
                 pick_b = gr.Image(label="End (from Generate)", interactive=False, height=120)
@@ -59,8 +60,8 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> tuple
             files = gr.File(label="Downloads", file_count="multiple", interactive=False)
 
     source.change(on_source, source, [seeds_row, picks_row, uploads_row], api_name="blend_source")
-    model.change(partial(on_model_classes, catalog), [session, model, class_a, class_b], [class_a, class_b],
-                 api_name="blend_model_classes")
+    gr.on([demo.load, model.change], partial(on_model_classes, catalog), [session, model, class_a, class_b],
+          [class_a, class_b], api_name="blend_model_classes")
     inputs = [session, model, source, seed_a, seed_b, upload_a, upload_b, steps, path, loop, fps, class_a, class_b]
     go.click(partial(on_blend, catalog, blend_seeds, blend_between, blend_images), inputs, [strip, gif, video, files],
              api_name="blend", concurrency_id="draw")

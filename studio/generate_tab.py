@@ -50,7 +50,7 @@ def describe_pick(pick: Pick | None) -> str:
     return " · ".join(parts)
 
 
-def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> GenerateTab:
+def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, demo: gr.Blocks) -> GenerateTab:
     gr.Markdown("Draw new images from the model you picked above. Every image has a seed: the same seed "
                 "always gives the same image.", elem_classes="ls-intro")
     with gr.Row(equal_height=False):
@@ -61,8 +61,11 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Gener
                 dice = gr.Button("Random seed", scale=1, min_width=60)
             variety = gr.Slider(0.0, genmodels.MAX_VARIETY, value=1.0, step=0.05, label="Variety",
                                 info="1 = as trained; lower is safer and more typical, higher is wilder")
-            # Shown only for a model trained on class folders (on_model_classes).
+            # Shown only for a model trained on class folders (on_model_classes). Custom values are allowed
+            # because Gradio checks API values against the choices the page was built with, not a model's:
+            # the handlers check the class themselves (genmodels.api.class_index).
             label = gr.Dropdown([ANY_CLASS], value="", label="Class", visible=False, elem_id="generate-class",
+                                allow_custom_value=True,
                                 info="Which of the model's classes to draw")
             each = gr.Checkbox(False, label="One of each class (same seed)", visible=False, elem_id="generate-each",
                                info="A grid with one image per class, all from the seed above")
@@ -98,8 +101,9 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Gener
     inputs = [session, model, count, seed, variety, label, each]
     generate.click(partial(on_generate, catalog, draw, each_draw=each_draw), inputs, [gallery, selected_info], api_name="generate",
                    concurrency_id="draw")
-    model.change(partial(on_model_classes, catalog), [session, model, label], [label, each],
-                 api_name="model_classes")
+    # On load too: the first model may be labelled, and picking the model already shown changes nothing.
+    gr.on([demo.load, model.change], partial(on_model_classes, catalog), [session, model, label], [label, each],
+          api_name="model_classes")
     gallery.select(on_select, [session], selected_info, api_name="select_image")
     more.click(partial(on_more, catalog, vary), [session, model, strength], [gallery, selected_info],
                api_name="variations", concurrency_id="draw")

@@ -71,7 +71,7 @@ def _picture_latent(folder: str, image, progress=None) -> tuple:
     return latent, f"found in the model, {quality['score']:.0f}% alike"
 
 
-def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
+def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, demo: gr.Blocks) -> None:
     render_path = gpu.task(gpu.DRAW_SECONDS)(genmodels.render_path)
     gr.Markdown("Make a looping animation through 2 to 8 keyframes: add images, put them in order, choose the "
                 "length and frame rate, and render a GIF and an MP4. The walk passes exactly through every "
@@ -84,7 +84,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
                 add_seed = gr.Button("Add seed", scale=1, min_width=90, elem_id="path-add-seed")
             # Shown for a model trained on class folders: the class the seed's keyframe is drawn as.
             seed_class = gr.Dropdown([ANY_CLASS], value="", label="Class of the seed", visible=False,
-                                     elem_id="path-class")
+                                     elem_id="path-class", allow_custom_value=True)
             upload = PictureUpload(label="Picture", height=140)
             add_upload = gr.Button("Add upload")
             seconds = gr.Slider(1, genmodels.MAX_PATH_SECONDS, value=4, step=0.5, label="Length (seconds)")
@@ -109,7 +109,8 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
             files = gr.File(label="Downloads", file_count="multiple", interactive=False)
 
     add_selected.click(on_add_selected, session, [keys, status], api_name="path_add_selected")
-    model.change(partial(on_model_classes, catalog), [session, model, seed_class], seed_class, api_name=False)
+    gr.on([demo.load, model.change], partial(on_model_classes, catalog), [session, model, seed_class], seed_class,
+          api_name=False)
     added = add_seed.click(partial(on_add_seed, catalog), [session, model, seed, seed_class], [keys, status],
                            api_name="path_add_seed")
     added.success(lambda value: min(int(value) + 1, SEED_MAX), seed, seed, api_name=False,
