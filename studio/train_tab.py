@@ -47,14 +47,15 @@ class TrainView:
 def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> None:
     gr.Markdown("Teach a model your style: add 50 to 5,000 pictures (or a zip), check how the model will see "
                 "them, choose a size and a time budget, and press Start. You can stop at any time and keep "
-                "what it learned.", elem_classes="ls-intro")
+                "what it learned. A zip whose pictures sit in folders (food/, travel/, ...) trains a model "
+                "that draws each folder's kind of picture on request.", elem_classes="ls-intro")
     if gpu.on_zero_gpu():
         gr.Markdown("On this Space's ZeroGPU hardware, training runs on the CPU: a GPU is lent for seconds per "
                     "request, too short for training. Drawing, blends and the picture search use the GPU.",
                     elem_classes="ls-intro")
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=300):
-            uploads = gr.File(label="Your pictures (images or a .zip)", file_count="multiple",
+            uploads = gr.File(label="Your pictures (images or a .zip)", file_count="multiple", elem_id="train-uploads",
                               file_types=IMAGE_TYPES, type="filepath", height=140)
             samples = gr.Button("Use the sample images (emoji)")
             kind = gr.Radio([("GAN: crisp, varied", "gan"), ("VAE: smooth, can blend your photos", "vae")],

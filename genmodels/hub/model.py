@@ -34,10 +34,17 @@ class LatentStudioModel(ModelHubMixin, library_name=LIBRARY_NAME, pipeline_tag="
         self.folder = Path(folder) if folder is not None else None
 
     # ---- drawing ---------------------------------------------------------------------------------
-    def generate(self, n: int = 16, seed: int = 0, variety: float = 1.0) -> list[np.ndarray]:
+    def generate(self, n: int = 16, seed: int = 0, variety: float = 1.0, label: str | None = None
+                 ) -> list[np.ndarray]:
         """n images (1..64) from seeds seed, seed+1, ...: uint8 (H, W, 3) RGB arrays, the same as the
-        studio draws for those seeds. variety 0..2 (1 = as trained)."""
-        return api.generate(self.model, n, seed, variety)
+        studio draws for those seeds. variety 0..2 (1 = as trained); label: a class of a model trained on
+        class folders (self.classes), None = any class."""
+        return api.generate(self.model, n, seed, variety, label)
+
+    @property
+    def classes(self) -> list[str]:
+        """A labelled model's class names ([] for one trained without classes)."""
+        return list(self.model.classes)
 
     def draw_texture(self, seed: int = 0, size: int = 512) -> np.ndarray:
         """Texture models: the seamless texture of seed, uint8 (size, size, 3); size 64..2048, a multiple

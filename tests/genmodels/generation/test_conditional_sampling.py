@@ -104,3 +104,13 @@ def test_row_labels_checks_indices():
         sampling.row_labels(model, [0, 1], [0])
     with pytest.raises(ValueError):
         sampling.row_labels(model, [0], 5)
+
+
+def test_a_labelled_model_keeps_its_classes_through_the_hub_class(labelled, tmp_path):
+    from genmodels import LatentStudioModel
+
+    model = LatentStudioModel.from_pretrained(str(labelled))
+    assert model.classes == list(CLASSES)
+    model.save_pretrained(tmp_path / "copy")
+    copy = LatentStudioModel.from_pretrained(str(tmp_path / "copy"))
+    assert np.array_equal(copy.generate(2, seed=1, label="fish")[1], genmodels.generate(labelled, 2, 1, label="fish")[1])
