@@ -84,23 +84,10 @@ def first_block(model: LoadedModel) -> tuple[str, torch.nn.Module]:
     net = model.network
     if model.kind == "gan" and getattr(model.config, "arch", "dcgan") == "fastgan":
         return "init (first ConvTranspose block, after GLU)", net.init
-    if model.kind == "gan" and model.class_tail:  # its BatchNorm reads the class weights too
-        return "net.0-2 (first ConvTranspose block, after ReLU)", _FirstBlock(net)
     if model.kind == "gan":
         return "net.0-2 (first ConvTranspose block, after ReLU)", net.net[:3]
     block = torch.nn.Sequential(net.from_z, net.decoder[:2])  # shares the VAE's modules; copies nothing
     return "from_z + decoder.0-1 (first decoder block, after LeakyReLU)", block
-
-
-class _FirstBlock(torch.nn.Module):
-    """A labelled generator's first block as a module of the latents (N, latent_dim, 1, 1)."""
-
-    def __init__(self, generator: torch.nn.Module):
-        super().__init__()
-        self.generator = generator
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.generator.features(z.flatten(1), 3)
 
 
 def _randomized_pca(y: torch.Tensor, k: int, generator: torch.Generator, n_iter: int = 4) -> torch.Tensor:

@@ -84,70 +84,44 @@ def init_dcgan_weights(module: nn.Module) -> None:
     if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
         weight = getattr(module, "weight_orig", module.weight)  # spectral_norm renames the parameter
         nn.init.normal_(weight, 0.0, 0.02)
-    elif isinstance(module, nn.BatchNorm2d) and module.affine:  # ClassBatchNorm's own norm has no affine
+    elif isinstance(module, nn.BatchNorm2d):
         nn.init.normal_(module.weight, 1.0, 0.02)
         nn.init.zeros_(module.bias)
-
-
-class ClassBatchNorm(nn.Module):
-    """BatchNorm whose scale and shift depend on the class weights y (B, K): conditional batch norm (de Vries
-    et al. 2017), as in the generator of Miyato & Koyama 2018. Starts as plain BatchNorm (scale 1, shift 0)."""
-
-    def __init__(self, channels: int, n_classes: int):
-        super().__init__()
-        self.norm = nn.BatchNorm2d(channels, affine=False)
-        self.scale = nn.Linear(n_classes, channels, bias=False)
-        self.shift = nn.Linear(n_classes, channels, bias=False)
-        nn.init.zeros_(self.scale.weight)
-        nn.init.zeros_(self.shift.weight)
-
-    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        y = y.to(x.dtype)
-        return self.norm(x) * (1 + self.scale(y))[:, :, None, None] + self.shift(y)[:, :, None, None]
 
 
 class Generator(nn.Module):
     """z (B, z_dim) -> image (B, C, S, S) in [-1, 1]. A labelled model (cfg.classes) reads z (B, z_dim + K):
     the noise followed by K class weights (one-hot for one class, mixed for a blend between classes).
-    They join the noise at the input (Mirza & Osindero 2014) and set every BatchNorm's scale and shift
-    (ClassBatchNorm): joined at the input alone, the class was drowned by the noise for most classes."""
+    Joining them at the input makes the first layer add a learned class embedding to the noise's
+    features (Mirza & Osindero 2014's conditional GAN). Class-conditional BatchNorm everywhere was tried
+    instead and drew worse pictures in the same time (README, "Labelled training")."""
 
     def __init__(self, cfg: GANConfig):
         super().__init__()
         self.cfg = cfg
         widths = [cfg.g_width * 2 ** i for i in reversed(range(cfg.n_stages))]  # 32 px: [256, 128, 64]
-
-        def norm(c: int) -> nn.Module:
-            return ClassBatchNorm(c, cfg.n_classes) if cfg.n_classes else nn.BatchNorm2d(c)
-
         layers: list[nn.Module] = [
             nn.ConvTranspose2d(cfg.z_dim + cfg.n_classes, widths[0], 4, 1, 0, bias=False),  # (B, 256, 4, 4)
-            norm(widths[0]),
+            nn.BatchNorm2d(widths[0]),
             nn.ReLU(True),
         ]
         for c_in, c_out in zip(widths, widths[1:]):  # each stage doubles H and W
-            layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), norm(c_out), nn.ReLU(True)]
+            layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(True)]
         layers += [nn.ConvTranspose2d(widths[-1], cfg.channels, 4, 2, 1, bias=False), nn.Tanh()]
         self.net = nn.Sequential(*layers)
         self.apply(init_dcgan_weights)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        if not self.cfg.n_classes:
-            return self.net(z.view(z.shape[0], -1, 1, 1))  # (B, z_dim, 1, 1) -> (B, C, S, S)
-        return self.features(z, len(self.net))
-
-    def features(self, z: torch.Tensor, layers: int) -> torch.Tensor:
-        """The output of the first `layers` modules of self.net for latents z (B, latent_dim)."""
-        h, y = z.view(z.shape[0], -1, 1, 1), z.flatten(1)[:, self.cfg.z_dim:]  # y: the class weights (B, K)
-        for layer in self.net[:layers]:
-            h = layer(h, y) if isinstance(layer, ClassBatchNorm) else layer(h)
-        return h
+        return self.net(z.view(z.shape[0], -1, 1, 1))  # (B, latent_dim, 1, 1) -> (B, C, S, S)
 
 
 class Discriminator(nn.Module):
     """image (B, C, S, S) -> real/fake logit (B,). A labelled model's D also takes the class weights y
     (B, K) and adds the projection term <embed(y), phi(x)> (Miyato & Koyama 2018, eq. 3), phi(x) being
-    the last feature map summed over its 4 x 4 positions: D then judges "a real picture of this class"."""
+    the last feature map summed over its 4 x 4 positions: D then judges "a real picture of this class".
+    It also has an auxiliary classifier on the averaged features (AC-GAN, Odena et al. 2017):
+    with_classes=True returns (logits, class logits (B, K)), which the training step scores with
+    cross-entropy on real and fake pictures, so G is pushed to draw each class recognisably."""
 
     def __init__(self, cfg: GANConfig):
         super().__init__()
@@ -165,14 +139,17 @@ class Discriminator(nn.Module):
         self.net = nn.Sequential(*layers)
         # Registered only for labelled models, so unconditional checkpoints keep their keys.
         self.embed = wrap(nn.Linear(cfg.n_classes, widths[-1], bias=False)) if cfg.n_classes else None
+        self.classify = wrap(nn.Linear(widths[-1], cfg.n_classes)) if cfg.n_classes else None
         self.apply(init_dcgan_weights)
 
-    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None, with_classes: bool = False
+                ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         if self.embed is None:
             return self.net(x).flatten()  # (B,)
         features = self.net[:-1](x)  # (B, C, 4, 4)
         projection = (self.embed(y.to(features.dtype)) * features.sum(dim=(2, 3))).sum(1)  # (B,)
-        return self.net[-1](features).flatten() + projection
+        logits = self.net[-1](features).flatten() + projection
+        return (logits, self.classify(features.mean(dim=(2, 3)))) if with_classes else logits
 
 
 def build_generator(cfg: GANConfig) -> nn.Module:

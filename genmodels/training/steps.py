@@ -41,9 +41,18 @@ def _augment(x: torch.Tensor, gen: torch.Generator, r: GANRecipe) -> torch.Tenso
     return diff_augment(x, DIFFAUG_POLICY, gen) if r.diff_augment else x
 
 
+CLASS_WEIGHT = 1.0  # the auxiliary classifier's cross-entropy beside the GAN loss (AC-GAN's equal weight)
+
+
 def _judge(D: nn.Module, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
     """D's logits for x; a labelled model's D also reads the class weights y (B, K) (projection D)."""
     return D(x) if y is None else D(x, y)
+
+
+def _class_loss(D: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """A labelled model's (logits (B,), cross-entropy of D's auxiliary classifier against the classes y (B, K))."""
+    logits, classes = D(x, y, with_classes=True)
+    return logits, F.cross_entropy(classes.float(), y.argmax(1))
 
 
 def d_step(G: nn.Module, D: nn.Module, opt_d: torch.optim.Optimizer, real: torch.Tensor, z: torch.Tensor,
@@ -64,7 +73,11 @@ def d_step(G: nn.Module, D: nn.Module, opt_d: torch.optim.Optimizer, real: torch
         if r.loss == "bce":
             # The seed article runs D on the real and the fake batch separately: BatchNorm statistics
             # are then per batch, which is part of how the classic DCGAN trains.
-            real_logits, fake_logits = _judge(D, real_in, y), _judge(D, fake_in, y)
+            if y is None:
+                real_logits, fake_logits = D(real_in), D(fake_in)
+            else:  # labelled: the auxiliary classifier learns the classes from the real pictures
+                (real_logits, rec), fake_logits = _class_loss(D, real_in, y), D(fake_in, y)
+                rec = CLASS_WEIGHT * rec
         elif r.reconstruction:
             logits, feats = D(torch.cat([real_in, fake_in]), with_features=True)
             real_logits, fake_logits = logits.float().chunk(2)
@@ -72,6 +85,10 @@ def d_step(G: nn.Module, D: nn.Module, opt_d: torch.optim.Optimizer, real: torch
             quarter = int(torch.randint(4, (1,), generator=gen))
             rec = reconstruction_loss(D.module if hasattr(D, "module") else D,
                                       {k: v[:n] for k, v in feats.items()}, real_in, quarter)
+        elif y is not None:  # labelled: the auxiliary classifier learns the classes from the real half only
+            logits, classes = D(torch.cat([real_in, fake_in]), y2, with_classes=True)
+            real_logits, fake_logits = logits.float().chunk(2)
+            rec = CLASS_WEIGHT * F.cross_entropy(classes[: real_in.shape[0]].float(), y.argmax(1))
         else:  # spectral norm, no BatchNorm: one forward pass over both halves is the same maths, faster
             real_logits, fake_logits = _judge(D, torch.cat([real_in, fake_in]), y2).float().chunk(2)
         loss = d_loss(real_logits.float(), fake_logits.float(), r.loss)
@@ -111,7 +128,11 @@ def g_step(D: nn.Module, opt_g: torch.optim.Optimizer, fake: torch.Tensor, gen: 
                 fake_logits, real_logits = _judge(D, torch.cat([fake_in, real_in]), pair).float().chunk(2)
                 loss = g_loss(fake_logits, r.loss, real_logits)
             else:
-                loss = g_loss(_judge(D, fake_in, y).float(), r.loss)
+                if y is None:
+                    loss = g_loss(_judge(D, fake_in, y).float(), r.loss)
+                else:  # labelled: fool D and be recognised as the class asked for (AC-GAN)
+                    logits, classes = _class_loss(D, fake_in, y)
+                    loss = g_loss(logits.float(), r.loss) + CLASS_WEIGHT * classes
         if extra is not None:
             loss = loss + extra(fake)
         opt_g.zero_grad(set_to_none=True)

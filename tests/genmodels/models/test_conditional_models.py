@@ -30,12 +30,16 @@ def test_the_generator_reads_noise_followed_by_class_weights():
 
 def test_the_projection_discriminator_judges_a_picture_for_a_class():
     torch.manual_seed(0)
-    d = Discriminator(CFG)
+    d = Discriminator(CFG).eval()  # eval: spectral norm's power iteration stands still between calls
     x = torch.randn(4, 3, 32, 32)
     a, b = d(x, torch.eye(3)[[0, 0, 0, 0]]), d(x, torch.eye(3)[[2, 2, 2, 2]])
     assert a.shape == (4,) and not torch.allclose(a, b)
+    y = torch.eye(3)[[0, 1, 2, 0]]
+    logits, classes = d(x, y, with_classes=True)  # the auxiliary classifier's logits beside the usual ones
+    assert torch.allclose(logits, d(x, y)) and classes.shape == (4, 3)
     plain = Discriminator(dataclasses.replace(CFG, classes=()))
-    assert plain.embed is None and "embed.weight_orig" not in plain.state_dict()
+    assert plain.embed is None and plain.classify is None
+    assert not any(k.startswith(("embed", "classify")) for k in plain.state_dict())
 
 
 def test_class_names_survive_config_json_and_bad_ones_are_refused():
