@@ -54,6 +54,12 @@ def render_card(meta: dict[str, Any], has_samples: bool, repo_id: str | None = N
     ]
     if has_samples:
         lines += ["![Samples drawn from this model](samples.png)", ""]
+    classes = cfg.get("classes") or []
+    if classes:
+        lines += ["## Classes", "",
+                  f"Trained on a labelled set: it draws any of its {len(classes)} classes on request (`label=` in "
+                  "Python, `--label` on the command line, the class picker in the studio):",
+                  "", ", ".join(_escaped(str(c)) for c in classes), ""]
     training = meta.get("training")
     if training:
         lines += ["## Training", ""]
@@ -137,6 +143,11 @@ def _use_lines(repo_id: str | None, kind: str = "gan") -> list[str]:
         "```",
         "",
     ]
+
+
+def _escaped(text: str) -> str:
+    """A user's folder name as plain text in Markdown: every character Markdown or HTML would act on escaped."""
+    return "".join(f"\\{ch}" if ch in "\\`*_{}[]()<>#+-.!|~&" else ch for ch in text)
 
 
 def _json(value: Any) -> str:

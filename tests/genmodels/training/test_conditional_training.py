@@ -31,7 +31,8 @@ def test_a_labelled_gan_trains_saves_and_draws_each_class(pets, tmp_path):
     assert events[-1].kind == "finished"
     info = genmodels.describe(tmp_path / "m")
     assert info["classes"] == ["cats", "dogs"] and info["latent_dim"] == 102
-    assert "cats (10), dogs (10)" in (tmp_path / "m" / "README.md").read_text()
+    card = (tmp_path / "m" / "README.md").read_text()
+    assert "cats (10), dogs (10)" in card and "## Classes" in card and "any of its 2 classes" in card
     images, z = genmodels.each_class(tmp_path / "m", seed=1)
     assert len(images) == 2 and genmodels.latent_classes(tmp_path / "m", z) == ["cats", "dogs"]
     _, state = load_checkpoint(tmp_path / "m" / "checkpoint")
