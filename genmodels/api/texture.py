@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from ..checks import check_number
-from ..data.dataset import Dataset, preview_grid
+from ..data.dataset import Dataset
+from ..data.previews import preview_grid
 from ..data.texture_crops import DEFAULT_SCALE, MAX_SCALE, MIN_SCALE, load_texture_dataset
 from ..errors import StudioError
 from ..evaluation.texture_quality import texture_report

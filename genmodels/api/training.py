@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.classes import class_preview
-from ..data.dataset import Dataset, augmented_preview, load_dataset, preview_grid
+from ..data.dataset import Dataset, load_dataset
+from ..data.previews import augmented_preview, class_preview, preview_grid
 from ..errors import StudioError
 from ..models.presets import get_preset, preset_for
 from ..storage.resources import sample_images

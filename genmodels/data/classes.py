@@ -16,9 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-import numpy as np
 import torch
-from torchvision.utils import make_grid
 
 MIN_CLASSES = 2
 MAX_CLASSES = 100
@@ -90,26 +88,3 @@ def class_counts(labels: torch.Tensor, classes: tuple[str, ...]) -> dict[str, in
     """Pictures per class, in class order."""
     counts = torch.bincount(labels, minlength=len(classes)).tolist()
     return dict(zip(classes, counts))
-
-
-def class_preview(images: torch.Tensor, labels: torch.Tensor, classes: tuple[str, ...], per_class: int = 8
-                  ) -> np.ndarray:
-    """One row per class: its first per_class pictures (uint8 (N, C, S, S)), blank cells where a class
-    has fewer, as one uint8 (H, W, 3) grid on white. Row order = class order."""
-    if not classes:
-        raise ValueError("this dataset has no classes")
-    size = images.shape[-1]
-    rows = []
-    for k in range(len(classes)):
-        picks = images[labels == k][:per_class]
-        if picks.shape[1] == 1:
-            picks = picks.expand(-1, 3, -1, -1)
-        blank = torch.full((per_class - len(picks), 3, size, size), 255, dtype=torch.uint8)
-        rows.append(torch.cat([picks, blank]))
-    grid = make_grid(torch.cat(rows), nrow=per_class, padding=2, pad_value=255)  # (3, H, W)
-    return grid.permute(1, 2, 0).contiguous().numpy()
-
-
-def one_hot(labels: torch.Tensor, n_classes: int) -> torch.Tensor:
-    """(B,) long -> (B, n_classes) float: the class weights a conditional network reads."""
-    return torch.nn.functional.one_hot(labels.long(), n_classes).float()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import math
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,12 +22,10 @@ from typing import Sequence, Union
 import numpy as np
 import torch
 from PIL import Image
-from torchvision.utils import make_grid
 
 from ..errors import StudioError
-from ..imaging.augment import AugmentConfig, diff_augment
 from ..imaging.fit import FITS, fit_square
-from ..imaging.tensors import rgb_to_channels, to_uint8, uint8_to_float
+from ..imaging.tensors import rgb_to_channels, uint8_to_float
 from .classes import assign_classes, class_counts, class_paths
 from .archive import ARCHIVE_EXTENSIONS, ArchiveError, is_junk, is_zip, iter_zip
 from .dedupe import NearDuplicateIndex
@@ -401,38 +398,3 @@ def _nothing_usable(rep: DatasetReport) -> str:
         return f"No usable images found: {rep.skipped_phrase()}."
     junk = f" (only {rep.junk_files} system files such as .DS_Store)" if rep.junk_files else ""
     return f"No usable images found: {rep.source} contains no image files{junk}."
-
-
-# -- previews ---------------------------------------------------------------------------------------
-
-def _grid(images: torch.Tensor) -> np.ndarray:
-    """uint8 (N, 1 or 3, H, W) -> uint8 (H', W', 3) grid on white, about square."""
-    if images.shape[1] == 1:
-        images = images.expand(-1, 3, -1, -1)  # grey shown as grey
-    nrow = math.ceil(math.sqrt(images.shape[0]))
-    grid = make_grid(images, nrow=nrow, padding=2, pad_value=255)  # (3, H', W')
-    return grid.permute(1, 2, 0).contiguous().numpy()
-
-
-def preview_grid(dataset: Dataset, n: int = 32) -> np.ndarray:
-    """The first n images as the model sees them (size, crop, grey), as one uint8 (H, W, 3) grid."""
-    if n < 1:
-        raise ValueError(f"n must be at least 1, got {n}")
-    return _grid(dataset.images[:n])
-
-
-def augmented_preview(dataset: Dataset, n: int = 16, seed: int = 0,
-                      config: AugmentConfig = AugmentConfig(), policy: str = "") -> np.ndarray:
-    """n augmented images (cycling through the dataset) as one uint8 (H, W, 3) grid; same seed, same grid.
-
-    config: the augment_batch settings; policy: optional DiffAugment policy applied after it, to show
-    what the discriminator sees ("color,translation,cutout").
-    """
-    if n < 1:
-        raise ValueError(f"n must be at least 1, got {n}")
-    generator = torch.Generator().manual_seed(seed)
-    x = dataset.batch(torch.arange(n) % len(dataset))  # (n, C, S, S) in [-1, 1]
-    x = config.apply(x, generator)
-    if policy:
-        x = diff_augment(x, policy, generator)
-    return _grid(to_uint8(x))

@@ -8,7 +8,8 @@ import pytest
 import torch
 from PIL import Image
 
-from genmodels.data.classes import MAX_CLASSES, assign_classes, class_preview
+from genmodels.data.classes import MAX_CLASSES, assign_classes
+from genmodels.data.previews import class_preview
 from genmodels.data.dataset import dataset_from_arrays, load_dataset
 
 

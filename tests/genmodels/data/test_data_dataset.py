@@ -11,8 +11,8 @@ import pytest
 import torch
 from PIL import Image
 
-from genmodels.data.dataset import (DataLimits, Dataset, DatasetError, DatasetReport, augmented_preview, load_dataset,
-                            preview_grid)
+from genmodels.data.dataset import DataLimits, Dataset, DatasetError, DatasetReport, load_dataset
+from genmodels.data.previews import augmented_preview, preview_grid
 from genmodels.errors import StudioError
 
 
