@@ -43,7 +43,8 @@ def describe_pick(pick: Pick | None) -> str:
     if pick is None:
         return "Click an image to select it."
     r = pick.recipe
-    parts = [f"**{recipes.caption(r).capitalize()}**", f"model {r['model']}"]
+    text = recipes.caption(r)  # only its first letter raised: a class name keeps its own capitals
+    parts = [f"**{text[:1].upper() + text[1:]}**", f"model {r['model']}"]
     parts += [f"variety {r['variety']:g}"] if "variety" in r else []
     if "strength" in r:
         parts.append(f"strength {r['strength']:g}, variation seed {r['variation_seed']}")
