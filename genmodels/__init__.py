@@ -16,6 +16,7 @@ from .models.presets import PRESETS
 from .storage.model_zip import export_zip as export_model_zip
 from .storage.model_zip import import_zip as import_model_zip
 from .storage.store import LoadedModel, ModelLoadError, load_model, save_model
+from .text import markdown_text
 from .training.recipes import (
     GAN_RECIPES,
     MAIN_RECIPES,
@@ -27,5 +28,5 @@ __all__ = [
     *_facade,
     "StudioError", "check_number", "write_gif", "write_mp4", "export_model_zip", "import_model_zip", "PRESETS",
     "GAN_RECIPES", "MAIN_RECIPES", "RECIPE_LABELS", "RECOMMENDED_CHOICE", "load_image", "LoadedModel", "ModelLoadError",
-    "load_model", "save_model", "pull_model", "push_model", "LatentStudioModel",
+    "load_model", "save_model", "pull_model", "push_model", "LatentStudioModel", "markdown_text",
 ]

@@ -70,8 +70,9 @@ def current_pick(catalog: ModelCatalog, sess: Session, offsets: tuple) -> Pick:
 def _describe(state: ExploreState, count: int) -> str:
     r = state.base.recipe
     what = recipes.caption(r)
-    return (f"Starting image: **{what}** from {r['model']}. Drag a slider to move it along one of the model's "
-            f"{count} main directions (1 = the biggest change); 0 everywhere is the starting image.")
+    md = genmodels.markdown_text  # the model's name and a class name are a user's text
+    return (f"Starting image: **{md(what)}** from {md(r['model'])}. Drag a slider to move it along one of the "
+            f"model's {count} main directions (1 = the biggest change); 0 everywhere is the starting image.")
 
 
 def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> ExploreTab:

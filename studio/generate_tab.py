@@ -44,7 +44,8 @@ def describe_pick(pick: Pick | None) -> str:
         return "Click an image to select it."
     r = pick.recipe
     text = recipes.caption(r)  # only its first letter raised: a class name keeps its own capitals
-    parts = [f"**{text[:1].upper() + text[1:]}**", f"model {r['model']}"]
+    md = genmodels.markdown_text  # model and class names are a user's text, never Markdown
+    parts = [f"**{md(text[:1].upper() + text[1:])}**", f"model {md(r['model'])}"]
     parts += [f"variety {r['variety']:g}"] if "variety" in r else []
     if "strength" in r:
         parts.append(f"strength {r['strength']:g}, variation seed {r['variation_seed']}")

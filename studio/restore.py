@@ -35,7 +35,7 @@ def read(catalog: ModelCatalog, sess: Session, path: str | None) -> recipe_reade
 
 def _shown(got: recipe_reader.Restored) -> str:
     where = " The edits are loaded in the Edit tab." if len(got.edits) else ""
-    return f"**Restored:** {recipes.describe_recipe(got.pick.recipe, got.edits)}.{where}"
+    return f"**Restored:** {genmodels.markdown_text(recipes.describe_recipe(got.pick.recipe, got.edits))}.{where}"
 
 
 def _drop_zone(elem_id: str, hint: str) -> tuple[gr.File, gr.Markdown]:

@@ -77,7 +77,8 @@ def on_import(catalog: ModelCatalog, sess: Session, path: str | None):
     key = f"{SESSION_PREFIX}{folder.name}"
     sess.models[key] = str(folder)
     info = genmodels.describe(folder)
-    return (f"Imported **{info['name']}** ({info['summary']}); it is now in the model picker.",
+    return (f"Imported **{genmodels.markdown_text(info['name'])}** ({genmodels.markdown_text(info['summary'])}); "
+            "it is now in the model picker.",
             model_update(catalog, sess, key))
 
 

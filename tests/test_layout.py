@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # genmodels' layers, lowest first (ARCHITECTURE.md); a module may import from its own layer or lower ones.
-LAYERS = [["errors", "checks"], ["imaging"], ["models"], ["data"], ["storage"], ["generation"],
+LAYERS = [["errors", "checks", "text"], ["imaging"], ["models"], ["data"], ["storage"], ["generation"],
           ["explore", "evaluation"], ["training"], ["api"], ["hub"], ["cli"]]
 ENTRY_POINTS = {"genmodels/train.py", "genmodels/sample.py", "genmodels/hub/__main__.py"}
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from huggingface_hub import ModelCardData
 
+from ..text import markdown_text
+
 LIBRARY_NAME = "latent-studio"
 _LICENSE_ID = re.compile(r"[a-z0-9][a-z0-9.+-]{0,63}")  # Hub license ids (mit, cc-by-4.0, apache-2.0, other)
 _IMAGE_COUNT_KEYS = ("images_used", "image_count", "images", "n_images", "count")
@@ -59,7 +61,7 @@ def render_card(meta: dict[str, Any], has_samples: bool, repo_id: str | None = N
         lines += ["## Classes", "",
                   f"Trained on a labelled set: it draws any of its {len(classes)} classes on request (`label=` in "
                   "Python, `--label` on the command line, the class picker in the studio):",
-                  "", ", ".join(_escaped(str(c)) for c in classes), ""]
+                  "", "Classes: " + ", ".join(markdown_text(str(c)) for c in classes) + ".", ""]
     training = meta.get("training")
     if training:
         lines += ["## Training", ""]
@@ -143,11 +145,6 @@ def _use_lines(repo_id: str | None, kind: str = "gan") -> list[str]:
         "```",
         "",
     ]
-
-
-def _escaped(text: str) -> str:
-    """A user's folder name as plain text in Markdown: every character Markdown or HTML would act on escaped."""
-    return "".join(f"\\{ch}" if ch in "\\`*_{}[]()<>#+-.!|~&" else ch for ch in text)
 
 
 def _json(value: Any) -> str:

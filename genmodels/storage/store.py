@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,8 @@ MODEL_FILES = (CONFIG_FILE, WEIGHTS_FILE, CARD_FILE)  # what a folder must hold;
 PORTABLE_FILES = (CONFIG_FILE, WEIGHTS_FILE, CARD_FILE, SAMPLES_FILE, DIRECTIONS_FILE)
 PICKLE_SUFFIXES = (".pt", ".pth", ".bin", ".pkl", ".pickle", ".ckpt", ".joblib")
 _CONFIG_TYPES = {"gan": GANConfig, "vae": VAEConfig, "texture": TextureConfig}
+MAX_NAME = 100  # characters in a model's name
+WEIGHT_DTYPES = (torch.float32, torch.float16, torch.bfloat16)  # what floating weights may be stored as
 
 
 class ModelLoadError(StudioError):
@@ -116,6 +119,8 @@ def save_model(folder: str | Path, network: nn.Module, cfg: ModelConfig, meta: d
         state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
     content = {**(meta or {}), "format_version": FORMAT_VERSION, "kind": model_kind(cfg),
                "config": dataclasses.asdict(cfg), "weights_dtype": "float16" if half_precision else "float32"}
+    if "name" in content:  # a folder's name (any length, any characters) becomes one the loader accepts
+        content["name"] = plain_name(content["name"])
     write_tensors_atomic(folder / WEIGHTS_FILE, state, metadata={"format": "pt", "kind": content["kind"]})
     if sample_grid is not None:
         write_bytes_atomic(folder / SAMPLES_FILE, _png_bytes(sample_grid))
@@ -150,13 +155,45 @@ def read_config(folder: str | Path) -> dict[str, Any]:
     if not isinstance(content, dict):
         raise ModelLoadError(f"{CONFIG_FILE} in {folder.name} is not a model config.")
     version = content.get("format_version")
-    if not isinstance(version, int) or version < 1:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise ModelLoadError(f"{CONFIG_FILE} in {folder.name} has no valid format_version.")
     if version > FORMAT_VERSION:
         raise ModelLoadError(f"{folder.name} was saved by a newer Latent Studio (format {version}); please update.")
     if content.get("kind") not in _CONFIG_TYPES or not isinstance(content.get("config"), dict):
         raise ModelLoadError(f"{CONFIG_FILE} in {folder.name} does not say which kind of model it holds.")
+    name = content.get("name")
+    if name is not None and not _plain_name(name):
+        raise ModelLoadError(f"{CONFIG_FILE} in {folder.name} has a name that is not plain text of 1 to "
+                             f"{MAX_NAME} characters.")
     return content
+
+
+def plain_name(name: Any) -> str:
+    """Any name as a model name the loader accepts: printable characters only, trimmed, cut to MAX_NAME."""
+    text = "".join(ch for ch in str(name) if ch.isprintable()).strip()[:MAX_NAME].strip()
+    return text or "model"
+
+
+def _plain_name(name: Any) -> bool:
+    """A model name is shown in pickers, captions and messages: a short single line of printable text."""
+    return isinstance(name, str) and 1 <= len(name) <= MAX_NAME and name.isprintable() and name.strip() == name
+
+
+def _check_types(cls: type, values: dict[str, Any]) -> None:
+    """config.json's values have the types their dataclass fields declare (JSON has no int/float split,
+    and a float where an int belongs would fail deep inside a layer): one sentence otherwise."""
+    for f in dataclasses.fields(cls):
+        if f.name not in values:
+            continue
+        value, kind = values[f.name], str(f.type)
+        ok = {"int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+              "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v),
+              "str": lambda v: isinstance(v, str),
+              "tuple[str, ...]": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v)}.get(kind)
+        if ok is not None and not ok(value):
+            wanted = {"int": "a whole number", "float": "a number", "str": "text",
+                      "tuple[str, ...]": "a list of names"}[kind]
+            raise ModelLoadError(f"The model config's {f.name} must be {wanted}.")
 
 
 def config_from_dict(kind: str, values: dict[str, Any]) -> ModelConfig:
@@ -164,7 +201,9 @@ def config_from_dict(kind: str, values: dict[str, Any]) -> ModelConfig:
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = set(values) - names
     if unknown:
-        raise ModelLoadError(f"The model config has unknown settings: {', '.join(sorted(unknown))}.")
+        shown = ", ".join(sorted(str(k)[:40] for k in unknown)[:5])
+        raise ModelLoadError(f"The model config has unknown settings: {shown}.")
+    _check_types(cls, values)
     try:
         return cls(**values)
     except (TypeError, ValueError) as exc:
@@ -203,6 +242,11 @@ def _check_state(network: nn.Module, tensors: dict[str, torch.Tensor], name: str
         detail = f"missing {missing[0]}" if missing else f"unexpected {extra[0]}"
         raise ModelLoadError(f"The weights in {name} do not match its config ({detail}).")
     for key, value in tensors.items():
+        want = expected[key].dtype
+        allowed = WEIGHT_DTYPES if want.is_floating_point else (want,)
+        if value.dtype not in allowed:
+            raise ModelLoadError(f"The weights in {name} have the wrong number type ({key} is {value.dtype}, "
+                                 f"expected {' or '.join(str(d) for d in allowed)}).")
         if value.shape != expected[key].shape:
             raise ModelLoadError(f"The weights in {name} do not match its config ({key} has shape "
                                  f"{tuple(value.shape)}, expected {tuple(expected[key].shape)}).")
