@@ -125,8 +125,8 @@ def _poisoned_cli() -> int:
     original = _Run._batch
 
     def poisoned(self):
-        real = original(self)
-        return real * float("inf") if (self.rank, self.step) == (bad_rank, bad_step) else real
+        real, labels = original(self)  # the pictures and (for a labelled set) their classes
+        return (real * float("inf") if (self.rank, self.step) == (bad_rank, bad_step) else real), labels
 
     _Run._batch = poisoned
     run_cli(main)

@@ -77,8 +77,8 @@ def test_nan_batch_rolls_back_and_writes_nothing_non_finite(pictures, tmp_path, 
     original = _Run._batch
 
     def poisoned(self):
-        real = original(self)
-        return real * float("inf") if self.step == 4 else real
+        real, labels = original(self)  # the pictures and (for a labelled set) their classes
+        return (real * float("inf") if self.step == 4 else real), labels
 
     monkeypatch.setattr(_Run, "_batch", poisoned)
     cfg = TrainConfig(preset="dcgan-32", recipe="classic", minutes=None, max_steps=20, batch_size=8)
