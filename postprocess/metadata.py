@@ -15,13 +15,14 @@ import io
 import json
 import os
 import re
+import struct
 import tempfile
 from typing import Any, BinaryIO, Mapping
 
 import numpy as np
-from PIL import Image, PngImagePlugin, UnidentifiedImageError
+from PIL import Image, PngImagePlugin
 
-from ._common import EditError, check_image
+from ._common import MAX_PIXELS, EditError, check_image
 from .stack import EditStack
 
 RECIPE_KEY = "latent_studio_recipe"
@@ -110,30 +111,61 @@ def save_png(destination: str | os.PathLike | BinaryIO, image: np.ndarray,
         picture.save(destination, format="PNG", pnginfo=info, compress_level=compress_level)
 
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
+MAX_CHUNKS = 100_000  # chunks walked in one file (an animation of many frames is two chunks a frame)
+
+
+def _png_texts(stream: BinaryIO) -> dict[str, str]:
+    """The text chunks of a PNG, read with Pillow's own chunk reader (PngStream: its decompression and
+    text-memory limits hold) while every other chunk is skipped, so pixels are never decompressed."""
+    if stream.read(8) != PNG_SIGNATURE:
+        raise EditError("This file is not a readable PNG.")
+    png = PngImagePlugin.PngStream(stream)
+    try:
+        for _ in range(MAX_CHUNKS):
+            cid, pos, length = png.read()
+            if cid == b"IEND":
+                return dict(png.im_text)
+            if cid == b"IHDR" or cid in TEXT_CHUNKS:
+                png.crc(cid, png.call(cid, pos, length))
+                if cid == b"IHDR" and png.im_size[0] * png.im_size[1] > MAX_PIXELS:
+                    width, height = png.im_size
+                    raise EditError(f"This PNG is {width:,} x {height:,} px, more than the {MAX_PIXELS:,} "
+                                    "pixels a picture may have here.")
+            else:
+                stream.seek(length + 4, os.SEEK_CUR)  # the chunk's data and its CRC, unread
+    except EditError:
+        raise
+    except ValueError as err:  # Pillow's text limits ("Decompressed data too large", "Too much memory")
+        raise EditError(f"This PNG's text is larger than a recipe can be ({err}).") from None
+    except (SyntaxError, OSError, EOFError, struct.error) as err:  # a damaged or truncated file
+        raise EditError(f"This file is not a readable PNG ({err}).") from None
+    raise EditError(f"This PNG has more than {MAX_CHUNKS:,} chunks; it is not one Latent Studio made.")
+
+
 def read_png_recipe(source: str | os.PathLike | bytes | BinaryIO) -> dict[str, Any]:
     """Read provenance back from a PNG: {"recipe": dict | None, "edit_stack": dict | None,
     "source_type": str | None}.
 
     "edit_stack" is the plain JSON form; EditStack.from_dict(result["edit_stack"]) rebuilds (and
-    re-validates) it. Files without our chunks give None values; a file that is not a PNG, or has
-    damaged JSON, raises EditError. save_png puts the chunks before the pixel data, so reading them
-    back decodes no pixels; only for files whose text comes after the pixels (written by other
-    tools) is the image decoded, within Pillow's decompression-bomb limit.
+    re-validates) it. Files without our chunks give None values; a file that is not a PNG, is larger
+    than MAX_PIXELS by its header, or has damaged or over-large text raises EditError (one sentence).
+    No pixel is ever decoded: the text chunks are read wherever they sit (before or after the image
+    data, as other tools write them), and image data and animation frames are skipped unread.
     """
     stream = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
-    try:
-        with Image.open(stream, formats=["PNG"]) as picture:
-            texts = {k: v for k, v in picture.info.items() if isinstance(v, str)}  # chunks before IDAT
-            if not any(key in texts for key in (RECIPE_KEY, EDITS_KEY, XMP_KEY)):
-                texts = dict(picture.text)  # .text decodes the image to reach chunks after IDAT
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as err:
-        raise EditError(f"This file is not a readable PNG ({err}).") from None
+    if isinstance(stream, (str, os.PathLike)):
+        with open(stream, "rb") as handle:
+            texts = _png_texts(handle)
+    else:
+        texts = _png_texts(stream)
     result: dict[str, Any] = {"recipe": None, "edit_stack": None, "source_type": None}
     for key, field in ((RECIPE_KEY, "recipe"), (EDITS_KEY, "edit_stack")):
         if key in texts:
             try:
                 value = json.loads(texts[key])
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
                 raise EditError(f"The PNG's {field.replace('_', ' ')} is damaged (not valid JSON).") from None
             if not isinstance(value, dict):
                 raise EditError(f"The PNG's {field.replace('_', ' ')} is not a JSON object.")
