@@ -24,11 +24,14 @@ from .ui import ModelCatalog, model_update
 
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 7860
 MAX_FILE_SIZE = "50mb"  # one upload; datasets are further capped in count and total bytes by genmodels
+# Gradio's cache (every picture, strip and zip a visitor was sent): every 15 minutes, files older than an hour
+# go, so a server's disk stays bounded however long it runs (Gradio keeps them until a restart otherwise).
+CACHE_CLEANUP = (15 * 60, 60 * 60)  # (how often, how old) in seconds
 
 
 def build_demo(weights_dir: str | Path | None = None) -> gr.Blocks:
     catalog = ModelCatalog(weights_dir if weights_dir is not None else builtin_weights())
-    with gr.Blocks(title="Latent Studio") as demo:
+    with gr.Blocks(title="Latent Studio", delete_cache=CACHE_CLEANUP) as demo:
         session = gr.State(new_session, delete_callback=close_session)
         favourites = history.browser_store()
         with gr.Row(elem_classes="ls-header"):
