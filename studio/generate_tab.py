@@ -131,8 +131,8 @@ def on_model_classes(catalog: ModelCatalog, sess: Session, model_key: str | None
     except genmodels.StudioError:
         classes = []
     keep = current if current in classes else ""
-    return (gr.update(choices=class_choices(classes), value=keep, visible=bool(classes)),
-            gr.update(visible=bool(classes), value=False if not classes else gr.skip()))
+    each = gr.update(visible=True) if classes else gr.update(visible=False, value=False)
+    return gr.update(choices=class_choices(classes), value=keep, visible=bool(classes)), each
 
 
 @friendly

@@ -25,7 +25,7 @@ import torch
 
 from ..data.dataset import Dataset
 from ..errors import StudioError
-from ..generation.sampling import grid, seed_latents
+from ..generation.sampling import grid
 from ..generation.texture import texture_grid
 from ..imaging.tensors import to_images, uint8_to_float
 from ..models.gan import build_discriminator
@@ -34,7 +34,6 @@ from ..models.texture import (
     TextureConfig,
     TextureDiscriminator,
     patch_loss,
-    texture_noise,
 )
 from ..storage.safe_tensors_io import remove_stale_temps, write_tensors_atomic
 from ..storage.store import MODEL_FILES, SAMPLES_FILE, build_network, save_model
@@ -48,6 +47,7 @@ from .checkpoint import (
     save_checkpoint,
 )
 from .config import TrainConfig
+from .latents import preview_latents, training_latents
 from .precision import pick_device, pick_precision
 from .progress import RunProgress, TrainEvent
 from .recipes import auto_batch_size, lr_factor, schedule_fade
@@ -129,18 +129,7 @@ class _Run:
         return build_discriminator(self.model_cfg)
 
     def _latents(self, n: int, gen: torch.Generator, y: torch.Tensor | None = None) -> torch.Tensor:
-        """A GAN's latents (n, z_dim), or a texture model's noise grids (n, z_dim, cells, cells) for a crop.
-        A labelled GAN's latents end with class weights: y (n, K) when given (the real batch's), else
-        random classes."""
-        cfg = self.model_cfg
-        if isinstance(cfg, TextureConfig):
-            cells = cfg.crop_size // cfg.stride
-            return texture_noise(cfg, gen, n, cells, cells)
-        z = torch.randn(n, cfg.z_dim, generator=gen)
-        if getattr(cfg, "classes", ()):
-            y = y.cpu() if y is not None else torch.eye(cfg.n_classes)[torch.randint(cfg.n_classes, (n,), generator=gen)]
-            z = torch.cat([z, y], dim=1)
-        return z
+        return training_latents(self.model_cfg, n, gen, y)
 
     def _build(self) -> None:
         # channels_last for every network, the BatchNorm discriminator included: measured on a 2-core
@@ -285,11 +274,7 @@ class _Run:
         """The grid a preview and the model card show: 16 pictures, or 4 textures at twice the crop size."""
         if isinstance(self.model_cfg, TextureConfig):
             return texture_grid(net, self.model_cfg)
-        z = seed_latents(PREVIEW_SEEDS, self.model_cfg.z_dim)
-        k = len(getattr(self.model_cfg, "classes", ()))
-        if k and self.cfg.kind == "gan":  # a labelled GAN's previews go through its classes in turn
-            z = torch.cat([z, torch.eye(k)[[s % k for s in PREVIEW_SEEDS]]], dim=1)
-        return grid(to_images(net(z)))
+        return grid(to_images(net(preview_latents(self.model_cfg, PREVIEW_SEEDS))))
 
     def preview(self) -> np.ndarray:
         return self._samples(self.sampler())

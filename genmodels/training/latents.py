@@ -1,0 +1,35 @@
+"""The latents a training run feeds its generator: noise for a GAN (followed by class weights for a
+labelled one), noise grids for a texture model, and the fixed latents its preview grids are drawn from."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+from ..generation.sampling import seed_latents
+from ..models.gan import GANConfig
+from ..models.presets import ModelConfig
+from ..models.texture import TextureConfig, texture_noise
+
+
+def training_latents(cfg: ModelConfig, n: int, gen: torch.Generator, y: torch.Tensor | None = None) -> torch.Tensor:
+    """A GAN's latents (n, z_dim), or a texture model's noise grids (n, z_dim, cells, cells) for a crop.
+    A labelled GAN's latents end with class weights: y (n, K) when given (the real batch's), else random
+    classes. Every draw comes from gen."""
+    if isinstance(cfg, TextureConfig):
+        cells = cfg.crop_size // cfg.stride
+        return texture_noise(cfg, gen, n, cells, cells)
+    z = torch.randn(n, cfg.z_dim, generator=gen)
+    if isinstance(cfg, GANConfig) and cfg.classes:
+        y = y.cpu() if y is not None else torch.eye(cfg.n_classes)[torch.randint(cfg.n_classes, (n,), generator=gen)]
+        z = torch.cat([z, y], dim=1)
+    return z
+
+
+def preview_latents(cfg: ModelConfig, seeds: Sequence[int]) -> torch.Tensor:
+    """The latents (N, latent_dim) a preview grid draws: one per seed; a labelled GAN's go through its
+    classes in turn (seed s draws class s mod K)."""
+    z = seed_latents(seeds, cfg.z_dim)
+    if isinstance(cfg, GANConfig) and cfg.classes:
+        z = torch.cat([z, torch.eye(cfg.n_classes)[[s % cfg.n_classes for s in seeds]]], dim=1)
+    return z
