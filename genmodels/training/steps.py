@@ -69,30 +69,30 @@ def d_step(G: nn.Module, D: nn.Module, opt_d: torch.optim.Optimizer, real: torch
         if half_only:
             real = F.avg_pool2d(real, 2)  # (B, C, S/2, S/2)
         real_in, fake_in = _augment(real, gen, r), _augment(fake.detach(), gen, r)  # same policy on both
-        rec = None
+        aux = None  # a term D adds to its loss: FastGAN's reconstruction, or a labelled D's class loss
         if r.loss == "bce":
             # The seed article runs D on the real and the fake batch separately: BatchNorm statistics
             # are then per batch, which is part of how the classic DCGAN trains.
             if y is None:
                 real_logits, fake_logits = D(real_in), D(fake_in)
             else:  # labelled: the auxiliary classifier learns the classes from the real pictures
-                (real_logits, rec), fake_logits = _class_loss(D, real_in, y), D(fake_in, y)
-                rec = CLASS_WEIGHT * rec
+                (real_logits, aux), fake_logits = _class_loss(D, real_in, y), D(fake_in, y)
+                aux = CLASS_WEIGHT * aux
         elif r.reconstruction:
             logits, feats = D(torch.cat([real_in, fake_in]), with_features=True)
             real_logits, fake_logits = logits.float().chunk(2)
             n = real_in.shape[0]
             quarter = int(torch.randint(4, (1,), generator=gen))
-            rec = reconstruction_loss(D.module if hasattr(D, "module") else D,
+            aux = reconstruction_loss(D.module if hasattr(D, "module") else D,
                                       {k: v[:n] for k, v in feats.items()}, real_in, quarter)
         elif y is not None:  # labelled: the auxiliary classifier learns the classes from the real half only
             logits, classes = D(torch.cat([real_in, fake_in]), y2, with_classes=True)
             real_logits, fake_logits = logits.float().chunk(2)
-            rec = CLASS_WEIGHT * F.cross_entropy(classes[: real_in.shape[0]].float(), y.argmax(1))
+            aux = CLASS_WEIGHT * F.cross_entropy(classes[: real_in.shape[0]].float(), y.argmax(1))
         else:  # spectral norm, no BatchNorm: one forward pass over both halves is the same maths, faster
-            real_logits, fake_logits = _judge(D, torch.cat([real_in, fake_in]), y2).float().chunk(2)
+            real_logits, fake_logits = D(torch.cat([real_in, fake_in])).float().chunk(2)
         loss = d_loss(real_logits.float(), fake_logits.float(), r.loss)
-        total = loss if rec is None else loss + rec
+        total = loss if aux is None else loss + aux
     if r.r_gamma and step % r.r_every == 0:
         total = total + r.r_every * gradient_penalty(D, real_in.detach(), fake_in.detach(), r.r_gamma, y2)
     opt_d.zero_grad(set_to_none=True)
@@ -129,7 +129,7 @@ def g_step(D: nn.Module, opt_g: torch.optim.Optimizer, fake: torch.Tensor, gen: 
                 loss = g_loss(fake_logits, r.loss, real_logits)
             else:
                 if y is None:
-                    loss = g_loss(_judge(D, fake_in, y).float(), r.loss)
+                    loss = g_loss(D(fake_in).float(), r.loss)
                 else:  # labelled: fool D and be recognised as the class asked for (AC-GAN)
                     logits, classes = _class_loss(D, fake_in, y)
                     loss = g_loss(logits.float(), r.loss) + CLASS_WEIGHT * classes
