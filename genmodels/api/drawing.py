@@ -86,7 +86,7 @@ def describe(model: ModelRef) -> dict:
     return {"kind": m.kind, "image_size": cfg.image_size, "channels": cfg.channels, "z_dim": cfg.z_dim,
             "name": m.name, "preset": m.meta.get("preset"), "summary": summary,
             "can_encode": m.kind == "vae", "classes": list(m.classes),
-            "latent_dim": m.latent_dim if m.kind != "texture" else cfg.z_dim}
+            "latent_dim": m.latent_dim}
 
 
 # ---- checks on values a user (or an API caller) can send -------------------------------------

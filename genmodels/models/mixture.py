@@ -169,9 +169,12 @@ class MixturePrior(nn.Module):
         variety: 1 = as fitted, 0 = the component's mean. labels (one per row, None = any): a labelled
         prior picks among that class's components only. Row by row in float64, so a row's result
         never depends on the others in the batch."""
-        rows = []
+        rows, cumulative = [], {}  # class (or None) -> its cumulative weights, computed once per call
         for i, e in enumerate(eps.double()):
-            k, v = self._split(e, self._cumulative(labels[i] if labels is not None else None))
+            label = labels[i] if labels is not None else None
+            if label not in cumulative:
+                cumulative[label] = self._cumulative(label)
+            k, v = self._split(e, cumulative[label])
             rows.append(self.means[k].double() + float(variety) * (self.scale_tril[k].double() @ v))
         return torch.stack(rows).float()
 
