@@ -11,13 +11,14 @@ edits change the shape by design and never produce more than 4096 px per side / 
 
 Layout: tone.py, style.py, artistic.py, tiling.py, colour.py, palette.py, size.py hold the edits
 (each declared with its parameter specs); tiling.py also has `seam_score`; registry.py is the table
-of them; stack.py the EditStack; metadata.py PNG provenance; _params.py (parameter specs), _spec.py (the @edit decorator) and _common.py (array
+of them; stack.py the EditStack; budget.py what a stack will cost before it runs; metadata.py PNG provenance; _params.py (parameter specs), _spec.py (the @edit decorator) and _common.py (array
 helpers) the shared machinery; README.md the registry, stack and metadata formats. Nothing here
 imports torch or genmodels, and importing has no side effects.
 """
-from ._common import MAX_PIXELS, MAX_SIDE, EditError
+from ._common import MAX_PIXELS, MAX_SIDE, EditCancelled, EditError
 from ._params import Param
 from ._spec import GROUPS, Edit
+from .budget import StackCost, stack_cost
 from .artistic import cartoon, halftone, neon, painterly, pencil_sketch, pixel_art, watercolour
 from .colour import colour_transfer, histogram_match
 from .metadata import SOURCE_TYPES, png_bytes, read_png_recipe, save_png
@@ -33,9 +34,9 @@ from .tone import (auto_contrast, brightness, contrast, denoise, exposure, gamma
 
 __all__ = [
     # registry, stack, saving
-    "EditError", "Edit", "Param", "GROUPS", "EDITS", "MAX_SIDE", "MAX_PIXELS", "FORMATS", "SOURCE_TYPES",
+    "EditError", "EditCancelled", "Edit", "Param", "GROUPS", "EDITS", "MAX_SIDE", "MAX_PIXELS", "FORMATS", "SOURCE_TYPES",
     "list_edits", "edit_names", "get_edit", "apply_edit", "limits", "EditStack", "reference_id",
-    "save_png", "png_bytes", "read_png_recipe",
+    "save_png", "png_bytes", "read_png_recipe", "StackCost", "stack_cost",
     # analysis helpers (not image edits)
     "extract_palette", "palette_swatch", "saliency_map", "seam_score",
     # Tone

@@ -29,6 +29,13 @@ class EditError(ValueError):
 EditError.__module__ = "postprocess"  # its public home, as shown in tracebacks and reprs
 
 
+class EditCancelled(EditError):
+    """EditStack.apply stopped between steps because its caller's should_stop() said so."""
+
+
+EditCancelled.__module__ = "postprocess"
+
+
 def check_image(image: Any, what: str = "The image") -> np.ndarray:
     """Return `image` if it is a uint8 H x W x 3 RGB array, else raise EditError.
 

@@ -30,8 +30,14 @@ class Edit:
     description: str
     fn: Callable[..., np.ndarray]
     params: tuple[Param, ...]
+    # What it costs, for budgets (postprocess/budget.py): milliseconds of one 2-core laptop's time per
+    # megapixel (of the larger of its input and output), or a function of the settings giving that.
+    cost: float | Callable[[dict[str, Any]], float]
     changes_size: bool = False
     check: Callable[[dict[str, Any]], None] | None = None  # cross-parameter rule, raises EditError
+    # A size edit's output (height, width) for an input (height, width) and its settings, worked out
+    # without touching pixels; None = the same size.
+    output_size: Callable[[int, int, dict[str, Any]], tuple[int, int]] | None = None
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -52,6 +58,14 @@ class Edit:
     def reference_params(self) -> tuple[str, ...]:
         """Names of "image" parameters (reference images)."""
         return tuple(p.name for p in self.params if p.type == "image")
+
+    def cost_ms_per_mpx(self, params: dict[str, Any]) -> float:
+        """This edit's cost per megapixel at these (resolved) settings."""
+        return float(self.cost(params) if callable(self.cost) else self.cost)
+
+    def shape_after(self, height: int, width: int, params: dict[str, Any]) -> tuple[int, int]:
+        """The (height, width) this edit makes from a height x width image, without running it."""
+        return (height, width) if self.output_size is None else self.output_size(height, width, params)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -96,17 +110,22 @@ class Edit:
         return clean
 
 
-def edit(*, name: str, label: str, group: Group, description: str, params: list[Param],
-         changes_size: bool = False, check: Callable[[dict[str, Any]], None] | None = None,
+def edit(*, name: str, label: str, group: Group, cost: float | Callable[[dict[str, Any]], float],
+         description: str, params: list[Param], changes_size: bool = False,
+         check: Callable[[dict[str, Any]], None] | None = None,
+         output_size: Callable[[int, int, dict[str, Any]], tuple[int, int]] | None = None,
          ) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
     """Declare an edit. The decorated function validates its arguments and carries `.spec`.
 
-    check: an optional rule across parameters (e.g. black point below white point), run after the
-    per-parameter checks, so stacks are refused when built rather than when applied.
+    cost: milliseconds per megapixel on a 2-core laptop (bench/edit_speed.py measures them), or a
+    function of the settings giving that. check: an optional rule across parameters (e.g. black point
+    below white point), run after the per-parameter checks, so stacks are refused when built rather
+    than when applied. output_size: a size edit's (height, width) -> (height, width), required when
+    changes_size.
     """
 
     def wrap(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
-        spec = Edit(name, label, group, description, fn, tuple(params), changes_size, check)
+        spec = Edit(name, label, group, description, fn, tuple(params), cost, changes_size, check, output_size)
         signature = inspect.signature(fn)
         _check_declaration(spec, signature)
 
@@ -128,6 +147,8 @@ def edit(*, name: str, label: str, group: Group, description: str, params: list[
 
 def _check_declaration(spec: Edit, signature: inspect.Signature) -> None:
     """Catch spec/signature drift when the module is written, not when a designer hits it."""
+    if spec.changes_size != (spec.output_size is not None):
+        raise TypeError(f"edit {spec.name}: a size edit declares output_size, and only a size edit does")
     names = [n for n in signature.parameters if n != "image"]
     if names != [p.name for p in spec.params]:
         raise TypeError(f"edit {spec.name}: signature {names} does not match its params")

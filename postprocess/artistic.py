@@ -22,7 +22,7 @@ def _scale(image: np.ndarray, reference_side: float = 768.0) -> float:
     return max(image.shape[:2]) / reference_side
 
 
-@edit(name="pencil_sketch", label="Pencil sketch", group="Style",
+@edit(name="pencil_sketch", label="Pencil sketch", group="Style", cost=10,
       description="Turn the picture into a pencil drawing, in grey or coloured pencil.",
       params=[strength(), flag("colour", "Coloured pencil", False),
               number("darkness", "Line darkness", 0.0, 1.0, 0.01, 0.5)])
@@ -52,7 +52,7 @@ def pencil_sketch(image: np.ndarray, strength: float = 1.0, colour: bool = False
     return blend(image, effect, strength)
 
 
-@edit(name="cartoon", label="Cartoon", group="Style",
+@edit(name="cartoon", label="Cartoon", group="Style", cost=60,
       description="Flat colour areas with dark outlines, like a comic or cel animation.",
       params=[strength(), number("outlines", "Outlines", 0.0, 1.0, 0.01, 0.6, description="0 = none"),
               integer("colours", "Colours", 4, 32, 12)])
@@ -101,7 +101,7 @@ def kuwahara(image: np.ndarray, radius: int) -> np.ndarray:
     return cv2.add(out, (0.0, 0.0, 0.0, 0.0), dtype=cv2.CV_8U)  # round and saturate
 
 
-@edit(name="painterly", label="Oil paint / painterly", group="Style",
+@edit(name="painterly", label="Oil paint / painterly", group="Style", cost=400,
       description="Paint-stroke look: oil paint, or inked stylization with bold edges.",
       params=[strength(), number("brush", "Brush size", 0.0, 1.0, 0.01, 0.5, description="0 = fine, 1 = broad"),
               choice("look", "Look", ("oil", "ink"), "oil",
@@ -126,7 +126,7 @@ def painterly(image: np.ndarray, strength: float = 1.0, brush: float = 0.5, look
     return blend(image, resize_to(painted, h, w), strength)
 
 
-@edit(name="watercolour", label="Watercolour", group="Style",
+@edit(name="watercolour", label="Watercolour", group="Style", cost=150,
       description="Translucent washes of colour with darker edges on textured paper.",
       params=[strength(), number("wetness", "Wetness", 0.0, 1.0, 0.01, 0.5, description="how far colours bleed")])
 def watercolour(image: np.ndarray, strength: float = 1.0, wetness: float = 0.5) -> np.ndarray:
@@ -158,7 +158,7 @@ def watercolour(image: np.ndarray, strength: float = 1.0, wetness: float = 0.5) 
     return blend(image, resize_to(painted, h, w), strength)
 
 
-@edit(name="neon", label="Edge glow / neon", group="Style",
+@edit(name="neon", label="Edge glow / neon", group="Style", cost=30,
       description="Glowing neon outlines on a dark background.",
       params=[strength(), number("glow", "Glow", 0.0, 1.0, 0.01, 0.5, description="size of the halo"),
               flag("image_colours", "Use picture colours", True, description="off = one tube colour"),
@@ -198,7 +198,7 @@ def neon(image: np.ndarray, strength: float = 1.0, glow: float = 0.5, image_colo
     return blend(image, resize_to(lit, h, w), strength)
 
 
-@edit(name="pixel_art", label="Pixel art", group="Style",
+@edit(name="pixel_art", label="Pixel art", group="Style", cost=25,
       description="Big square pixels in a small palette, like a retro game.",
       params=[strength(), integer("pixel_size", "Pixel size (px)", 2, 64, 8),
               integer("colours", "Colours", 2, 64, 16)])
@@ -234,7 +234,7 @@ def _screen(h: int, w: int, cell: float, angle_deg: float) -> np.ndarray:
     return 0.5 + 0.25 * (wave(k * np.cos(t), k * np.sin(t)) + wave(-k * np.sin(t), k * np.cos(t)))
 
 
-@edit(name="halftone", label="Halftone", group="Style",
+@edit(name="halftone", label="Halftone", group="Style", cost=30,
       description="Print-style dots: black ink, or cyan-magenta-yellow colour screens.",
       params=[strength(), integer("cell", "Dot spacing (px)", 3, 64, 8),
               flag("colour", "Colour (CMY)", False, description="off = black ink on white")])

@@ -34,7 +34,7 @@ def _lab_stats(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean.ravel(), std.ravel()
 
 
-@edit(name="colour_transfer", label="Colour transfer", group="Colour",
+@edit(name="colour_transfer", label="Colour transfer", group="Colour", cost=25,
       description="Give the picture the colour mood of a reference image (Reinhard et al. 2001).",
       params=[reference("reference", "Reference image", "the image whose colours to borrow"),
               strength()])
@@ -70,7 +70,7 @@ def _match_table(source: np.ndarray, target: np.ndarray, channel: int) -> np.nda
     return np.interp(src_cdf, ref_cdf, LEVELS[present])
 
 
-@edit(name="histogram_match", label="Match histogram", group="Colour",
+@edit(name="histogram_match", label="Match histogram", group="Colour", cost=8,
       description="Make the tones (and colours) follow those of a reference image.",
       params=[reference("reference", "Reference image", "the image whose tonal distribution to copy"),
               strength(),

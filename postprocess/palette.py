@@ -202,7 +202,7 @@ def map_to_palette(image: np.ndarray, colours: list[str], dither: bool = False) 
     return table[_cell_index(source, 6)]
 
 
-@edit(name="recolour", label="Recolour to palette", group="Colour",
+@edit(name="recolour", label="Recolour to palette", group="Colour", cost=110,
       description="Repaint the picture using only the colours of a palette, e.g. a brand palette.",
       params=[palette_param("palette", "Palette", ("#1d2b53", "#7e2553", "#ff004d", "#ffa300", "#fff1e8"),
                       lo=1, hi=32, description="hex colours, e.g. [\"#1d2b53\", \"#ffcc66\"]"),

@@ -26,12 +26,35 @@ def _fit_box(height: int, width: int, fmt: str, inside: bool) -> tuple[int, int]
     return max(1, round(width * rh / rw)), width
 
 
-@edit(name="upscale", label="Upscale", group="Size",
+def _upscaled(height: int, width: int, params: dict) -> tuple[int, int]:
+    return height * params["factor"], width * params["factor"]
+
+
+def _resized(height: int, width: int, params: dict) -> tuple[int, int]:
+    long_side = params["long_side"]
+    if long_side == 0 or long_side == max(height, width):
+        return height, width
+    scale = long_side / max(height, width)
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def _cropped(height: int, width: int, params: dict) -> tuple[int, int]:
+    return (height, width) if params["format"] == "original" else _fit_box(height, width, params["format"], inside=True)
+
+
+def _padded(height: int, width: int, params: dict) -> tuple[int, int]:
+    if params["format"] == "original":
+        return height, width
+    nh, nw = _fit_box(height, width, params["format"], inside=False)
+    return max(nh, height), max(nw, width)
+
+
+@edit(name="upscale", label="Upscale", group="Size", cost=40,
       description="Enlarge small pictures 2x to 4x with clean, sharp edges.",
       params=[integer("factor", "Factor", 1, 4, 2, neutral=1, description="1 = unchanged, 2 = twice the size"),
               number("sharpen", "Edge sharpening", 0.0, 1.0, 0.01, 0.5,
                      description="0 = plain Lanczos, 1 = crisp edges")],
-      changes_size=True)
+      changes_size=True, output_size=_upscaled)
 def upscale(image: np.ndarray, factor: int = 2, sharpen: float = 0.5) -> np.ndarray:
     """Lanczos (a = 4) enlargement by `factor` (1..4; 1 = unchanged) plus edge-aware sharpening (0..1).
 
@@ -42,7 +65,7 @@ def upscale(image: np.ndarray, factor: int = 2, sharpen: float = 0.5) -> np.ndar
     """
     if factor == 1:
         return image.copy()
-    h, w = image.shape[0] * factor, image.shape[1] * factor
+    h, w = _upscaled(*image.shape[:2], {"factor": factor})
     check_output_size(h, w, f"Upscaling x{factor}")
     up = cv2.resize(image, (w, h), interpolation=cv2.INTER_LANCZOS4)
     if sharpen == 0.0:
@@ -57,21 +80,20 @@ def upscale(image: np.ndarray, factor: int = 2, sharpen: float = 0.5) -> np.ndar
     return cv2.min(cv2.max(sharp, cv2.erode(up, kernel)), cv2.dilate(up, kernel))
 
 
-@edit(name="resize", label="Resize", group="Size",
+@edit(name="resize", label="Resize", group="Size", cost=15,
       description="Set the long side in pixels, keeping the proportions.",
       params=[integer("long_side", "Long side (px)", 0, 4096, 0, neutral=0,
                       description="0 = unchanged; e.g. 1080 or 2048")],
-      changes_size=True)
+      changes_size=True, output_size=_resized)
 def resize(image: np.ndarray, long_side: int = 0) -> np.ndarray:
     """Scale so the longer side is `long_side` px (0 = unchanged, 1..4096); area averaging when
     shrinking (no moire), Lanczos when enlarging."""
     h, w = image.shape[:2]
-    if long_side == 0 or long_side == max(h, w):
+    nh, nw = _resized(h, w, {"long_side": long_side})
+    if (nh, nw) == (h, w):
         return image.copy()
-    scale = long_side / max(h, w)
-    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
     check_output_size(nh, nw, f"Resizing to {long_side} px")
-    interpolation = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LANCZOS4
+    interpolation = cv2.INTER_AREA if long_side < max(h, w) else cv2.INTER_LANCZOS4
     return cv2.resize(image, (nw, nh), interpolation=interpolation)
 
 
@@ -103,20 +125,20 @@ def _best_start(profile: np.ndarray, window: int) -> int:
     return int(best[np.argmin(np.abs(best - (len(sums) - 1) / 2.0))])
 
 
-@edit(name="crop_to_format", label="Crop to format", group="Size",
+@edit(name="crop_to_format", label="Crop to format", group="Size", cost=12,
       description="Crop to a design format (square, portrait, landscape, story) at the centre or around the subject.",
       params=[choice("format", "Format", _FORMAT_CHOICES, "original", neutral="original",
                      description="width:height; original = no crop"),
               choice("method", "Crop around", ("centre", "content"), "centre",
                      description="centre: keep the middle; content: keep the most detailed, distinctive part")],
-      changes_size=True)
+      changes_size=True, output_size=_cropped)
 def crop_to_format(image: np.ndarray, format: str = "original", method: str = "centre") -> np.ndarray:
     """The largest crop of the given aspect ratio ("original" = unchanged; "1:1", "4:5", "3:2",
     "16:9", "9:16"), centred or placed over the most salient part (see saliency_map)."""
     if format == "original":
         return image.copy()
     h, w = image.shape[:2]
-    ch, cw = _fit_box(h, w, format, inside=True)
+    ch, cw = _cropped(h, w, {"format": format})
     top, left = (h - ch) // 2, (w - cw) // 2
     if method == "content" and (ch, cw) != (h, w):
         sal = saliency_map(image)
@@ -131,20 +153,19 @@ def crop_to_format(image: np.ndarray, format: str = "original", method: str = "c
     return image[top:top + ch, left:left + cw].copy()
 
 
-@edit(name="pad_to_format", label="Pad to format", group="Size",
+@edit(name="pad_to_format", label="Pad to format", group="Size", cost=3,
       description="Fit the whole picture into a design format by adding a coloured border.",
       params=[choice("format", "Format", _FORMAT_CHOICES, "original", neutral="original",
                      description="width:height; original = no padding"),
               color("colour", "Background colour", "#ffffff")],
-      changes_size=True)
+      changes_size=True, output_size=_padded)
 def pad_to_format(image: np.ndarray, format: str = "original", colour: str = "#ffffff") -> np.ndarray:
     """Centre the image on the smallest canvas of the given aspect ratio ("original" = unchanged),
     filled with `colour`. Refused if the canvas would exceed the size limit."""
     if format == "original":
         return image.copy()
     h, w = image.shape[:2]
-    nh, nw = _fit_box(h, w, format, inside=False)
-    nh, nw = max(nh, h), max(nw, w)
+    nh, nw = _padded(h, w, {"format": format})
     check_output_size(nh, nw, f"Padding to {format}")
     top, left = (nh - h) // 2, (nw - w) // 2
     return cv2.copyMakeBorder(image, top, nh - h - top, left, nw - w - left, cv2.BORDER_CONSTANT,

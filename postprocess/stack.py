@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 
-from ._common import EditError, check_image
+from ._common import EditCancelled, EditError, check_image
 from .registry import get_edit
 
 FORMAT = "latent_studio.edit_stack"
@@ -146,16 +146,20 @@ class EditStack:
         return cls.from_dict(data)
 
     # -- applying -------------------------------------------------------------------------------
-    def apply(self, image: np.ndarray, references: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
+    def apply(self, image: np.ndarray, references: Mapping[str, np.ndarray] | None = None,
+              should_stop: Callable[[], bool] | None = None) -> np.ndarray:
         """Run every step in order on a copy of `image` and return the result (input untouched).
 
         references: {reference name: uint8 H x W x 3 array} for steps that need a reference image.
-        An empty stack returns a copy of the image.
+        should_stop: asked before each step; when it says True, EditCancelled is raised there (a server
+        stops the work of a visitor who has left). An empty stack returns a copy of the image.
         """
         check_image(image)
         references = references or {}
         result = image
         for index, (name, params) in enumerate(self._steps):
+            if should_stop is not None and should_stop():
+                raise EditCancelled(f"The edits stopped before step {index + 1}: nobody is waiting for them.")
             spec = get_edit(name)
             kwargs = dict(params)
             try:

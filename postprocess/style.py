@@ -27,7 +27,7 @@ def _matrix(image: np.ndarray, matrix: np.ndarray, strength: float) -> np.ndarra
     return cv2.transform(image, mixed.astype(np.float32))
 
 
-@edit(name="grayscale", label="Black & white", group="Style",
+@edit(name="grayscale", label="Black & white", group="Style", cost=1,
       description="Remove colour, keeping perceived brightness (Rec. 601 luma).",
       params=[strength()])
 def grayscale(image: np.ndarray, strength: float = 1.0) -> np.ndarray:
@@ -37,7 +37,7 @@ def grayscale(image: np.ndarray, strength: float = 1.0) -> np.ndarray:
     return blend(image, gray3(image), strength)
 
 
-@edit(name="sepia", label="Sepia", group="Style",
+@edit(name="sepia", label="Sepia", group="Style", cost=1,
       description="Warm brown old-photo toning.",
       params=[strength()])
 def sepia(image: np.ndarray, strength: float = 1.0) -> np.ndarray:
@@ -47,7 +47,7 @@ def sepia(image: np.ndarray, strength: float = 1.0) -> np.ndarray:
     return _matrix(image, _SEPIA, strength)
 
 
-@edit(name="vintage", label="Faded film", group="Style",
+@edit(name="vintage", label="Faded film", group="Style", cost=3,
       description="Lifted blacks, soft highlights, muted colours and a warm cast, like old prints.",
       params=[strength(0.8)])
 def vintage(image: np.ndarray, strength: float = 0.8) -> np.ndarray:
@@ -69,7 +69,7 @@ def vintage(image: np.ndarray, strength: float = 0.8) -> np.ndarray:
     return apply_lut(muted, (1.0 - s) * LEVELS[:, None] + s * faded)
 
 
-@edit(name="posterize", label="Posterize", group="Style",
+@edit(name="posterize", label="Posterize", group="Style", cost=1,
       description="Reduce each colour channel to a few flat levels, like a screen print.",
       params=[strength(), integer("levels", "Levels", 2, 32, 4, description="levels per channel")])
 def posterize(image: np.ndarray, strength: float = 1.0, levels: int = 4) -> np.ndarray:
@@ -81,7 +81,7 @@ def posterize(image: np.ndarray, strength: float = 1.0, levels: int = 4) -> np.n
     return apply_lut(image, (1.0 - strength) * LEVELS + strength * quantised)
 
 
-@edit(name="duotone", label="Duotone", group="Style",
+@edit(name="duotone", label="Duotone", group="Style", cost=2,
       description="Map dark-to-light onto a gradient between two chosen colours.",
       params=[strength(), color("shadows", "Shadow colour", "#1d2b53"),
               color("highlights", "Highlight colour", "#ffcc66")])
@@ -96,7 +96,7 @@ def duotone(image: np.ndarray, strength: float = 1.0, shadows: str = "#1d2b53",
     return blend(image, apply_lut(gray3(image), table), strength)
 
 
-@edit(name="emboss", label="Emboss", group="Style",
+@edit(name="emboss", label="Emboss", group="Style", cost=1,
       description="Grey relief, as if the picture were pressed into metal or paper.",
       params=[strength(), number("depth", "Depth", 0.2, 4.0, 0.1, 1.0, description="relief height")])
 def emboss(image: np.ndarray, strength: float = 1.0, depth: float = 1.0) -> np.ndarray:
@@ -108,7 +108,7 @@ def emboss(image: np.ndarray, strength: float = 1.0, depth: float = 1.0) -> np.n
     return blend(image, cv2.cvtColor(relief, cv2.COLOR_GRAY2RGB), strength)
 
 
-@edit(name="vignette", label="Vignette", group="Style",
+@edit(name="vignette", label="Vignette", group="Style", cost=6,
       description="Darken the corners to draw the eye to the centre.",
       params=[strength(0.5),
               number("radius", "Radius", 0.2, 1.5, 0.01, 0.75,
@@ -134,7 +134,7 @@ def vignette(image: np.ndarray, strength: float = 0.5, radius: float = 0.75,
     return cv2.multiply(image, cv2.merge([mask, mask, mask]), dtype=cv2.CV_8U)
 
 
-@edit(name="film_grain", label="Film grain", group="Style",
+@edit(name="film_grain", label="Film grain", group="Style", cost=50,
       description="Add photographic grain, strongest in the midtones.",
       params=[strength(0.3),
               number("size", "Grain size (px)", 1.0, 4.0, 0.1, 1.0),
@@ -159,7 +159,7 @@ def film_grain(image: np.ndarray, strength: float = 0.3, size: float = 1.0, colo
     return cv2.add(image, grain, dtype=cv2.CV_8U)
 
 
-@edit(name="soft_focus", label="Soft focus / blur", group="Style",
+@edit(name="soft_focus", label="Soft focus / blur", group="Style", cost=10,
       description="Blur the picture, or give it a dreamy glow.",
       params=[strength(0.5),
               number("radius", "Radius (px)", 1.0, 64.0, 0.5, 8.0, description="blur size in pixels"),

@@ -6,6 +6,8 @@ their cost does not depend on the formula. Each returns a new uint8 H x W x 3 RG
 """
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 from PIL import Image, ImageOps
@@ -16,7 +18,7 @@ from ._params import choice, integer, number, strength
 from ._spec import edit
 
 
-@edit(name="brightness", label="Brightness", group="Tone",
+@edit(name="brightness", label="Brightness", group="Tone", cost=2,
       description="Make the whole picture lighter or darker.",
       params=[number("amount", "Brightness", 0.0, 3.0, 0.01, 1.0, neutral=1.0,
                      description="1 = unchanged, 0 = black, 2 = twice as bright")])
@@ -28,7 +30,7 @@ def brightness(image: np.ndarray, amount: float = 1.0) -> np.ndarray:
     return apply_lut(image, LEVELS * amount)
 
 
-@edit(name="contrast", label="Contrast", group="Tone",
+@edit(name="contrast", label="Contrast", group="Tone", cost=2,
       description="Stretch or flatten the difference between light and dark.",
       params=[number("amount", "Contrast", 0.0, 3.0, 0.01, 1.0, neutral=1.0,
                      description="1 = unchanged, 0 = flat grey, 2 = strong")])
@@ -42,7 +44,7 @@ def contrast(image: np.ndarray, amount: float = 1.0) -> np.ndarray:
     return apply_lut(image, pivot + (LEVELS - pivot) * amount)
 
 
-@edit(name="saturation", label="Saturation", group="Tone",
+@edit(name="saturation", label="Saturation", group="Tone", cost=2,
       description="Make colours more vivid or more muted.",
       params=[number("amount", "Saturation", 0.0, 3.0, 0.01, 1.0, neutral=1.0,
                      description="1 = unchanged, 0 = black and white, 2 = vivid")])
@@ -53,7 +55,7 @@ def saturation(image: np.ndarray, amount: float = 1.0) -> np.ndarray:
     return cv2.addWeighted(image, amount, gray3(image), 1.0 - amount, 0.0)
 
 
-@edit(name="gamma", label="Gamma", group="Tone",
+@edit(name="gamma", label="Gamma", group="Tone", cost=2,
       description="Lift or deepen the midtones while keeping black and white.",
       params=[number("gamma", "Gamma", 0.2, 5.0, 0.01, 1.0, neutral=1.0,
                      description="1 = unchanged, above 1 lightens midtones, below 1 darkens them")])
@@ -62,7 +64,7 @@ def gamma(image: np.ndarray, gamma: float = 1.0) -> np.ndarray:
     return apply_lut(image, 255.0 * (LEVELS / 255.0) ** (1.0 / gamma))
 
 
-@edit(name="exposure", label="Exposure", group="Tone",
+@edit(name="exposure", label="Exposure", group="Tone", cost=2,
       description="Brighten or darken like a camera's exposure, in stops.",
       params=[number("stops", "Exposure (stops)", -3.0, 3.0, 0.05, 0.0, neutral=0.0,
                      description="0 = unchanged, +1 doubles the light, -1 halves it")])
@@ -74,7 +76,7 @@ def exposure(image: np.ndarray, stops: float = 0.0) -> np.ndarray:
     return apply_lut(image, 255.0 * linear_to_srgb(srgb_to_linear(LEVELS / 255.0) * 2.0 ** stops))
 
 
-@edit(name="white_balance", label="Warmth & tint", group="Tone",
+@edit(name="white_balance", label="Warmth & tint", group="Tone", cost=3,
       description="Shift the colour temperature (cool blue to warm amber) and tint (green to magenta).",
       params=[number("warmth", "Warmth", -1.0, 1.0, 0.01, 0.0, neutral=0.0,
                      description="0 = unchanged, + warmer (amber), - cooler (blue)"),
@@ -94,7 +96,7 @@ def white_balance(image: np.ndarray, warmth: float = 0.0, tint: float = 0.0) -> 
     return apply_lut(image, 255.0 * linear_to_srgb(table))
 
 
-@edit(name="sharpen", label="Sharpen", group="Tone",
+@edit(name="sharpen", label="Sharpen", group="Tone", cost=30,
       description="Crisp up edges and fine detail (unsharp mask).",
       params=[number("amount", "Amount", 0.0, 3.0, 0.01, 0.5, neutral=0.0,
                      description="0 = unchanged, 1 = strong"),
@@ -108,7 +110,7 @@ def sharpen(image: np.ndarray, amount: float = 0.5, radius: float = 1.5) -> np.n
     return cv2.addWeighted(image, 1.0 + amount, blurred, -amount, 0.0)
 
 
-@edit(name="auto_contrast", label="Auto contrast", group="Tone",
+@edit(name="auto_contrast", label="Auto contrast", group="Tone", cost=10,
       description="Stretch the tones so the darkest part is black and the lightest is white.",
       params=[strength(1.0),
               number("clip", "Clip (%)", 0.0, 10.0, 0.1, 0.5,
@@ -128,7 +130,7 @@ def _black_below_white(params: dict) -> None:
                         f"({params['white']}).")
 
 
-@edit(name="levels", label="Levels", group="Tone",
+@edit(name="levels", label="Levels", group="Tone", cost=2,
       description="Set the black point, white point and midtone balance by hand.", check=_black_below_white,
       params=[integer("black", "Black point", 0, 254, 0, neutral=0,
                       description="input level that becomes black"),
@@ -142,7 +144,7 @@ def levels(image: np.ndarray, black: int = 0, white: int = 255, midtones: float 
     return apply_lut(image, 255.0 * unit ** (1.0 / midtones))
 
 
-@edit(name="local_contrast", label="Local contrast (CLAHE)", group="Tone",
+@edit(name="local_contrast", label="Local contrast (CLAHE)", group="Tone", cost=40,
       description="Bring out detail in flat areas without blowing out the picture.",
       params=[strength(1.0),
               number("clip_limit", "Clip limit", 1.0, 8.0, 0.1, 2.0,
@@ -161,7 +163,12 @@ def local_contrast(image: np.ndarray, strength: float = 1.0, clip_limit: float =
     return cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)
 
 
-@edit(name="denoise", label="Denoise", group="Tone",
+def _denoise_cost(params: dict[str, Any]) -> float:
+    """Milliseconds per megapixel: non-local means is ~80x slower than the bilateral filter."""
+    return 1200 if params["method"] == "best" else 15
+
+
+@edit(name="denoise", label="Denoise", group="Tone", cost=_denoise_cost,
       description="Smooth away noise and speckles while keeping edges.",
       params=[strength(0.5),
               choice("method", "Method", ("fast", "best"), "fast",

@@ -12,6 +12,7 @@ import genmodels
 import postprocess
 
 from . import history, recipes
+from .budget import HEAVY_LINE, RequestBudget, client_left
 from .edit_controls import control_for, value_from
 from .session import Pick, Session
 from .ui import PictureUpload, finite, friendly, sample_pictures
@@ -38,9 +39,12 @@ def _stack_text(sess: Session) -> str:
 
 
 def _stacked(sess: Session):
+    """The picture at full size with the whole stack, priced first (studio/budget.py)."""
     if sess.edit_source is None:
         raise genmodels.StudioError("Load a picture first, or send one from Generate.")
-    return sess.edit_stack.apply(sess.edit_source, references=sess.edit_references)
+    budget = RequestBudget()
+    budget.charge(sess.edit_stack, *sess.edit_source.shape[:2], what="The edits at full size")
+    return sess.edit_stack.apply(sess.edit_source, references=sess.edit_references, should_stop=budget.should_stop)
 
 
 def _preview_pair(sess: Session):
@@ -53,7 +57,8 @@ def _preview_pair(sess: Session):
         small = sess.edit_source
         if max(small.shape[:2]) > PREVIEW_SIDE:
             small = postprocess.resize(small, PREVIEW_SIDE)
-        sess.edit_preview = (small, sess.edit_stack.apply(small, references=sess.edit_references))
+        stacked = sess.edit_stack.apply(small, references=sess.edit_references, should_stop=client_left())
+        sess.edit_preview = (small, stacked)
         sess.edit_preview_key = key
     return sess.edit_preview
 
@@ -108,8 +113,9 @@ def build(session: gr.State) -> EditTab:
                          concurrency_id="edit")
     remove.click(on_remove, [session, remove_at], [slider, stack_view], api_name="edit_remove")
     reset.click(on_reset, session, [slider, stack_view], api_name="edit_reset")
-    palette_go.click(on_palette, [session, palette_k], [palette_view, palette_codes], api_name="extract_palette")
-    save.click(on_save, session, download, api_name="edit_download")
+    palette_go.click(on_palette, [session, palette_k], [palette_view, palette_codes], api_name="extract_palette",
+                     **HEAVY_LINE)
+    save.click(on_save, session, download, api_name="edit_download", **HEAVY_LINE)
     return EditTab(source, slider, stack_view)
 
 
@@ -157,8 +163,11 @@ def on_preview(name: str, sess: Session, *values):
 
 @friendly
 def on_add(name: str, sess: Session, *values):
-    """Add: the edit at the controls' values joins the stack."""
-    sess.edit_stack = sess.edit_stack.add(name, params_of(sess, name, values))
+    """Add: the edit at the controls' values joins the stack, if the full-size picture can still afford it."""
+    stack = sess.edit_stack.add(name, params_of(sess, name, values))
+    if sess.edit_source is not None:
+        RequestBudget().charge(stack, *sess.edit_source.shape[:2], what="With this step, the edits at full size")
+    sess.edit_stack = stack
     return _preview_pair(sess), _stack_text(sess)
 
 
@@ -176,7 +185,10 @@ def on_remove(sess: Session, index: float):
     k = int(index) - 1
     if not 0 <= k < len(sess.edit_stack):
         raise genmodels.StudioError(f"Choose a step between 1 and {len(sess.edit_stack)}.")
-    sess.edit_stack = sess.edit_stack.remove(k)
+    stack = sess.edit_stack.remove(k)
+    if sess.edit_source is not None:  # taking out a step that made the picture smaller can cost more
+        RequestBudget().charge(stack, *sess.edit_source.shape[:2], what="Without that step, the edits at full size")
+    sess.edit_stack = stack
     return _preview_pair(sess), _stack_text(sess)
 
 

@@ -22,6 +22,7 @@ import genmodels
 import postprocess
 
 from . import recipe_reader, recipes
+from .budget import HEAVY_LINE, RequestBudget
 from .session import Pick, Session
 from .ui import ModelCatalog, friendly
 
@@ -105,22 +106,38 @@ def _stored_list(stored) -> list:
 # ---- favourites ---------------------------------------------------------------------------------
 
 def redraw_favourites(catalog: ModelCatalog, sess: Session, stored) -> str:
-    """Rebuild sess.favourites from the stored recipes; returns a status line."""
+    """Rebuild sess.favourites from the stored recipes; returns a status line. Every recipe is checked
+    and its edits priced before any is drawn: together they get one request's work budget, and one
+    that does not fit stays stored as a grey tile saying why."""
     sess.favourites = []
-    failed = 0
+    budget = RequestBudget()
+    plans: list = []
     for recipe in _stored_list(stored):
         try:
-            got = recipe_reader.restore(catalog, sess, recipe)
-            sess.favourites.append(Pick(got.image, got.pick.latent, {**got.pick.recipe, **(
-                {"edits": got.edits.to_dict()} if len(got.edits) else {})}))
+            plans.append(recipe_reader.plan(catalog, sess, recipe, None, budget))
         except (genmodels.StudioError, postprocess.EditError) as err:
-            failed += 1
-            sess.favourites.append(Pick(_PLACEHOLDER, None, {"error": str(err), "stored": recipe}))
+            plans.append(Pick(_PLACEHOLDER, None, {"error": str(err), "stored": recipe}))
+    for planned in plans:
+        budget.check_left()
+        if isinstance(planned, Pick):  # refused when planned
+            sess.favourites.append(planned)
+            continue
+        try:
+            got = recipe_reader.draw(planned, budget)
+        except postprocess.EditCancelled:
+            raise
+        except (genmodels.StudioError, postprocess.EditError) as err:
+            sess.favourites.append(Pick(_PLACEHOLDER, None, {"error": str(err), "stored": planned.recipe}))
+            continue
+        sess.favourites.append(Pick(got.image, got.pick.latent, {**got.pick.recipe, **(
+            {"edits": got.edits.to_dict()} if len(got.edits) else {})}))
     if not sess.favourites:
         return "No favourites yet: select an image above and press Star."
+    failed = sum("error" in p.recipe for p in sess.favourites)
     line = f"{len(sess.favourites)} favourites, redrawn from their recipes."
     if failed:
-        line += f" {failed} could not be redrawn (their model is not loaded here); they stay stored."
+        line += (f" {failed} could not be redrawn (their model is not loaded here, or their edits are over "
+                 "this page's work limit); they stay stored.")
     return line
 
 
@@ -204,7 +221,8 @@ def build(catalog: ModelCatalog, session: gr.State, stored: gr.BrowserState, dem
     star_button.click(on_star, [session, stored, picked], [stored, favourites, status], api_name="star")
     unstar_button.click(on_unstar, [session, stored, fav_picked], [stored, favourites, status], api_name="unstar")
     export.click(on_export, session, download, api_name="download_favourites")
-    demo.load(partial(on_load, catalog), [session, stored], [favourites, status], api_name="load_favourites")
+    demo.load(partial(on_load, catalog), [session, stored], [favourites, status], api_name="load_favourites",
+              **HEAVY_LINE)
     return HistoryTab(history, favourites, stored)
 
 

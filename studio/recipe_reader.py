@@ -11,6 +11,7 @@ import numpy as np
 import genmodels
 import postprocess
 
+from .budget import RequestBudget
 from .recipes import latent_json
 from .session import Pick, Session
 from .ui import ModelCatalog
@@ -137,8 +138,19 @@ def edits_from(data: Any) -> postprocess.EditStack:
     return stack
 
 
-def restore(catalog: ModelCatalog, sess: Session, recipe: Any, edits: Any = None) -> Restored:
-    """Redraw the image a recipe (and optional edit stack; else the recipe's "edits") describes."""
+@dataclass
+class Planned:
+    """A recipe checked and its edits priced, not yet drawn: the model and the edit stack it needs."""
+
+    recipe: dict
+    model_key: str
+    folder: str
+    edits: postprocess.EditStack
+
+
+def plan(catalog: ModelCatalog, sess: Session, recipe: Any, edits: Any, budget: RequestBudget) -> Planned:
+    """Check a recipe's size, its model and its edit stack (else the recipe's "edits"), and charge the
+    stack on the model's picture size to `budget`, all before anything is drawn."""
     if not isinstance(recipe, dict):
         raise genmodels.StudioError("The recipe is not a JSON object.")
     try:
@@ -149,8 +161,24 @@ def restore(catalog: ModelCatalog, sess: Session, recipe: Any, edits: Any = None
         raise genmodels.StudioError("The recipe is too large to be a Latent Studio recipe.")
     key = model_key_for(catalog, sess, recipe)
     folder = catalog.folder(sess, key)
-    z, fields = _read(folder, recipe)
-    image = genmodels.decode_latents(folder, z)[0]
     stack = edits_from(edits if edits is not None else recipe.get("edits"))
-    base = {"model": genmodels.describe(folder)["name"], "model_key": key, **fields}
-    return Restored(key, Pick(image, z, base), stack, stack.apply(image) if len(stack) else image)
+    side = genmodels.describe(folder)["image_size"]
+    budget.charge(stack, side, side, what="The picture's edits")
+    return Planned(recipe, key, folder, stack)
+
+
+def draw(planned: Planned, budget: RequestBudget) -> Restored:
+    """Redraw a planned recipe's image and apply its edits (stopping if the visitor has gone)."""
+    z, fields = _read(planned.folder, planned.recipe)
+    image = genmodels.decode_latents(planned.folder, z)[0]
+    base = {"model": genmodels.describe(planned.folder)["name"], "model_key": planned.model_key, **fields}
+    stack = planned.edits
+    edited = stack.apply(image, should_stop=budget.should_stop) if len(stack) else image
+    return Restored(planned.model_key, Pick(image, z, base), stack, edited)
+
+
+def restore(catalog: ModelCatalog, sess: Session, recipe: Any, edits: Any = None) -> Restored:
+    """Redraw the image a recipe (and optional edit stack; else the recipe's "edits") describes, its
+    edits priced within one request's budget before anything is drawn."""
+    budget = RequestBudget()
+    return draw(plan(catalog, sess, recipe, edits, budget), budget)

@@ -11,6 +11,7 @@ import genmodels
 import postprocess
 
 from . import edit_tab, history, recipe_reader, recipes
+from .budget import HEAVY_LINE
 from .generate_tab import GenerateTab, class_choices, gallery_of
 from .session import Session
 from .ui import ModelCatalog, components, friendly
@@ -66,14 +67,14 @@ def build_generate(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown,
                              "Drop a PNG made here to get back the model, seed and edits that made it.")
     targets = GenerateTargets(gen.gallery, gen.selected_info, model, gen.seed, gen.variety, gen.label, shown)
     drop.upload(partial(on_drop_generate, catalog, targets), [session, drop], components(targets),
-                api_name="restore_png")
+                api_name="restore_png", **HEAVY_LINE)
 
 
 def build_edit(catalog: ModelCatalog, session: gr.State, edit: edit_tab.EditTab) -> None:
     """A drop zone under the Edit tab: the image before its edits comes back with the edit stack."""
     drop, shown = _drop_zone("restore-edit", "Drop a PNG made here to continue editing it where you left off.")
     drop.upload(partial(on_drop_edit, catalog), [session, drop], [edit.slider, edit.stack_view, shown],
-                api_name="edit_restore_png")
+                api_name="edit_restore_png", **HEAVY_LINE)
 
 
 @friendly
