@@ -20,6 +20,9 @@ MAX_REQUEST_PIXELS = 3 * postprocess.MAX_PIXELS  # pictures one request may make
 # The queue line (Gradio concurrency id) of every handler that applies a visitor's edit stack at full
 # size: one runs at a time, whoever asked.
 HEAVY_LINE = {"concurrency_id": "edit-full", "concurrency_limit": 1}
+# The Edit tab's live view (at most 768 px, but a stack of upscales makes it larger) has a line of its own,
+# also one at a time, so dragging a slider never waits behind someone's full-size download.
+PREVIEW_LINE = {"concurrency_id": "edit", "concurrency_limit": 1}
 
 
 def _duration(seconds: float) -> str:
@@ -61,11 +64,12 @@ class RequestBudget:
 def client_left() -> Callable[[], bool]:
     """A should_stop for the current queued request: True once its visitor has gone.
 
-    Gradio marks a queued event not alive when the page's event stream closes (the tab was closed,
-    the client gave up); a plain function cannot be interrupted, so the work asks between steps.
-    This reads Gradio's queue (LocalContext and Event.alive, which gradio/queueing.py uses itself to
-    stop generators), since no public API says whether a running event's client is still there;
-    tests/studio/test_work_budget.py catches a Gradio that changes it. Outside a queued request
+    Gradio marks a running event not alive when its page's event stream closes (the tab was closed,
+    the connection dropped) and takes it out of the running jobs when the client cancels it; a plain
+    function cannot be interrupted, so the work asks between steps. No public API says whether a
+    running event's client is still there, so this reads Gradio's queue (LocalContext, active_jobs and
+    Event.alive, which gradio/queueing.py itself uses to stop generators);
+    tests/studio/test_work_budget.py catches a Gradio that changes them. Outside a queued request
     (a direct call, a test) nobody can leave: always False."""
     try:
         from gradio.context import LocalContext
@@ -73,9 +77,10 @@ def client_left() -> Callable[[], bool]:
         return lambda: False
     blocks, event_id = LocalContext.blocks.get(None), LocalContext.event_id.get(None)
     queue = getattr(blocks, "_queue", None)
-    if queue is None or event_id is None:
+    jobs = getattr(queue, "active_jobs", None)
+    if jobs is None or event_id is None:
         return lambda: False
-    event = next((e for job in queue.active_jobs if job for e in job if getattr(e, "_id", None) == event_id), None)
+    event = next((e for job in jobs if job for e in job if getattr(e, "_id", None) == event_id), None)
     if event is None or not hasattr(event, "alive"):
         return lambda: False
-    return lambda: not event.alive
+    return lambda: not event.alive or not any(job and event in job for job in queue.active_jobs)

@@ -12,7 +12,7 @@ import genmodels
 import postprocess
 
 from . import history, recipes
-from .budget import HEAVY_LINE, RequestBudget, client_left
+from .budget import HEAVY_LINE, PREVIEW_LINE, RequestBudget, client_left
 from .edit_controls import control_for, value_from
 from .session import Pick, Session
 from .ui import PictureUpload, finite, friendly, sample_pictures
@@ -108,9 +108,9 @@ def build(session: gr.State) -> EditTab:
         triggers = [c.change for c in live]
         if triggers:
             gr.on(triggers, partial(on_preview, name), [session, *comps], slider, api_name=f"preview_{name}",
-                  trigger_mode="always_last", show_progress="hidden", concurrency_id="edit")
+                  trigger_mode="always_last", show_progress="hidden", **PREVIEW_LINE)
         adds[name].click(partial(on_add, name), [session, *comps], [slider, stack_view], api_name=f"add_{name}",
-                         concurrency_id="edit")
+                         **PREVIEW_LINE)
     remove.click(on_remove, [session, remove_at], [slider, stack_view], api_name="edit_remove")
     reset.click(on_reset, session, [slider, stack_view], api_name="edit_reset")
     palette_go.click(on_palette, [session, palette_k], [palette_view, palette_codes], api_name="extract_palette",
@@ -158,7 +158,9 @@ def params_of(sess: Session, name: str, values: tuple) -> dict[str, Any]:
 def on_preview(name: str, sess: Session, *values):
     """Dragging a control: the stack so far plus this edit at the controls' values, not yet added."""
     before, stacked = _preview_pair(sess)
-    return before, postprocess.apply_edit(stacked, name, _resolved(sess, params_of(sess, name, values)))
+    params = params_of(sess, name, values)
+    RequestBudget().charge(postprocess.EditStack([(name, params)]), *stacked.shape[:2], what="This edit on the preview")
+    return before, postprocess.apply_edit(stacked, name, _resolved(sess, params))
 
 
 @friendly

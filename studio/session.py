@@ -1,16 +1,26 @@
 """Per-visitor state. One Session per browser tab (gr.State calls Session() when a page loads), so no
 visitor's images, datasets, models or tokens reach another. Tokens are never stored here at all:
-they go straight from the password field into the push call."""
+they go straight from the password field into the push call.
+
+A session's files live in two folders, each made on first use (a client that never writes leaves
+nothing behind): its working folder under WORK_ROOT (datasets, models, runs), which the server never
+serves, and its outbox inside Gradio's cache (what it downloads), where Gradio serves each file
+without copying it, under a path of two random 128-bit names that only that visitor is sent.
+Both go when the visitor leaves (studio/sessions.py), within the quota below while they stay.
+"""
 from __future__ import annotations
 
+import os
+import secrets
 import shutil
 import tempfile
 import threading
-import uuid
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+import gradio as gr
 import numpy as np
 
 import postprocess
@@ -20,6 +30,8 @@ from genmodels.errors import StudioError
 from .recipes import Recipe
 
 WORK_ROOT = Path(tempfile.gettempdir()) / "latent-studio-sessions"
+OUTBOX_FOLDER = "latent-studio"  # inside Gradio's cache
+QUOTA_BYTES = 2 * 1024 ** 3  # one visitor's files on the server's disk, working folder and downloads together
 
 
 @dataclass
@@ -66,7 +78,6 @@ class RunSlot:
 
 @dataclass
 class Session:
-    workdir: Path = field(default_factory=lambda: _new_workdir())
     models: dict[str, str] = field(default_factory=dict)  # model key -> folder, for this visitor only
     picks: list[Pick] = field(default_factory=list)  # the Generate gallery
     selected: int | None = None
@@ -92,13 +103,49 @@ class Session:
     texture_data_key: tuple = ()
     texture_run: RunSlot = field(default_factory=RunSlot)
     texture_shown: Pick | None = None
+    last_used: float = field(default_factory=time.monotonic)  # when a request last came (studio/sessions.py)
+    busy: int = 0  # requests of this session running now
+    _workdir: Path | None = field(default=None, repr=False)
+    _outbox: Path | None = field(default=None, repr=False)
 
     def __deepcopy__(self, memo):  # gr.State copies values; a session is shared by reference instead
         return self
 
+    @property
+    def workdir(self) -> Path:
+        """This session's working folder (datasets, models, runs), made on first use; never served."""
+        if self._workdir is None:
+            WORK_ROOT.mkdir(parents=True, exist_ok=True)
+            self._workdir = Path(tempfile.mkdtemp(prefix="s-", dir=WORK_ROOT))
+        return self._workdir
+
     def path(self, name: str) -> Path:
-        """A fresh file path inside this session's folder."""
-        return self.workdir / f"{uuid.uuid4().hex[:8]}-{name}"
+        """A fresh path for a file this visitor downloads, in their outbox; StudioError when their files
+        have reached the quota."""
+        self.check_quota()
+        if self._outbox is None:
+            self._outbox = Path(gr.utils.get_upload_folder()) / OUTBOX_FOLDER / secrets.token_hex(16)
+            self._outbox.mkdir(parents=True, exist_ok=True)
+        folder = self._outbox / secrets.token_hex(16)  # a folder per file keeps the name people see clean
+        folder.mkdir()
+        return folder / name
+
+    def disk_bytes(self) -> int:
+        """What this session's files take on disk now."""
+        return sum(_folder_bytes(folder) for folder in (self._workdir, self._outbox) if folder is not None)
+
+    def check_quota(self) -> None:
+        """StudioError (one sentence) when this visitor's files already fill their share of the disk."""
+        if self.disk_bytes() >= QUOTA_BYTES:
+            raise StudioError(f"Your files on this server have reached {QUOTA_BYTES / 1024 ** 3:.0f} GB, the "
+                              "limit per visitor: reload the page to start afresh (download what you want to "
+                              "keep first).")
+
+    def remove_files(self) -> None:
+        for folder in (self._workdir, self._outbox):
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+        self._workdir = self._outbox = None
 
     def selected_pick(self) -> Pick | None:
         if self.selected is None or not 0 <= self.selected < len(self.picks):
@@ -106,19 +153,26 @@ class Session:
         return self.picks[self.selected]
 
 
-def _new_workdir() -> Path:
-    WORK_ROOT.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix="s-", dir=WORK_ROOT))
+def _folder_bytes(folder: Path) -> int:
+    total = 0
+    for root, _, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_size
+            except OSError:  # removed while counting
+                pass
+    return total
 
 
 def close_session(session: Session | None) -> None:
-    """gr.State's delete_callback: stop any training of this visitor and remove their files."""
-    if isinstance(session, Session):
-        session.train_run.stop.set()
-        session.texture_run.stop.set()
-        shutil.rmtree(session.workdir, ignore_errors=True)
-
-
-def new_session() -> Session:
-    """gr.State's initial value factory: called once per page load."""
-    return Session()
+    """When a visitor leaves: stop any training of theirs, remove their files and let go of their
+    pictures, datasets and models. Should the same client come back, it finds a fresh, empty session."""
+    if not isinstance(session, Session):
+        return
+    session.train_run.stop.set()
+    session.texture_run.stop.set()
+    session.remove_files()
+    fresh = Session()
+    for item in fields(Session):
+        if item.name not in ("train_run", "texture_run", "busy"):  # a stopping run still reads its Stop event
+            setattr(session, item.name, getattr(fresh, item.name))

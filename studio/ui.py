@@ -15,6 +15,8 @@ import gradio as gr
 import genmodels
 import postprocess
 
+from .sessions import in_use
+
 USER_ERRORS = (genmodels.StudioError, postprocess.EditError)
 BUILTIN_PREFIX = "builtin:"
 SESSION_PREFIX = "session:"
@@ -23,12 +25,14 @@ FIRST_SEED_MAX = genmodels.MAX_SEED - genmodels.MAX_IMAGES  # for a run of seeds
 
 
 def friendly(fn: Callable) -> Callable:
-    """Run a handler; a user-caused error becomes one gr.Error sentence, never a traceback."""
+    """Run a handler; a user-caused error becomes one gr.Error sentence, never a traceback. The visitor
+    session it works on counts as in use meanwhile (studio/sessions.py never sweeps it)."""
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
         def gen_wrapper(*args, **kwargs):
             try:
-                yield from fn(*args, **kwargs)
+                with in_use(args):
+                    yield from fn(*args, **kwargs)
             except USER_ERRORS as exc:
                 raise gr.Error(str(exc), print_exception=False) from None
         return gen_wrapper
@@ -36,7 +40,8 @@ def friendly(fn: Callable) -> Callable:
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            with in_use(args):
+                return fn(*args, **kwargs)
         except USER_ERRORS as exc:
             raise gr.Error(str(exc), print_exception=False) from None
     return wrapper

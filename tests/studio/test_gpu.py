@@ -121,7 +121,7 @@ def test_the_app_listens_where_the_environment_says(monkeypatch, env, argv, expe
         def launch(self, server_name, server_port, **kwargs):
             raise Launched((server_name, server_port))
 
-    monkeypatch.setattr(studio_app, "build_demo", lambda weights_dir: Demo())
+    monkeypatch.setattr(studio_app, "build_demo", lambda weights_dir, idle_timeout=None: Demo())
     with pytest.raises(Launched) as launched:
         studio_app.main(argv)
     assert launched.value.args[0] == expected
