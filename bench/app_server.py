@@ -27,14 +27,16 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def start_app(weights: Path, log: Path, timeout_s: float = 180) -> tuple[subprocess.Popen, str]:
-    """`python app.py` on 127.0.0.1 and a free port, up and answering HTTP 200; -> (process, url).
-    Its stdout and stderr go to `log`; if it exits or is not up within timeout_s, RuntimeError
-    (with the log's tail when it exited)."""
+def start_app(weights: Path, log: Path, timeout_s: float = 180, extra: tuple[str, ...] = ()
+              ) -> tuple[subprocess.Popen, str]:
+    """`python app.py` on 127.0.0.1 and a free port (plus `extra` flags), up and answering HTTP 200;
+    -> (process, url). Its stdout and stderr go to `log`; if it exits or is not up within timeout_s,
+    RuntimeError (with the log's tail when it exited)."""
     port = free_port()
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port),
-                                 "--weights-dir", str(weights)], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        command = [sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port),
+                   "--weights-dir", str(weights), *extra]
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     start = time.perf_counter()
     while True:

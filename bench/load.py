@@ -1,8 +1,11 @@
-"""Load: many clients generating while one model trains, then repeated train/generate/stop cycles.
+"""Load: many clients generating while one model trains, then repeated train/generate/stop cycles, then
+the most expensive requests a visitor may send while others generate.
 Targets: 0 failed requests, the queue reports positions, generate latency back to normal once the
-load stops, and the server's RSS within 10% after the cycles.
+load stops, and the server's RSS within 10% after the cycles; in phase 3, Generate's p95 within 2x
+of its p95 without the expensive requests, and the server's RSS back within 10% afterwards.
 
     python -m bench.load [--clients 20] [--seconds 60] [--cycles 50] [--weights-dir weights]
+    python -m bench.load --phases 3          # only the expensive-requests phase
 
 It starts `app.py` on loopback (127.0.0.1, a free port) as a separate process, so the RSS is the
 server's alone. Phase 1: one client uses the sample images and starts a training run through the
@@ -11,6 +14,11 @@ Train tab's endpoints; meanwhile --clients clients (one session each) call /gene
 Then the training is stopped and a few single generate calls show the latency after the load.
 Phase 2: one session runs --cycles cycles of start a short training, generate, Stop, and the
 server's RSS is read before, after the first (warm-up) cycle and at the end.
+Phase 3: --clients clients generate for --seconds alone, then for --seconds again while two more
+clients drop, back to back, a small PNG whose recipe carries the dearest edit stack the work budget
+allows (three 4x upscales to 4096 px, then non-local-means denoising and a painterly filter: about
+27 of the 30 budgeted seconds); Generate's p95 is compared between the two, and the server's RSS is
+read before and after.
 """
 from __future__ import annotations
 
@@ -131,6 +139,88 @@ def generate_load(url: str, model: str, clients: int, seconds: float, count: int
     return result
 
 
+# The dearest restore the budget allows on a 64 px model: priced ~27 of the 30 budgeted seconds.
+EXPENSIVE_EDITS = [("upscale", {"factor": 4})] * 3 + [("denoise", {"method": "best"}), ("painterly", {"look": "ink"})]
+
+
+IDLE_MINUTES = 1  # phase 3's server closes a session a minute after its last request (the API clients have no page)
+
+
+def expensive_png(folder: Path, model_name: str) -> Path:
+    """A PNG of a few KB whose recipe asks for EXPENSIVE_EDITS (what a hostile visitor would drop)."""
+    import numpy as np
+
+    import postprocess
+
+    path = folder / "expensive.png"
+    postprocess.save_png(path, np.zeros((64, 64, 3), np.uint8), recipe={"model": model_name, "seed": 1},
+                         edit_stack=postprocess.EditStack(EXPENSIVE_EDITS))
+    return path
+
+
+def expensive_load(url: str, png: Path, clients: int, stop: threading.Event) -> list[float]:
+    """`clients` sessions drop the expensive PNG on Generate back to back until `stop`; -> seconds each."""
+    from gradio_client import handle_file
+
+    times: list[float] = []
+
+    def worker() -> None:
+        client = client_for(url)
+        while not stop.is_set():
+            start = time.perf_counter()
+            try:
+                client.predict(handle_file(str(png)), api_name="/restore_png")
+                times.append(time.perf_counter() - start)
+            except Exception as exc:  # noqa: BLE001 - a refusal would make the phase meaningless: say so
+                print(f"  expensive request failed: {type(exc).__name__}: {exc}")
+                return
+        client.close()
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    stop.wait()
+    for t in threads:
+        t.join(120)
+    return times
+
+
+def phase_expensive(url: str, pid: int, model: str, model_name: str, clients: int, seconds: float,
+                    count: int) -> None:
+    """Phase 3: Generate's p95 alone and beside two clients sending the dearest allowed requests."""
+    png = expensive_png(Path(tempfile.mkdtemp()), model_name)
+    generate_load(url, model, 2, 10, count)  # warm-up
+    rss_before = rss_mb(pid)
+    alone = generate_load(url, model, clients, seconds, count)
+    stop = threading.Event()
+    heavy: list[float] = []
+    sender = threading.Thread(target=lambda: heavy.extend(expensive_load(url, png, 2, stop)), daemon=True)
+    sender.start()
+    time.sleep(2)  # the first expensive request is running
+    beside = generate_load(url, model, clients, seconds, count)
+    stop.set()
+    sender.join(180)
+    rss_peak = rss_mb(pid)
+    # The clients have gone; the server closes their sessions after its idle timeout (1 minute here).
+    time.sleep(IDLE_MINUTES * 60 + 45)
+    rss_after = rss_mb(pid)
+    p95_alone, p95_beside = percentile(alone.latencies_ms, 95), percentile(beside.latencies_ms, 95)
+    print(f"\nphase 3: {clients} clients generating for {seconds:.0f} s alone, then beside 2 clients sending "
+          f"the dearest allowed restore")
+    print(f"{'measure':52} {'value':>10} {'target':>8}")
+    print(f"{'expensive requests completed (median s each)':52} {len(heavy):4d} ({statistics.median(heavy or [0]):.1f})")
+    print(f"{'generate requests alone / beside':52} {len(alone.latencies_ms):4d} / {len(beside.latencies_ms):d}")
+    print(f"{'failed generate requests':52} {len(alone.failures) + len(beside.failures):10d} {'0':>8}")
+    print(f"{'generate p50 alone / beside (ms)':52} {percentile(alone.latencies_ms, 50):5.0f} / "
+          f"{percentile(beside.latencies_ms, 50):.0f}")
+    print(f"{'generate p95 alone (ms)':52} {p95_alone:10.0f}")
+    print(f"{'generate p95 beside the expensive requests (ms)':52} {p95_beside:10.0f}")
+    print(f"{'  ... ratio':52} {p95_beside / p95_alone:9.2f}x {'<= 2x':>8}")
+    print(f"{'server RSS before / at the end / sessions closed (MB)':52} {rss_before:5.0f} / {rss_peak:.0f} / "
+          f"{rss_after:.0f}")
+    print(f"{'  ... change (%)':52} {100 * (rss_after - rss_before) / rss_before:+10.1f} {'<= 10':>8}")
+
+
 def cycle(client, pictures: list, model: str, minutes: float = 0.5, batch: int = 8) -> tuple:
     """Start a short training, generate while it runs, Stop it; -> the run's final outputs."""
     job = start_training(client, pictures, minutes, batch)
@@ -163,9 +253,22 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60, help="how long they generate (default 60)")
     parser.add_argument("--count", type=int, default=16, help="images per generate call (default 16)")
     parser.add_argument("--cycles", type=int, default=50, help="train/generate/stop cycles (default 50)")
+    parser.add_argument("--phases", default="123", help="which phases to run (default 123)")
     args = parser.parse_args()
     model = builtin_key(args.weights_dir)
     log = Path(tempfile.mkdtemp()) / "app.log"
+    if "3" in args.phases:
+        import genmodels
+
+        name = genmodels.describe(args.weights_dir / model.removeprefix("builtin:"))["name"]
+        proc, url = start_app(args.weights_dir, log, extra=("--idle-minutes", str(IDLE_MINUTES)))
+        try:
+            phase_expensive(url, proc.pid, model, name, args.clients, args.seconds, args.count)
+        finally:
+            proc.terminate()
+            proc.wait(15)
+        if not set("12") & set(args.phases):
+            return
     proc, url = start_app(args.weights_dir, log)
     try:
         rss_start = rss_mb(proc.pid)

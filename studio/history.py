@@ -27,6 +27,9 @@ from .session import Pick, Session
 from .ui import ModelCatalog, friendly
 
 MAX_HISTORY = 200  # images kept per visit, newest last (64 px images: ~2.5 MB)
+# An edited or rendered picture is kept at most this size (its recipe remakes it at full size), so a
+# visit's history stays within ~150 MB however many 4096 px edits it downloads.
+HISTORY_SIDE = 512
 MAX_FAVOURITES = 48
 STORAGE_KEY = "latent-studio-favourites"
 # BrowserState encrypts what it stores with this secret. The values are recipes only (nothing
@@ -46,12 +49,16 @@ class HistoryTab:
 # ---- recording (called where images are made) ----------------------------------------------------
 
 def record(sess: Session, pick: Pick) -> None:
-    """Keep an image and its recipe in the session's history (oldest dropped past MAX_HISTORY).
-    A recipe that no seed reproduces gets the exact latent, so every entry can be redrawn."""
+    """Keep an image and its recipe in the session's history (oldest dropped past MAX_HISTORY; larger
+    than HISTORY_SIDE, shrunk). A recipe that no seed reproduces gets the exact latent, so every entry
+    can be redrawn."""
     recipe = dict(pick.recipe)
     if "seed" not in recipe and "latent" not in recipe and pick.latent is not None:
         recipe["latent"] = recipes.latent_json(pick.latent)
-    sess.history.append(Pick(pick.image, pick.latent, recipe))
+    image = pick.image
+    if max(image.shape[:2]) > HISTORY_SIDE:
+        image = postprocess.resize(image, HISTORY_SIDE)
+    sess.history.append(Pick(image, pick.latent, recipe))
     del sess.history[:-MAX_HISTORY]
 
 

@@ -193,6 +193,7 @@ def on_train(catalog: ModelCatalog, view: PatternsView, sess: Session, pictures,
     if not sess.texture_run.begin():  # Stop was pressed while this run waited in the queue
         yield {view.status: progress_html(0.0, "Stopped before training started.")}
         return
+    sess.check_quota()  # a run writes checkpoints and the model into the session's folder
     if resume_run:
         out = sess.texture_run.resumable(genmodels.can_resume,
                                          "There is no stopped texture training to resume in this session.")

@@ -5,11 +5,14 @@ timer every KEEP_ALIVE seconds. An API client does neither, so a session that no
 for the idle timeout, with no request running, is closed by a sweep every SWEEP_EVERY seconds.
 Closing stops the visitor's training and removes their files (studio/session.py: close_session).
 Gradio's own state expiry is not relied on: it never expires a session whose state no event has
-written, which is every session here.
+written, which is every session here. After each sweep, memory freed by closed sessions and finished
+requests is handed back to the system (glibc otherwise keeps it in per-thread arenas for reuse).
 """
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import threading
 import time
 from collections.abc import Iterator
@@ -110,5 +113,16 @@ def start_sweeper(idle_timeout: float | None = None) -> None:
 
 def _sweep_forever() -> None:
     while True:
-        time.sleep(SWEEP_EVERY)
+        time.sleep(min(SWEEP_EVERY, _settings["idle_timeout"] / 2))
         sweep()
+        give_back_freed_memory()
+
+
+def give_back_freed_memory() -> None:
+    """malloc_trim(0): glibc returns the free memory of all its arenas to the system. Hand-written with
+    ctypes because no library wraps it; on other C libraries (musl, macOS) there is nothing to do."""
+    name = ctypes.util.find_library("c")
+    try:
+        ctypes.CDLL(name).malloc_trim(0)
+    except (OSError, AttributeError, TypeError):
+        pass

@@ -109,6 +109,7 @@ def on_push_signed_in(catalog: ModelCatalog, sess: Session, model_key: str, repo
 def _pull(catalog: ModelCatalog, sess: Session, repo_id: str, rev: str, token: str | None):
     # Each visitor pulls into their own cache: a private model fetched with one visitor's token
     # must never be served to another from a shared cache.
+    sess.check_quota()
     folder = genmodels.pull_model(repo_id, rev.strip() or None, token, cache_dir=sess.workdir / "hub-cache")
     key = f"{SESSION_PREFIX}hub-{repo_id.replace('/', '--')}@{rev.strip() or 'main'}"
     sess.models[key] = str(folder)
@@ -129,6 +130,7 @@ def on_pull_signed_in(catalog: ModelCatalog, sess: Session, repo_id: str, rev: s
 
 
 def _models_dir(sess: Session) -> Path:
+    sess.check_quota()
     path = sess.workdir / "models"
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -142,6 +142,7 @@ def on_train(catalog: ModelCatalog, view: TrainView, sess: Session, pictures, mo
                view.grid: None, view.download: None}
         return
     preset = genmodels.preset_name(model_type, int(size_px), bool(grayscale))
+    sess.check_quota()  # a run writes checkpoints and the model into the session's folder
     if resume_run:
         out = sess.train_run.resumable(genmodels.can_resume, "There is no stopped training to resume in this session.")
     else:

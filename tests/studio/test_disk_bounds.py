@@ -145,3 +145,5 @@ def test_a_visitor_over_the_disk_quota_is_told_in_one_sentence(client, monkeypat
     monkeypatch.setattr(session_module, "QUOTA_BYTES", 1000)  # the zip alone is more
     with pytest.raises(Exception, match=r"Your files on this server have reached .* the limit per visitor"):
         client.predict("builtin:tiny-gan", api_name="/export_model")
+    with pytest.raises(Exception, match=r"Your files on this server have reached"):  # a run would write more
+        client.predict([], "gan", 32, False, "crop", "small-data", 0.5, 0, 8, api_name="/train")

@@ -84,3 +84,18 @@ def test_favourite_zip_entry_names_are_safe(client):
     pngs = sorted(n for n in names if n.endswith(".png"))
     assert pngs[0] == "01-x.png" and len(pngs) == 2
     assert all(re.fullmatch(r"\d\d-[A-Za-z0-9-]{1,40}\.png", n) for n in pngs)
+
+
+def test_history_keeps_big_pictures_small_and_their_recipe_whole():
+    import numpy as np
+
+    from studio import history
+    from studio.session import Pick, Session
+
+    sess = Session()
+    recipe = {"model": "Tiny GAN", "seed": 1, "edits": {"format": "latent_studio.edit_stack", "version": 1,
+                                                       "edits": [{"name": "upscale", "params": {"factor": 4}}]}}
+    history.record(sess, Pick(np.zeros((2048, 1024, 3), np.uint8), None, recipe))
+    history.record(sess, Pick(np.zeros((64, 64, 3), np.uint8), None, {"model": "Tiny GAN", "seed": 2}))
+    assert sess.history[0].image.shape == (history.HISTORY_SIDE, history.HISTORY_SIDE // 2, 3)
+    assert sess.history[0].recipe == recipe and sess.history[1].image.shape == (64, 64, 3)
