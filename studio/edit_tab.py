@@ -11,7 +11,7 @@ import gradio as gr
 import genmodels
 import postprocess
 
-from . import history, recipes
+from . import edit_worker, history, recipes
 from .budget import HEAVY_LINE, PREVIEW_LINE, RequestBudget, client_left
 from .edit_controls import control_for, value_from
 from .session import Pick, Session
@@ -43,8 +43,8 @@ def _stacked(sess: Session):
     if sess.edit_source is None:
         raise genmodels.StudioError("Load a picture first, or send one from Generate.")
     budget = RequestBudget()
-    budget.charge(sess.edit_stack, *sess.edit_source.shape[:2], what="The edits at full size")
-    return sess.edit_stack.apply(sess.edit_source, references=sess.edit_references, should_stop=budget.should_stop)
+    cost = budget.charge(sess.edit_stack, *sess.edit_source.shape[:2], what="The edits at full size")
+    return edit_worker.apply(sess.edit_stack, sess.edit_source, sess.edit_references, cost.seconds, budget.should_stop)
 
 
 def _preview_pair(sess: Session):
@@ -57,7 +57,8 @@ def _preview_pair(sess: Session):
         small = sess.edit_source
         if max(small.shape[:2]) > PREVIEW_SIDE:
             small = postprocess.resize(small, PREVIEW_SIDE)
-        stacked = sess.edit_stack.apply(small, references=sess.edit_references, should_stop=client_left())
+        seconds = postprocess.stack_cost(sess.edit_stack, *small.shape[:2]).seconds
+        stacked = edit_worker.apply(sess.edit_stack, small, sess.edit_references, seconds, client_left())
         sess.edit_preview = (small, stacked)
         sess.edit_preview_key = key
     return sess.edit_preview
@@ -158,9 +159,9 @@ def params_of(sess: Session, name: str, values: tuple) -> dict[str, Any]:
 def on_preview(name: str, sess: Session, *values):
     """Dragging a control: the stack so far plus this edit at the controls' values, not yet added."""
     before, stacked = _preview_pair(sess)
-    params = params_of(sess, name, values)
-    RequestBudget().charge(postprocess.EditStack([(name, params)]), *stacked.shape[:2], what="This edit on the preview")
-    return before, postprocess.apply_edit(stacked, name, _resolved(sess, params))
+    one = postprocess.EditStack([(name, params_of(sess, name, values))])
+    cost = RequestBudget().charge(one, *stacked.shape[:2], what="This edit on the preview")
+    return before, edit_worker.apply(one, stacked, sess.edit_references, cost.seconds, client_left())
 
 
 @friendly
@@ -171,12 +172,6 @@ def on_add(name: str, sess: Session, *values):
         RequestBudget().charge(stack, *sess.edit_source.shape[:2], what="With this step, the edits at full size")
     sess.edit_stack = stack
     return _preview_pair(sess), _stack_text(sess)
-
-
-def _resolved(sess: Session, params: dict) -> dict:
-    """Reference names -> arrays for a one-off apply_edit."""
-    return {k: sess.edit_references.get(v, v) if isinstance(v, str) and v.startswith("sha256:") else v
-            for k, v in params.items()}
 
 
 @friendly

@@ -11,6 +11,7 @@ import numpy as np
 import genmodels
 import postprocess
 
+from . import edit_worker
 from .budget import RequestBudget
 from .recipes import latent_json
 from .session import Pick, Session
@@ -146,6 +147,7 @@ class Planned:
     model_key: str
     folder: str
     edits: postprocess.EditStack
+    seconds: float  # the edits' price on the model's pictures
 
 
 def plan(catalog: ModelCatalog, sess: Session, recipe: Any, edits: Any, budget: RequestBudget) -> Planned:
@@ -163,8 +165,8 @@ def plan(catalog: ModelCatalog, sess: Session, recipe: Any, edits: Any, budget: 
     folder = catalog.folder(sess, key)
     stack = edits_from(edits if edits is not None else recipe.get("edits"))
     side = genmodels.describe(folder)["image_size"]
-    budget.charge(stack, side, side, what="The picture's edits")
-    return Planned(recipe, key, folder, stack)
+    cost = budget.charge(stack, side, side, what="The picture's edits")
+    return Planned(recipe, key, folder, stack, cost.seconds)
 
 
 def draw(planned: Planned, budget: RequestBudget) -> Restored:
@@ -173,7 +175,7 @@ def draw(planned: Planned, budget: RequestBudget) -> Restored:
     image = genmodels.decode_latents(planned.folder, z)[0]
     base = {"model": genmodels.describe(planned.folder)["name"], "model_key": planned.model_key, **fields}
     stack = planned.edits
-    edited = stack.apply(image, should_stop=budget.should_stop) if len(stack) else image
+    edited = edit_worker.apply(stack, image, None, planned.seconds, budget.should_stop) if len(stack) else image
     return Restored(planned.model_key, Pick(image, z, base), stack, edited)
 
 
