@@ -45,9 +45,10 @@ class RequestBudget:
             spent = MAX_REQUEST_SECONDS - self.seconds_left
             limit = (f"one request may use {_duration(MAX_REQUEST_SECONDS)}" if spent < 0.05 else
                      f"this request has {_duration(self.seconds_left)} of its {_duration(MAX_REQUEST_SECONDS)} left")
-            raise StudioError(f"{what} would take about {_duration(cost.seconds)} of computer time on a "
-                              f"{width} x {height} px picture, and {limit}: remove a slow step (denoise "
-                              "'best', painterly, watercolour) or make the picture smaller first.")
+            out_h, out_w = cost.output
+            raise StudioError(f"{what} would take about {_duration(cost.seconds)} of computer time (from a "
+                              f"{width} x {height} px picture to a {out_w} x {out_h} px one), and {limit}: remove "
+                              "a slow step (denoise 'best', painterly, watercolour) or work on a smaller picture.")
         if cost.output_pixels > self.pixels_left:
             raise StudioError(f"{what} would make more picture than one request may "
                               f"({MAX_REQUEST_PIXELS / 1e6:.0f} megapixels in all): make the pictures smaller.")

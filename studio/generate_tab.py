@@ -106,7 +106,11 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, demo: gr
     # On load too: the first model may be labelled, and picking the model already shown changes nothing.
     gr.on([demo.load, model.change], partial(on_model_classes, catalog), [session, model, label], [label, each],
           api_name="model_classes")
-    gallery.select(on_select, [session], selected_info, api_name="select_image")
+    # A click carries its position as event data, which an API call cannot send (Gradio then fails before
+    # the handler, with no sentence); the API selects through its own endpoint that takes the position.
+    gallery.select(on_select, [session], selected_info, api_name=False)
+    position = gr.Number(visible=False, precision=0)
+    gr.Button(visible=False).click(on_select_position, [session, position], selected_info, api_name="select_image")
     more.click(partial(on_more, catalog, vary), [session, model, strength], [gallery, selected_info],
                api_name="variations", concurrency_id="draw")
     png_button.click(on_png, [session, upscale], download, api_name="download_png")
@@ -162,6 +166,17 @@ def on_generate(catalog: ModelCatalog, draw: Callable, sess: Session, model_key:
 def on_select(sess: Session, evt: gr.SelectData):
     """A click in the gallery selects that image."""
     sess.selected = evt.index if isinstance(evt.index, int) else None
+    return describe_pick(sess.selected_pick())
+
+
+@friendly
+def on_select_position(sess: Session, index: float | None):
+    """The API's select: the gallery image at `index` (0 = the first)."""
+    if not sess.picks:
+        raise genmodels.StudioError("Generate some images first.")
+    if index is None or not 0 <= int(finite(index, "The image's position")) < len(sess.picks):
+        raise genmodels.StudioError(f"Choose an image position between 0 and {len(sess.picks) - 1}.")
+    sess.selected = int(index)
     return describe_pick(sess.selected_pick())
 
 

@@ -105,6 +105,7 @@ class Session:
     texture_shown: Pick | None = None
     last_used: float = field(default_factory=time.monotonic)  # when a request last came (studio/sessions.py)
     busy: int = 0  # requests of this session running now
+    left_at: float | None = None  # when its page said goodbye (studio/sessions.py)
     _workdir: Path | None = field(default=None, repr=False)
     _outbox: Path | None = field(default=None, repr=False)
 

@@ -1,8 +1,10 @@
 """Every live visitor session, and closing the ones whose visitor has gone.
 
-A browser tab says goodbye when it closes (Gradio's unload event) and, while open, ticks a keep-alive
-timer every KEEP_ALIVE seconds. An API client does neither, so a session that no request has touched
-for the idle timeout, with no request running, is closed by a sweep every SWEEP_EVERY seconds.
+A browser tab says goodbye when it closes (Gradio's unload event, when its heartbeat stream ends) and,
+while open, ticks a keep-alive timer every KEEP_ALIVE seconds. Its session is closed LEFT_GRACE seconds
+after the goodbye unless a request came since (a page whose connection dropped and came back). A
+client with no page sends no goodbye, so a session that no request has touched for the idle timeout,
+with no request running, is closed too. A sweep every SWEEP_EVERY seconds does both.
 Closing stops the visitor's training and removes their files (studio/session.py: close_session).
 Gradio's own state expiry is not relied on: it never expires a session whose state no event has
 written, which is every session here. After each sweep, memory freed by closed sessions and finished
@@ -22,6 +24,7 @@ import gradio as gr
 from .session import Session, close_session
 
 KEEP_ALIVE = 5 * 60  # seconds between an open page's keep-alive ticks
+LEFT_GRACE = 60  # seconds a closed page's session waits for the page to come back
 IDLE_TIMEOUT = 30 * 60  # a session untouched this long (no open page, no request) is closed
 SWEEP_EVERY = 60
 
@@ -41,13 +44,24 @@ def new_session() -> Session:
 
 
 def seen(sess: Session, request: gr.Request | None = None) -> None:
-    """A request of this session came: it is in use now (and, with its request, whose it is)."""
+    """A request of this session came: it is in use now (and, from its request, whose it is)."""
     sess.last_used = time.monotonic()
+    if request is None:
+        request = _current_request()
     with _lock:
         _live[id(sess)] = sess
         hash_ = getattr(request, "session_hash", None) if request is not None else None
         if isinstance(hash_, str) and hash_:
             _by_client[hash_] = sess
+
+
+def _current_request() -> gr.Request | None:
+    """The request being handled on this thread (Gradio's LocalContext), if any."""
+    try:
+        from gradio.context import LocalContext
+    except ImportError:
+        return None
+    return LocalContext.request.get(None)
 
 
 @contextlib.contextmanager
@@ -71,23 +85,31 @@ def keep_alive(sess: Session, request: gr.Request) -> None:
 
 
 def left(request: gr.Request) -> None:
-    """Gradio's unload event: the page was closed (or reloaded), so its session goes now."""
+    """Gradio's unload event: the page was closed (or reloaded, or lost its connection). Its session is
+    closed by the sweep after LEFT_GRACE seconds, unless a request comes first."""
     with _lock:
-        sess = _by_client.pop(getattr(request, "session_hash", None) or "", None)
-        if sess is not None:
-            _live.pop(id(sess), None)
-    close_session(sess)
+        sess = _by_client.get(getattr(request, "session_hash", None) or "")
+    if sess is not None:
+        sess.left_at = time.monotonic()
 
 
 def sweep(now: float | None = None) -> int:
-    """Close every session idle for longer than the idle timeout with no request running; -> how many."""
+    """Close every session whose page left over LEFT_GRACE seconds ago with no request since, and every
+    one idle for longer than the idle timeout, unless a request of it is running; -> how many."""
     now = time.monotonic() if now is None else now
+
+    def gone(s: Session) -> bool:
+        if s.busy:
+            return False
+        page_left = s.left_at is not None and s.last_used <= s.left_at and now - s.left_at > LEFT_GRACE
+        return page_left or now - s.last_used > _settings["idle_timeout"]
+
     with _lock:
-        idle = [s for s in _live.values() if not s.busy and now - s.last_used > _settings["idle_timeout"]]
-        gone = {id(s) for s in idle}
-        for key in gone:
+        idle = [s for s in _live.values() if gone(s)]
+        ids = {id(s) for s in idle}
+        for key in ids:
             del _live[key]
-        for key in [k for k, s in _by_client.items() if id(s) in gone]:
+        for key in [k for k, s in _by_client.items() if id(s) in ids]:
             del _by_client[key]
     for sess in idle:
         close_session(sess)

@@ -94,12 +94,16 @@ def test_fifty_exports_and_renders_leave_no_disk_behind_once_the_page_closes(stu
     assert all(Path(p).resolve().is_relative_to(root) for p in paths)  # each written once, in the outbox
     grown = _ours() - baseline
     assert grown > 50_000
-    # The page closes: its heartbeat stream ends, Gradio sends the unload event, the session goes.
+    # The page closes: its heartbeat stream ends, Gradio sends the unload event, and once the grace for a
+    # page that comes back is over (skipped here), the next sweep closes the session.
+    sess = sessions._by_client[visitor.session_hash]
     with httpx.stream("GET", f"{studio.rstrip('/')}/gradio_api/heartbeat/{visitor.session_hash}") as beat:
         next(beat.iter_lines())
     deadline = time.monotonic() + 30
-    while _ours() > baseline and time.monotonic() < deadline:
-        time.sleep(0.1)
+    while sess.left_at is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sess.left_at is not None, "closing the page never reached the server"
+    assert sessions.sweep(now=sess.left_at + sessions.LEFT_GRACE + 1) >= 1
     assert _ours() <= baseline, f"{_ours() - baseline} bytes left behind of {grown}"
     assert not any(Path(p).exists() for p in paths)
 
@@ -115,6 +119,17 @@ def test_a_client_with_no_page_is_cleaned_up_after_the_idle_timeout(studio):
     assert len(visitor.predict("builtin:tiny-gan", 1, 0, 1.0, api_name="/generate")[0]) == 1
     with pytest.raises(Exception, match="Generate some images first|Select an image"):
         Client(studio, verbose=False).predict(api_name="/download_zip")
+
+
+def test_a_page_that_comes_back_within_the_grace_keeps_its_session():
+    back, gone = sessions.new_session(), sessions.new_session()
+    for sess in (back, gone):
+        (sess.workdir / "model.bin").write_bytes(b"x")
+        sess.left_at = time.monotonic()  # both pages said goodbye...
+    sessions.seen(back)  # ...and one came back with a request
+    sessions.sweep(now=time.monotonic() + sessions.LEFT_GRACE + 1)
+    assert (back.workdir / "model.bin").exists()
+    assert gone.left_at is None and gone._workdir is None  # closed: a fresh, empty session
 
 
 def test_a_busy_session_is_never_swept_and_a_fresh_one_keeps_its_files():

@@ -162,3 +162,15 @@ def _assert_workers_gone(deadline: float) -> None:
     while _edit_workers() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _edit_workers(), "the edits kept running although nobody was waiting"
+
+
+def test_selecting_through_the_api_takes_a_position_and_says_what_is_wrong(client):
+    """A gallery click's position is event data an API call cannot send: the API has its own select."""
+    with pytest.raises(Exception, match="Generate some images first"):
+        client.predict(0, api_name="/select_image")
+    client.predict("builtin:tiny-gan", 3, 5, 1.0, api_name="/generate")
+    for bad in (3, -1, None):
+        with pytest.raises(Exception, match="between 0 and 2"):
+            client.predict(bad, api_name="/select_image")
+    assert "Seed 6" in client.predict(1, api_name="/select_image")
+    assert client.predict(1, api_name="/download_png")
