@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._common import EditError, check_output_size
+from ._common import EditError, check_output_size, working_size
 from .registry import get_edit
 from .stack import EditStack
 
@@ -31,9 +31,9 @@ class StackCost:
         return self.output[0] * self.output[1]
 
 
-def stack_cost(stack: EditStack, height: int, width: int) -> StackCost:
-    """The cost of `stack.apply` on a height x width picture; EditError if a step would make a picture
-    above the size limit (4096 px a side, 16.8 Mpx)."""
+def stack_cost(stack: EditStack, height: int, width: int, max_side: int | None = None) -> StackCost:
+    """The cost of `stack.apply(max_side=max_side)` on a height x width picture; EditError if a step
+    would make a picture above the size limit (4096 px a side, 16.8 Mpx)."""
     if height < 1 or width < 1:
         raise EditError(f"A picture has at least one pixel a side, not {width} x {height}.")
     ms, peak = 0.0, height * width
@@ -47,5 +47,5 @@ def stack_cost(stack: EditStack, height: int, width: int) -> StackCost:
         pixels = max(height * width, new_h * new_w)
         ms += STEP_MS + spec.cost_ms_per_mpx(params) * pixels / 1e6
         peak = max(peak, pixels)
-        height, width = new_h, new_w
+        height, width = (new_h, new_w) if max_side is None else working_size(new_h, new_w, max_side)
     return StackCost(ms / 1000.0, (height, width), peak)

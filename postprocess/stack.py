@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 
-from ._common import EditCancelled, EditError, check_image
+from ._common import EditCancelled, EditError, check_image, shrink
 from .registry import get_edit
 
 FORMAT = "latent_studio.edit_stack"
@@ -147,12 +147,14 @@ class EditStack:
 
     # -- applying -------------------------------------------------------------------------------
     def apply(self, image: np.ndarray, references: Mapping[str, np.ndarray] | None = None,
-              should_stop: Callable[[], bool] | None = None) -> np.ndarray:
+              should_stop: Callable[[], bool] | None = None, max_side: int | None = None) -> np.ndarray:
         """Run every step in order on a copy of `image` and return the result (input untouched).
 
         references: {reference name: uint8 H x W x 3 array} for steps that need a reference image.
         should_stop: asked before each step; when it says True, EditCancelled is raised there (a server
-        stops the work of a visitor who has left). An empty stack returns a copy of the image.
+        stops the work of a visitor who has left). max_side: for a preview, a step's result larger than
+        this is shrunk before the next step, so a stack of upscales costs what the screen can show.
+        An empty stack returns a copy of the image.
         """
         check_image(image)
         references = references or {}
@@ -170,6 +172,8 @@ class EditStack:
                                         f"pass it in references={{{ref_name!r}: image}}.")
                     kwargs[key] = check_image(references[ref_name], f"Reference image {ref_name!r}")
                 result = spec.fn(result, **kwargs)
+                if max_side is not None:
+                    result = shrink(result, max_side)
             except EditError as err:
                 raise EditError(f"Edit stack step {index + 1}: {err}") from None
         return result if result is not image else image.copy()

@@ -17,7 +17,9 @@ from .edit_controls import control_for, value_from
 from .session import Pick, Session
 from .ui import PictureUpload, finite, friendly, sample_pictures
 
-PREVIEW_SIDE = 768  # the live view works on at most this size (the slider shows ~460 px); downloads are full size
+# The live view works on at most this size, after every step too (the slider shows ~460 px), so a stack of
+# upscales previews at screen size; downloads are full size.
+PREVIEW_SIDE = 768
 
 
 @dataclass
@@ -57,8 +59,9 @@ def _preview_pair(sess: Session):
         small = sess.edit_source
         if max(small.shape[:2]) > PREVIEW_SIDE:
             small = postprocess.resize(small, PREVIEW_SIDE)
-        seconds = postprocess.stack_cost(sess.edit_stack, *small.shape[:2]).seconds
-        stacked = edit_worker.apply(sess.edit_stack, small, sess.edit_references, seconds, client_left())
+        seconds = postprocess.stack_cost(sess.edit_stack, *small.shape[:2], max_side=PREVIEW_SIDE).seconds
+        stacked = edit_worker.apply(sess.edit_stack, small, sess.edit_references, seconds, client_left(),
+                                    max_side=PREVIEW_SIDE)
         sess.edit_preview = (small, stacked)
         sess.edit_preview_key = key
     return sess.edit_preview
@@ -161,7 +164,8 @@ def on_preview(name: str, sess: Session, *values):
     before, stacked = _preview_pair(sess)
     one = postprocess.EditStack([(name, params_of(sess, name, values))])
     cost = RequestBudget().charge(one, *stacked.shape[:2], what="This edit on the preview")
-    return before, edit_worker.apply(one, stacked, sess.edit_references, cost.seconds, client_left())
+    return before, edit_worker.apply(one, stacked, sess.edit_references, cost.seconds, client_left(),
+                                     max_side=PREVIEW_SIDE)
 
 
 @friendly

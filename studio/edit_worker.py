@@ -35,17 +35,18 @@ _CTX = None
 
 
 def apply(stack: postprocess.EditStack, image: np.ndarray, references: Mapping[str, np.ndarray] | None,
-          seconds: float, should_stop: Callable[[], bool]) -> np.ndarray:
-    """stack.apply(image, references), in a low-priority child when its price (`seconds`) is above
-    INLINE_SECONDS; postprocess.EditCancelled as soon as should_stop() says the visitor has gone."""
+          seconds: float, should_stop: Callable[[], bool], max_side: int | None = None) -> np.ndarray:
+    """stack.apply(image, references, max_side=max_side), in a low-priority child when its price
+    (`seconds`) is above INLINE_SECONDS; postprocess.EditCancelled as soon as should_stop() says the
+    visitor has gone."""
     global _CTX
     if seconds <= INLINE_SECONDS:
-        return stack.apply(image, references=references, should_stop=should_stop)
+        return stack.apply(image, references=references, should_stop=should_stop, max_side=max_side)
     if should_stop():
         raise postprocess.EditCancelled("The edits stopped before they began: nobody is waiting for them.")
     _CTX = _CTX or _context()
     receiver, sender = _CTX.Pipe(duplex=False)
-    child = _CTX.Process(target=_run, args=(sender, stack.to_dict(), image, dict(references or {})),
+    child = _CTX.Process(target=_run, args=(sender, stack.to_dict(), image, dict(references or {}), max_side),
                          name="latent-studio-edits", daemon=True)
     child.start()
     sender.close()
@@ -70,12 +71,12 @@ def apply(stack: postprocess.EditStack, image: np.ndarray, references: Mapping[s
     return value
 
 
-def _run(sender, stack: dict, image: np.ndarray, references: dict) -> None:
+def _run(sender, stack: dict, image: np.ndarray, references: dict, max_side: int | None) -> None:
     """In the child: lower its priority, apply the stack, send back (True, picture) or (False, sentence)."""
     if hasattr(os, "nice"):
         os.nice(NICENESS)
     try:
-        result = (True, postprocess.EditStack.from_dict(stack).apply(image, references=references))
+        result = (True, postprocess.EditStack.from_dict(stack).apply(image, references=references, max_side=max_side))
     except postprocess.EditError as err:
         result = (False, str(err))
     sender.send(result)

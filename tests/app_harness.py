@@ -36,6 +36,9 @@ def launch(weights: Path):
     import app
 
     demo = app.build_demo(weights)
+    # One test process runs many servers, and Gradio names cached files by their content: one server's
+    # sweep at shutdown would delete an identical picture another server is still serving.
+    demo.delete_cache = None
     demo.queue(default_concurrency_limit=2)
     port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,

@@ -57,3 +57,13 @@ def test_should_stop_is_asked_before_each_step_and_stops_there():
     assert len(asked) == 3
     assert isinstance(pp.EditCancelled("x"), pp.EditError)  # a UI shows it as any other refusal
     assert stack.apply(image, should_stop=lambda: False).shape == image.shape
+
+
+def test_a_preview_keeps_every_step_at_screen_size_and_is_priced_so():
+    stack = pp.EditStack([("upscale", {"factor": 4}), ("upscale", {"factor": 4}), ("vignette", {})])
+    image = np.full((64, 48, 3), 90, np.uint8)
+    out = stack.apply(image, max_side=200)
+    assert out.shape == (200, 150, 3)  # 64 -> 256 (shrunk to 200) -> 800 (shrunk to 200)
+    full, preview = pp.stack_cost(stack, 64, 48), pp.stack_cost(stack, 64, 48, max_side=200)
+    assert preview.output == out.shape[:2] and full.output == (1024, 768)
+    assert preview.seconds < full.seconds and preview.peak_pixels < full.peak_pixels

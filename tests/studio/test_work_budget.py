@@ -73,10 +73,8 @@ def test_slow_edits_run_on_their_own_line_one_at_a_time(tmp_path):
     assert lines["generate"][0] not in (heavy["concurrency_id"], preview["concurrency_id"])
 
 
-def test_a_request_whose_client_gives_up_stops_at_its_next_step(studio, monkeypatch):
-    """The visitor asks for a full-size download of 12 slow steps, then gives up: the work stops."""
-    from studio import sessions
-
+def _record_should_stop(monkeypatch) -> list[bool]:
+    """Every answer the running request's should_stop gives, in order."""
     answers: list[bool] = []
     real = budget.client_left
 
@@ -89,6 +87,14 @@ def test_a_request_whose_client_gives_up_stops_at_its_next_step(studio, monkeypa
         return should_stop
 
     monkeypatch.setattr(budget, "client_left", recording)
+    return answers
+
+
+def test_a_request_whose_client_gives_up_stops_working(studio, monkeypatch):
+    """The visitor asks for a full-size download of 12 slow steps, then gives up: the work stops."""
+    from studio import sessions
+
+    answers = _record_should_stop(monkeypatch)
     visitor = Client(studio, verbose=False)
     visitor.predict(api_name="/load_models")  # names this client's session on the server
     sess = sessions._by_client[visitor.session_hash]
@@ -106,25 +112,14 @@ def test_a_request_whose_client_gives_up_stops_at_its_next_step(studio, monkeypa
     _assert_workers_gone(deadline)
 
 
-def test_a_request_whose_connection_drops_stops_at_its_next_step(studio, monkeypatch):
+def test_a_request_whose_connection_drops_stops_working(studio, monkeypatch):
     """The same with no goodbye at all: the page's event stream just closes (a tab or a script killed)."""
     import httpx
 
     from studio import sessions
 
     monkeypatch.setenv("GRADIO_HEARTBEAT_INTERVAL", "0.2")  # how often Gradio looks for a closed stream
-    answers: list[bool] = []
-    real = budget.client_left
-
-    def recording():
-        ask = real()
-
-        def should_stop() -> bool:
-            answers.append(ask())
-            return answers[-1]
-        return should_stop
-
-    monkeypatch.setattr(budget, "client_left", recording)
+    answers = _record_should_stop(monkeypatch)
     visitor = Client(studio, verbose=False)
     visitor.predict(api_name="/load_models")
     sess = sessions._by_client[visitor.session_hash]
