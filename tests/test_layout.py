@@ -9,7 +9,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # genmodels' layers, lowest first (ARCHITECTURE.md); a module may import from its own layer or lower ones.
 LAYERS = [["errors", "checks", "text"], ["imaging"], ["models"], ["data"], ["storage"], ["generation"],
           ["explore", "evaluation"], ["training"], ["api"], ["hub"], ["cli"]]
-ENTRY_POINTS = {"genmodels/train.py", "genmodels/sample.py", "genmodels/hub/__main__.py"}
+# The command lines, and the studio's low-priority edit worker (a child process the studio starts itself).
+ENTRY_POINTS = {"genmodels/train.py", "genmodels/sample.py", "genmodels/hub/__main__.py", "studio/edit_worker.py"}
 
 
 def _imports(path: Path, package: str) -> set[str]:
