@@ -2,6 +2,8 @@
 
     python -m bench.edit_speed                 # every edit, default settings, plus a 5-edit stack
     python -m bench.edit_speed --only cartoon,halftone --repeats 9
+    python -m bench.edit_speed --costs         # each edit's dearest settings in ms per megapixel, beside
+                                               # the cost it declares for work budgets (@edit(cost=...))
 
 Targets (issue 4): every edit <= 150 ms at 2048 px; upscale x4 and the painterly styles (painterly,
 watercolour) <= 600 ms; a 5-edit stack <= 500 ms. The test image is synthesised (gradients, shapes,
@@ -93,12 +95,59 @@ def cases(big: np.ndarray, small: np.ndarray) -> list[tuple[str, Callable[[np.nd
     return rows
 
 
+def _dearest_settings(spec: pp.Edit) -> list[dict]:
+    """The defaults, then each setting alone at its extremes (each choice, the other bool, a full palette)."""
+    base = {**spec.defaults(), **{name: "ref" for name in spec.reference_params}}
+    variants = [base]
+    for p in spec.params:
+        if p.type in ("float", "int"):
+            variants += [{**base, p.name: p.min}, {**base, p.name: p.max}]
+        elif p.type == "choice":
+            variants += [{**base, p.name: c} for c in p.choices]
+        elif p.type == "bool":
+            variants.append({**base, p.name: not p.default})
+        elif p.type == "palette":
+            variants.append({**base, p.name: [f"#{k * 0x070707:06x}" for k in range(int(p.max))]})
+    return variants
+
+
+def costs(size: int) -> None:
+    """Measured ms per megapixel (of the larger of input and output) at each edit's dearest settings,
+    against its declared cost: a declared cost below the measure lets a request past its budget."""
+    image, reference = photo_like(size), photo_like(size, seed=7)
+    print(f"cost per megapixel at the dearest settings, {size} px, one run each; declared = @edit(cost=...)")
+    print(f"{'edit':18s} {'measured':>9s} {'declared':>9s}  dearest at")
+    low = []
+    for name, spec in pp.EDITS.items():
+        worst, worst_params, where = 0.0, spec.defaults(), {}
+        for settings in _dearest_settings(spec):
+            try:
+                stack = pp.EditStack([(name, settings)])
+                out = stack.apply(image, references={"ref": reference})  # warm
+            except pp.EditError:
+                continue  # an extreme the edit refuses at this size (an upscale past 4096 px)
+            ms = median_ms(lambda: stack.apply(image, references={"ref": reference}), 1)
+            per_mpx = ms / (max(image.shape[0] * image.shape[1], out.shape[0] * out.shape[1]) / 1e6)
+            if per_mpx > worst:
+                worst, worst_params = per_mpx, stack.steps[0][1]
+                where = {k: v for k, v in settings.items() if spec.defaults().get(k) != v and k not in spec.reference_params}
+        declared = spec.cost_ms_per_mpx(worst_params)
+        print(f"{name:18s} {worst:9.1f} {declared:9.1f}  {str(where)[:60]}")
+        if declared < worst:
+            low.append(name)
+    print("every declared cost covers the measure" if not low else f"declared below the measure: {', '.join(low)}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=2048, help="side of the large test image (px)")
     parser.add_argument("--repeats", type=int, default=5, help="timed runs per edit at the large size")
     parser.add_argument("--only", default="", help="comma-separated row names to run")
+    parser.add_argument("--costs", action="store_true", help="check the costs edits declare for work budgets")
     args = parser.parse_args(argv)
+    if args.costs:
+        costs(1024 if args.size == 2048 else args.size)
+        return
     big, small = photo_like(args.size), photo_like(64, seed=1)
     only = {n.strip() for n in args.only.split(",") if n.strip()}
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())

@@ -117,7 +117,7 @@ def edit(*, name: str, label: str, group: Group, cost: float | Callable[[dict[st
          ) -> Callable[[Callable[..., np.ndarray]], Callable[..., np.ndarray]]:
     """Declare an edit. The decorated function validates its arguments and carries `.spec`.
 
-    cost: milliseconds per megapixel on a 2-core laptop (bench/edit_speed.py measures them), or a
+    cost: milliseconds per megapixel on a 2-core laptop (`bench.edit_speed --costs` checks them), or a
     function of the settings giving that. check: an optional rule across parameters (e.g. black point
     below white point), run after the per-parameter checks, so stacks are refused when built rather
     than when applied. output_size: a size edit's (height, width) -> (height, width), required when

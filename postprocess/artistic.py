@@ -101,7 +101,7 @@ def kuwahara(image: np.ndarray, radius: int) -> np.ndarray:
     return cv2.add(out, (0.0, 0.0, 0.0, 0.0), dtype=cv2.CV_8U)  # round and saturate
 
 
-@edit(name="painterly", label="Oil paint / painterly", group="Style", cost=400,
+@edit(name="painterly", label="Oil paint / painterly", group="Style", cost=550,
       description="Paint-stroke look: oil paint, or inked stylization with bold edges.",
       params=[strength(), number("brush", "Brush size", 0.0, 1.0, 0.01, 0.5, description="0 = fine, 1 = broad"),
               choice("look", "Look", ("oil", "ink"), "oil",
@@ -234,7 +234,7 @@ def _screen(h: int, w: int, cell: float, angle_deg: float) -> np.ndarray:
     return 0.5 + 0.25 * (wave(k * np.cos(t), k * np.sin(t)) + wave(-k * np.sin(t), k * np.cos(t)))
 
 
-@edit(name="halftone", label="Halftone", group="Style", cost=30,
+@edit(name="halftone", label="Halftone", group="Style", cost=45,
       description="Print-style dots: black ink, or cyan-magenta-yellow colour screens.",
       params=[strength(), integer("cell", "Dot spacing (px)", 3, 64, 8),
               flag("colour", "Colour (CMY)", False, description="off = black ink on white")])

@@ -1,8 +1,8 @@
 """What an edit stack will cost before it runs, so a server can refuse work it cannot afford.
 
-Each edit declares its cost in milliseconds per megapixel on a 2-core laptop (`@edit(cost=...)`,
-measured by bench/edit_speed.py at the most expensive settings) and, for size edits, the size it
-makes. `stack_cost` walks the stack on sizes alone: no pixel is touched, so pricing a 64-step stack
+Each edit declares its cost in milliseconds per megapixel on a 2-core laptop (`@edit(cost=...)`;
+`python -m bench.edit_speed --costs` measures each edit at its dearest settings beside what it
+declares) and, for size edits, the size it makes. `stack_cost` walks the stack on sizes alone: no pixel is touched, so pricing a 64-step stack
 of upscales and slow filters takes microseconds. An output above the size limit is refused here,
 before any work, with the same sentence the edit itself would give.
 """

@@ -127,7 +127,7 @@ def _take(pixels: np.ndarray, axis: int, start: int, stop: int) -> np.ndarray:
     return pixels[start:stop] if axis == 0 else pixels[:, start:stop]
 
 
-@edit(name="seamless", label="Seamless tile", group="Style", cost=90,
+@edit(name="seamless", label="Seamless tile", group="Style", cost=130,
       description="Make the picture repeat without visible seams, for patterns, backgrounds and textures.",
       params=[strength(),
               number("width", "Blend width", 0.05, 0.5, 0.01, 0.25,
