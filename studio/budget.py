@@ -4,8 +4,8 @@ An edit stack comes from a visitor (the Edit tab, a dropped PNG, the browser's f
 cost is worked out from sizes alone (postprocess.stack_cost) and refused in one sentence when it is
 over; a request's stacks share one budget, so 48 favourites cost what one download may. The heavy
 handlers run on their own queue line (HEAVY_LINE, one at a time), so a visitor's slow edits wait
-for each other instead of taking the CPU from everyone's Generate, and they stop at the next step
-when the visitor who asked has gone.
+for each other instead of in front of everyone's Generate, and they stop when the visitor who asked
+has gone (client_left; studio/edit_worker.py runs the slow ones at low priority).
 """
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ MAX_REQUEST_PIXELS = 3 * postprocess.MAX_PIXELS  # pictures one request may make
 # The queue line (Gradio concurrency id) of every handler that applies a visitor's edit stack at full
 # size: one runs at a time, whoever asked.
 HEAVY_LINE = {"concurrency_id": "edit-full", "concurrency_limit": 1}
-# The Edit tab's live view (at most 768 px, but a stack of upscales makes it larger) has a line of its own,
-# also one at a time, so dragging a slider never waits behind someone's full-size download.
+# The Edit tab's live view (at most 768 px after every step) has a line of its own, also one at a time,
+# so dragging a slider never waits behind someone's full-size download.
 PREVIEW_LINE = {"concurrency_id": "edit", "concurrency_limit": 1}
 
 

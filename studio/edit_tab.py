@@ -171,11 +171,16 @@ def on_preview(name: str, sess: Session, *values):
 @friendly
 def on_add(name: str, sess: Session, *values):
     """Add: the edit at the controls' values joins the stack, if the full-size picture can still afford it."""
-    stack = sess.edit_stack.add(name, params_of(sess, name, values))
-    if sess.edit_source is not None:
-        RequestBudget().charge(stack, *sess.edit_source.shape[:2], what="With this step, the edits at full size")
-    sess.edit_stack = stack
+    sess.edit_stack = _affordable(sess, sess.edit_stack.add(name, params_of(sess, name, values)),
+                                  "With this step, the edits at full size")
     return _preview_pair(sess), _stack_text(sess)
+
+
+def _affordable(sess: Session, stack: postprocess.EditStack, what: str) -> postprocess.EditStack:
+    """`stack`, if one request can apply it to the full-size picture; else one sentence saying why not."""
+    if sess.edit_source is not None:
+        RequestBudget().charge(stack, *sess.edit_source.shape[:2], what=what)
+    return stack
 
 
 @friendly
@@ -186,10 +191,8 @@ def on_remove(sess: Session, index: float):
     k = int(index) - 1
     if not 0 <= k < len(sess.edit_stack):
         raise genmodels.StudioError(f"Choose a step between 1 and {len(sess.edit_stack)}.")
-    stack = sess.edit_stack.remove(k)
-    if sess.edit_source is not None:  # taking out a step that made the picture smaller can cost more
-        RequestBudget().charge(stack, *sess.edit_source.shape[:2], what="Without that step, the edits at full size")
-    sess.edit_stack = stack
+    # Taking out a step that made the picture smaller can cost more.
+    sess.edit_stack = _affordable(sess, sess.edit_stack.remove(k), "Without that step, the edits at full size")
     return _preview_pair(sess), _stack_text(sess)
 
 
