@@ -4,15 +4,15 @@ table per image size: SWD (x 1e3, Karras et al. 2018; lower is better) per pyram
 real-vs-real floor (two halves of the data), the near-copy rate, training images/s, and the training
 step's GFLOP/s with its share of this CPU's measured fp32 matmul peak. Saves a 64-image grid per run.
 
-    python -m bench.quality [--minutes 10] [--sizes 64 32] [--recipes classic small-data lite fastgan ...]
+    python -m bench.quality [--minutes 10] [--sizes 64 32] [--recipes two-stage classic small-data lite ...]
                             [--ablations-everywhere] [--vae | --no-vae] [--vae-ablations]
-                            [--jobs 2] [--images 512] [--data NPZ] [--out DIR]
+                            [--jobs 2] [--images 512] [--data NPZ] [--out DIR] [--precision fp32]
 
 VAE rows: "vae" is the vae-64 preset as shipped (two stages: a 32 px VAE drawing from its fitted mixture,
 then the adversarially trained detail network); --vae-ablations adds "vae-one-stage" (the one-stage
 64 px VAE of earlier releases) and "vae-lap1" (plus the Laplacian-pyramid L1 term, laplacian_weight = 1).
 
-Targets (issue 13; 10 CPU-minutes, one thread, emoji set): the default (lite) at 64 px mean SWD <= 35; at 32 px
+Targets (issue 13; 10 CPU-minutes, one thread, emoji set): the default (two-stage) at 64 px mean SWD <= 35; at 32 px
 within 1.5x of the floor; VAE-64 random draws <= 3x the floor; the default recipe's step at >= 75 % of
 the fp32 matmul peak.
 
@@ -20,7 +20,8 @@ Why CPU time: the budget and the resolution schedule count process CPU seconds (
 time.process_time)), so runs sharing the machine (--jobs 2 runs two at once, one per core) or a busy
 machine cannot favour one recipe. FLOPs come from torch.utils.flop_counter on one full-size training
 step (matmuls and convolutions, forward and backward); GFLOP/s = FLOPs per step x steps per CPU second,
-timed over a few extra full-size steps after training. The peak is a 2048 x 2048 fp32 matmul on one
+timed over a few extra full-size steps after training (a two-stage recipe's GAN and detail steps apart,
+weighed by their shares of the run). The peak is a 2048 x 2048 fp32 matmul on one
 thread, measured here at start-up: compare numbers within one run of this script, not across machines.
 """
 from __future__ import annotations
@@ -42,7 +43,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "datasets" / "noto_emoji_64.npz"
 DEFAULT_OUT = Path(tempfile.gettempdir()) / "latent-studio-bench-quality"
-DEFAULT_RECIPES = ("classic", "small-data", "lite", "fastgan", "lite-lr-decay", "lite-r3", "fastgan-r3",
+DEFAULT_RECIPES = ("two-stage", "classic", "small-data", "lite", "fastgan", "lite-lr-decay", "lite-r3", "fastgan-r3",
                    "fastgan-full-size", "fastgan-no-reconstruction")
 VAE_VARIANTS = {"vae": {}, "vae-one-stage": {"base_size": 0, "z_dim": 128},
                 "vae-lap1": {"laplacian_weight": 1.0}}  # name -> VAEConfig changes
@@ -59,6 +60,7 @@ class Job:
     images: int
     seed: int
     out: Path
+    precision: str = "auto"
 
     @property
     def is_vae(self) -> bool:
@@ -88,23 +90,30 @@ def matmul_peak_gflops(n: int = 2048, repeats: int = 5) -> float:
     return 2 * n ** 3 / best / 1e9
 
 
-def step_speed(cfg, dataset, folder: Path) -> tuple[float, float]:
-    """(FLOPs per full-size training step, CPU seconds per step) of cfg's step, through the trainer's own
-    step (genmodels.train._Run, the object train() drives) so the measured code is the trained code."""
+def step_speed(cfg, dataset, folder: Path) -> float:
+    """FLOP/s of cfg's training step over a run, through the trainer's own step (genmodels.train._Run, the
+    object train() drives) so the measured code is the trained code: FLOPs per step (FlopCounterMode) over
+    CPU seconds per step. A two-stage recipe's two kinds of step are measured apart and weighed by the share
+    of the run each gets."""
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
     from genmodels.training.loop import _Run
 
     run = _Run(cfg, dataset, folder, resume=False)
-    run._one_step(progress=1.0)  # warm-up: kernel selection, allocations
-    with FlopCounterMode(display=False) as counter:
-        run._one_step(progress=1.0)
-    t = time.process_time()
-    for _ in range(TIMED_STEPS):
-        run._one_step(progress=1.0)
-    torch.cpu.synchronize()
-    return float(counter.get_total_flops()), (time.process_time() - t) / TIMED_STEPS
+    stages = [(0.0, cfg.recipe_spec.detail_from), (1.0, 1 - cfg.recipe_spec.detail_from)] \
+        if run.detail is not None and run.cfg.kind == "gan" else [(1.0, 1.0)]
+    rate = 0.0
+    for progress, share in stages:
+        run._one_step(progress=progress)  # warm-up: kernel selection, allocations
+        with FlopCounterMode(display=False) as counter:
+            run._one_step(progress=progress)
+        t = time.process_time()
+        for _ in range(TIMED_STEPS):
+            run._one_step(progress=progress)
+        torch.cpu.synchronize()
+        rate += share * counter.get_total_flops() / ((time.process_time() - t) / TIMED_STEPS)
+    return rate
 
 
 def run_job(job: Job) -> dict:
@@ -129,6 +138,7 @@ def run_job(job: Job) -> dict:
         dataset = dataset_from_arrays(data["images"], job.size, 3, job.data.name)
     cfg = TrainConfig(preset=job.preset, recipe="lite" if job.is_vae else job.recipe,
                       minutes=job.minutes, max_steps=10_000_000, seed=job.seed, checkpoint_minutes=0.0,
+                      precision=job.precision,
                       preview_every=1_000_000)
     folder = job.out / job.name
     stop, cpu0, last = threading.Event(), time.process_time(), None
@@ -140,10 +150,10 @@ def run_job(job: Job) -> dict:
     report = quality_report(folder, dataset, n=job.images, seed=0)
     grid_path = job.out / f"{job.name}-grid.png"
     Image.fromarray(grid(generate(folder, n=len(GRID_SEEDS), seed=GRID_SEEDS[0]))).save(grid_path)
-    flops, step_s = step_speed(cfg, dataset, job.out / f"{job.name}-speed")
+    flop_rate = step_speed(cfg, dataset, job.out / f"{job.name}-speed")
     return {"job": job, "steps": last.step, "train_cpu_s": train_cpu, "seconds": last.elapsed_s,
             "images_per_s": last.step * _batch_of(folder) / max(last.elapsed_s, 1e-9),
-            "report": report, "grid": grid_path, "gflops": flops / step_s / 1e9, "message": last.message}
+            "report": report, "grid": grid_path, "gflops": flop_rate / 1e9, "message": last.message}
 
 
 def _batch_of(folder: Path) -> int:
@@ -186,6 +196,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="npz with `images` uint8 (N, H, W, 3)")
     parser.add_argument("--images", type=int, default=512, help="generated images per quality report")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--precision", choices=["auto", "fp32"], default="auto",
+                        help="fp32 trains as a CPU without native bf16 does (default: auto, bf16 where native)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where models and grids go")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -194,15 +206,15 @@ def main() -> None:
 
     from genmodels.training.precision import pick_precision
 
-    precision = pick_precision("auto", torch.device("cpu"))[1]
+    precision = pick_precision(args.precision, torch.device("cpu"))[1]
     print(f"{args.minutes:g} CPU minutes per run, one thread each, {args.jobs} at once, seed {args.seed}, "
           f"data {args.data.name}. Training precision: {precision}. fp32 matmul peak: {peak:.1f} GFLOP/s "
           f"(one thread).", flush=True)
-    jobs = [Job(size, recipe, args.minutes, args.data, args.images, args.seed, args.out)
+    jobs = [Job(size, recipe, args.minutes, args.data, args.images, args.seed, args.out, args.precision)
             for k, size in enumerate(args.sizes) for recipe in args.recipes
             if k == 0 or recipe in MAIN_RECIPES or args.ablations_everywhere]
     if args.vae:
-        jobs += [Job(64, name, args.minutes, args.data, args.images, args.seed, args.out)
+        jobs += [Job(64, name, args.minutes, args.data, args.images, args.seed, args.out, args.precision)
                  for name in VAE_VARIANTS if name == "vae" or args.vae_ablations]
     env_threads = os.environ.get("OMP_NUM_THREADS")
     os.environ["OMP_NUM_THREADS"] = "1"  # for the workers' OpenMP pools; torch.set_num_threads(1) in each too

@@ -1,12 +1,13 @@
-"""The detail stage of a two-stage VAE: a small network that turns the VAE's picture at its base size
-(32 px) into the full-size picture (64 px), trained adversarially.
+"""The detail stage of a two-stage VAE or GAN: a small network that turns the first stage's picture at its
+base size (32 px) into the full-size picture (64 px), trained adversarially.
 
 Why two stages: on a few minutes of CPU a VAE with a fitted prior (vae_prior.py) places colours and
-shapes like the pictures do, but blurs them; a GAN draws crisp edges but places shapes poorly. Here the
-VAE learns the layout at the base size, where it is cheap, and the detail network learns only what an
-upsampler needs: edges and texture conditioned on that layout, which an adversarial loss learns in
-minutes because every fake has a real partner (pix2pix, Isola et al. 2017; the cascade of Ho et al.
-2021 and Saharia et al. 2022 applies the same split to diffusion models).
+shapes like the pictures do, but blurs them; a GAN at full size places shapes poorly because each of its
+steps costs four times one at half size. Here the first stage learns the layout at the base size, where
+it is cheap, and the detail network learns only what an upsampler needs: edges and texture conditioned
+on that layout, which an adversarial loss learns in minutes because every fake has a real partner
+(pix2pix, Isola et al. 2017; the cascade of Ho et al. 2021 and Saharia et al. 2022 applies the same
+split to diffusion models).
 
 DetailUpsampler  base picture (B, C, b, b) in [-1, 1] -> (B, C, S, S) in [-1, 1]:
                  the bilinear upsampling plus a residual from 3x3 convolutions (two residual blocks at
@@ -44,7 +45,10 @@ class _Residual(nn.Module):
 
 
 class DetailUpsampler(nn.Module):
-    def __init__(self, base_size: int, image_size: int, channels: int, width: int):
+    """start_as_upsampling: the last convolution starts at zero, so the network begins as plain bilinear
+    upsampling (a two-stage GAN shows its first stage's pictures through it before it trains)."""
+
+    def __init__(self, base_size: int, image_size: int, channels: int, width: int, start_as_upsampling: bool = False):
         super().__init__()
         self.image_size = image_size
         layers: list[nn.Module] = [_conv(channels, width), nn.LeakyReLU(0.2, True), _Residual(width), _Residual(width)]
@@ -54,6 +58,9 @@ class DetailUpsampler(nn.Module):
                        _conv(c // 2, c // 2), nn.LeakyReLU(0.2, True)]
             c //= 2
         layers.append(_conv(c, channels))
+        if start_as_upsampling:
+            nn.init.zeros_(layers[-1].weight)
+            nn.init.zeros_(layers[-1].bias)
         self.net = nn.Sequential(*layers)
 
     def forward(self, base: torch.Tensor) -> torch.Tensor:

@@ -11,8 +11,10 @@ objective as Sigmoid + BCELoss, computed without the log(0) overflow).
 
 The "small-data" recipe swaps the discriminator's BatchNorm for spectral normalisation
 (Miyato et al. 2018), which keeps D 1-Lipschitz-ish and trains stably with hinge loss.
-GANConfig.arch picks the network family: "dcgan" (this file) or "fastgan" (fastgan.py, the default
-recipe's); build_generator / build_discriminator dispatch on it, and the losses here serve both.
+GANConfig.arch picks the network family: "dcgan" (this file) or "fastgan" (fastgan.py);
+build_generator / build_discriminator dispatch on it, and the losses here serve both.
+A two-stage DCGAN (base_size > 0, the default recipe's at 64 px) is a DCGAN at base_size followed by
+detail.DetailUpsampler to image_size (TwoStageGenerator); its discriminator works at base_size.
 """
 from __future__ import annotations
 
@@ -23,7 +25,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .detail import DetailUpsampler
+
 ARCHITECTURES = ("dcgan", "fastgan")
+BASE_SIZES = (32,)
+DETAIL_WIDTHS = (16, 32, 64)
 
 
 @dataclass(frozen=True)
@@ -39,11 +45,15 @@ class GANConfig:
     arch: str = "dcgan"  # "dcgan" (the seed article's network) or "fastgan" (genmodels/models/fastgan.py)
     # A labelled model's class names (data/classes.py), in label order; () = unconditional (every older model).
     classes: tuple[str, ...] = ()
+    # Two stages: the DCGAN draws at base_size and a detail network upsamples to image_size (detail.py).
+    # 0 = one stage at image_size (every older model).
+    base_size: int = 0
+    detail_width: int = 32  # channels of the detail network at the base size (unused when base_size is 0)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "classes", check_classes(self.classes))
         if self.classes and self.arch != "dcgan":
-            raise ValueError("labelled training uses the DCGAN networks (recipes lite, small-data, classic)")
+            raise ValueError("labelled training uses the DCGAN networks (recipes two-stage, lite, small-data, classic)")
         if self.image_size not in (32, 64):
             raise ValueError(f"image_size must be 32 or 64, got {self.image_size}")
         if self.channels not in (1, 3):
@@ -54,11 +64,22 @@ class GANConfig:
             raise ValueError(f"arch must be one of {', '.join(ARCHITECTURES)}, got {self.arch!r}")
         if not (1 <= self.z_dim <= 1024 and 8 <= self.g_width <= 512 and 8 <= self.d_width <= 512):
             raise ValueError("z_dim must be 1..1024 and widths 8..512")
+        if self.base_size not in (0, *(s for s in BASE_SIZES if s < self.image_size)):
+            raise ValueError(f"base_size must be 0 or one of {BASE_SIZES} below image_size, got {self.base_size}")
+        if self.base_size and self.arch != "dcgan":
+            raise ValueError("two stages (base_size) use the DCGAN networks")
+        if isinstance(self.detail_width, bool) or self.detail_width not in DETAIL_WIDTHS:
+            raise ValueError(f"detail_width must be one of {DETAIL_WIDTHS}, got {self.detail_width}")
+
+    @property
+    def code_size(self) -> int:
+        """The size the DCGAN draws and the discriminator judges: base_size for two stages, else image_size."""
+        return self.base_size or self.image_size
 
     @property
     def n_stages(self) -> int:
-        """Stride-2 stages between 4x4 and image_size: 3 at 32 px, 4 at 64 px."""
-        return int(math.log2(self.image_size // 4))
+        """Stride-2 stages between 4x4 and code_size: 3 at 32 px, 4 at 64 px."""
+        return int(math.log2(self.code_size // 4))
 
     @property
     def n_classes(self) -> int:
@@ -115,6 +136,26 @@ class Generator(nn.Module):
         return self.net(z.view(z.shape[0], -1, 1, 1))  # (B, latent_dim, 1, 1) -> (B, C, S, S)
 
 
+class TwoStageGenerator(nn.Module):
+    """z -> image (B, C, S, S) in [-1, 1] in two stages: the DCGAN Generator draws the picture at
+    cfg.base_size (base), the detail network turns it into the full size (detail). The stages train one
+    after the other (training/two_stage.py): the GAN first, where its steps are a quarter of the cost and
+    so learn shapes in a few minutes, then the upsampler on pairs of real pictures and their averaged-down
+    copies, which learns edges and texture from paired examples far faster than an adversarial game does.
+    The upsampler starts as plain bilinear upsampling (its residual is zero), so the pictures a run
+    shows before its second stage are the first stage's, enlarged."""
+
+    def __init__(self, cfg: GANConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.base = Generator(cfg)
+        self.detail = DetailUpsampler(cfg.base_size, cfg.image_size, cfg.channels, cfg.detail_width,
+                                      start_as_upsampling=True)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.detail(self.base(z))
+
+
 class Discriminator(nn.Module):
     """image (B, C, S, S) -> real/fake logit (B,). A labelled model's D also takes the class weights y
     (B, K) and adds the projection term <embed(y), phi(x)> (Miyato & Koyama 2018, eq. 3), phi(x) being
@@ -157,7 +198,7 @@ def build_generator(cfg: GANConfig) -> nn.Module:
     if cfg.arch == "fastgan":
         from .fastgan import FastGenerator
         return FastGenerator(cfg)
-    return Generator(cfg)
+    return TwoStageGenerator(cfg) if cfg.base_size else Generator(cfg)
 
 
 def build_discriminator(cfg: GANConfig) -> nn.Module:

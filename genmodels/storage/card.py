@@ -30,8 +30,12 @@ def render_card(meta: dict[str, Any], has_samples: bool, repo_id: str | None = N
     license_id = str(meta.get("license") or "other").strip().lower()
     if not _LICENSE_ID.fullmatch(license_id):
         license_id = "other"  # keep the YAML valid whatever a user typed
-    arch = {"dcgan": "DCGAN generator", "fastgan": "FastGAN-style generator (skip-layer excitation)"}.get(
-        gan_arch, "GAN generator") if kind == "gan" else (
+    gan_name = ({"dcgan": "DCGAN generator", "fastgan": "FastGAN-style generator (skip-layer excitation)"}
+                .get(gan_arch, "GAN generator"))
+    if kind == "gan" and cfg.get("base_size"):
+        gan_name = (f"two-stage DCGAN generator ({cfg['base_size']} px GAN, then an adversarially trained "
+                    "detail network)")
+    arch = gan_name if kind == "gan" else (
         f"two-stage convolutional VAE ({cfg['base_size']} px layout, then an adversarially trained detail network)"
         if cfg.get("base_size") else "convolutional VAE")
     colour = "RGB" if cfg["channels"] == 3 else "grayscale"

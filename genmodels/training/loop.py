@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from ..data.dataset import Dataset
 from ..errors import StudioError
@@ -54,14 +55,16 @@ from .recipes import auto_batch_size, lr_factor, schedule_fade
 from .steps import (
     GANRecipe,
     VAEObjective,
+    averaged_down,
     d_step,
     ema_beta,
     ema_update,
     g_step,
     recalibrate_batchnorm,
+    vae_reconstruction,
     vae_step,
 )
-from .two_stage import DetailStage
+from .two_stage import VAE_DETAIL_FROM, DetailStage
 from .vae_prior import DEFAULT_PRIOR, prior_grid, with_fitted_prior
 
 PROGRESS_EVERY = 5  # steps between progress events (each costs one host sync for the losses)
@@ -118,9 +121,12 @@ class _Run:
         if self.cfg.kind == "gan":
             if labelled and self.spec.arch != "dcgan":
                 raise StudioError(f"The {self.cfg.recipe} recipe cannot learn classes; use the recommended "
-                                  "recipe (lite), small-data or classic for a set of class folders.")
+                                  "recipe (two-stage), lite, small-data or classic for a set of class folders.")
             widths = {"g_width": self.spec.width, "d_width": self.spec.width} if self.spec.width else {}
-            return dataclasses.replace(base, d_norm=self.spec.d_norm, arch=self.spec.arch, **widths, **labelled)
+            # A two-stage recipe above its base size (at the base size it is the one-stage recipe).
+            stages = {"base_size": self.spec.base_size} if 0 < self.spec.base_size < base.image_size else {}
+            return dataclasses.replace(base, d_norm=self.spec.d_norm, arch=self.spec.arch, **widths, **labelled,
+                                       **stages)
         return dataclasses.replace(base, **labelled)
 
     def _discriminator(self) -> torch.nn.Module:
@@ -130,6 +136,10 @@ class _Run:
 
     def _latents(self, n: int, gen: torch.Generator, y: torch.Tensor | None = None) -> torch.Tensor:
         return training_latents(self.model_cfg, n, gen, y)
+
+    @property
+    def two_stage_gan(self) -> bool:
+        return self.cfg.kind == "gan" and bool(self.model_cfg.base_size)
 
     def _build(self) -> None:
         # channels_last for every network, the BatchNorm discriminator included: measured on a 2-core
@@ -146,7 +156,10 @@ class _Run:
             # Adam's default (foreach) kernels, not fused=True: fused would save ~2% of a step on a CPU, but
             # it walks parameter and state memory as flat arrays, so a resumed state (contiguous, from
             # safetensors) beside a channels_last parameter pairs the wrong elements (measured: wrong weights).
-            self.opt_g = torch.optim.Adam(self.net.parameters(), lr=cfg.learning_rate, betas=betas)
+            # A two-stage GAN's first stage (models/gan.py TwoStageGenerator.base) is the GAN; its detail
+            # network trains later, in its own steps (two_stage.py).
+            self.G = self.net.base if self.two_stage_gan else self.net
+            self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.learning_rate, betas=betas)
             self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.learning_rate, betas=betas)
             self.optimizers = {"g": self.opt_g, "d": self.opt_d}
             self.modules["discriminator"] = self.D
@@ -154,8 +167,13 @@ class _Run:
                                     precision=self.precision, device=self.device,
                                     reconstruction=self.spec.reconstruction, r_gamma=self.spec.r_gamma,
                                     r_every=self.spec.r_every)
-            self.G_step, self.D_step = dist.wrap(self.net), dist.wrap(self.D)  # g_step calls D unwrapped
-        self.detail: DetailStage | None = None  # a two-stage VAE's second stage
+            self.G_step, self.D_step = dist.wrap(self.G), dist.wrap(self.D)  # g_step calls D unwrapped
+        self.detail: DetailStage | None = None  # a two-stage model's second stage
+        if self.two_stage_gan:
+            self.detail = DetailStage(self.net, averaged_down(self.model_cfg.base_size), self.spec.detail_from,
+                                      cfg.seed, self.device, mem, first_stage_from_average=True)
+            self.optimizers.update(self.detail.optimizers)
+            self.modules["critic"] = self.detail.critic
         if cfg.kind == "vae":
             first_stage = [p for name, p in self.net.named_parameters() if not name.startswith("detail.")]
             self.opt = torch.optim.Adam(first_stage, lr=cfg.learning_rate)
@@ -163,10 +181,11 @@ class _Run:
             # A two-stage VAE's detail network trains in its own steps: DDP must not wait for its gradients here.
             self.V_step = dist.wrap(VAEObjective(self.net), ignore_prefix="vae.detail.")
             if self.net.detail is not None:
-                self.detail = DetailStage(self.net, cfg.seed, self.device, mem)
+                self.detail = DetailStage(self.net, vae_reconstruction(self.net), VAE_DETAIL_FROM, cfg.seed,
+                                          self.device, mem)
                 self.optimizers.update(self.detail.optimizers)
                 self.modules["critic"] = self.detail.critic
-        # A GAN's generator average, or a two-stage VAE's average of its detail stage (the first stage is
+        # A GAN's generator average, or a two-stage model's average of its detail stage (the first stage is
         # frozen by then, so averaging the whole network averages the detail network alone).
         uses_ema = cfg.uses_ema or self.detail is not None
         self.ema = copy.deepcopy(self.net).eval().requires_grad_(False) if uses_ema else None
@@ -233,15 +252,16 @@ class _Run:
 
     def _one_step(self, progress: float = 1.0) -> dict[str, torch.Tensor]:
         (real, y), gen = self._batch(), _step_generator(self.cfg.seed, self.step, rank=self.rank)
+        if self.detail is not None and self.detail.active(progress):  # a two-stage model's second stage
+            losses, self.step_images = self.detail.step(self.step, real, gen, self.ema, self.precision, self.device)
+            return losses
+        self.step_images = self.batch
         if self.cfg.kind == "vae":
-            if self.detail is not None and self.detail.active(progress):
-                losses, self.step_images = self.detail.step(self.step, real, gen, self.ema, self.precision,
-                                                            self.device)
-                return losses
-            self.step_images = self.batch
             losses = vae_step(self.V_step, self.model_cfg.z_dim, self.opt, real, gen, self.precision, self.device)
             dist.average_buffers([self.net])
             return losses
+        if self.two_stage_gan:  # the first stage learns the pictures averaged down to its size
+            real = F.adaptive_avg_pool2d(real, self.model_cfg.base_size).contiguous(memory_format=torch.channels_last)
         y = y if self.cfg.kind == "gan" else None  # a labelled GAN draws its fakes for the real batch's classes
         z = self._latents(real.shape[0], gen, y).to(self.device)
         half_only = self._resolution(progress)

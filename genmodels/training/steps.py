@@ -1,5 +1,5 @@
 """One optimisation step of each model: d_step and g_step for GANs, vae_step for VAEs, detail_step for the
-second stage of a two-stage VAE, plus the EMA.
+second stage of a two-stage VAE or GAN, plus the EMA.
 
 Every random number a step needs comes from the torch.Generator it is handed, which the trainer
 seeds from (run seed, step): so a step is a pure function of the state and the step number, and a
@@ -168,20 +168,38 @@ def vae_step(objective: nn.Module, z_dim: int, opt: torch.optim.Optimizer, real:
     return {k: v.detach().float() for k, v in terms.items()}
 
 
-def detail_step(vae: VAE, upsampler: nn.Module, critic_step: nn.Module, critic: nn.Module,
-                opt_up: torch.optim.Optimizer, opt_critic: torch.optim.Optimizer, real: torch.Tensor,
-                gen: torch.Generator, precision: str, device: torch.device) -> dict[str, torch.Tensor]:
-    """One update of a two-stage VAE's detail network (models/detail.py) on real (B, C, S, S).
+BaseOf = Callable[[torch.Tensor, torch.Generator], torch.Tensor]  # (real (B, C, S, S), gen) -> base (B, C, b, b)
 
-    Its input is the first stage's reconstruction of each picture from a posterior sample (blurred and
-    varied like the random draws it will meet), its target the picture itself: an L1 term keeps it
-    faithful, the patch critic's hinge loss makes it sharp. The first stage is frozen (eval mode, no
-    gradient). upsampler / critic_step: the modules to call (DDP-wrapped under torchrun); critic is the
-    unwrapped critic, used without weight gradients for the upsampler's update."""
-    with torch.no_grad():
+
+def vae_reconstruction(vae: VAE) -> BaseOf:
+    """A two-stage VAE's detail input: the first stage's reconstruction of each picture from a posterior
+    sample (blurred and varied like the random draws it will meet). The first stage is frozen."""
+    @torch.no_grad()
+    def base_of(real: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
         mu, logvar = vae.encode(real)
         eps = torch.randn(mu.shape, generator=gen, device=gen.device).to(real.device)
-        base = vae.decode_base(mu + torch.exp(0.5 * logvar) * eps)  # (B, C, b, b)
+        return vae.decode_base(mu + torch.exp(0.5 * logvar) * eps)
+    return base_of
+
+
+def averaged_down(size: int) -> BaseOf:
+    """A two-stage GAN's detail input: the picture averaged down to the base size, which is exactly what
+    its first stage learned to draw (the loop feeds that stage the same averages)."""
+    def base_of(real: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        return F.adaptive_avg_pool2d(real, size)
+    return base_of
+
+
+def detail_step(base_of: BaseOf, upsampler: nn.Module, critic_step: nn.Module, critic: nn.Module,
+                opt_up: torch.optim.Optimizer, opt_critic: torch.optim.Optimizer, real: torch.Tensor,
+                gen: torch.Generator, precision: str, device: torch.device) -> dict[str, torch.Tensor]:
+    """One update of a two-stage model's detail network (models/detail.py) on real (B, C, S, S).
+
+    Its input is base_of(real, gen) (vae_reconstruction or averaged_down), its target the picture itself:
+    an L1 term keeps it faithful, the patch critic's hinge loss makes it sharp. upsampler / critic_step:
+    the modules to call (DDP-wrapped under torchrun); critic is the unwrapped critic, used without weight
+    gradients for the upsampler's update."""
+    base = base_of(real, gen)  # (B, C, b, b)
     with autocast(precision, device):
         fake = upsampler(base)
         real_logits, fake_logits = critic_step(torch.cat([real, fake.detach()]), torch.cat([base, base])

@@ -11,7 +11,7 @@ from genmodels.models.detail import DetailCritic, DetailUpsampler, upsample
 from genmodels.models.presets import get_preset
 from genmodels.models.vae import VAE, VAEConfig, vae_loss
 from genmodels.storage.store import build_network, config_from_dict, load_model, save_model
-from genmodels.training.steps import detail_step
+from genmodels.training.steps import detail_step, vae_reconstruction
 
 TINY = VAEConfig(image_size=64, z_dim=8, width=8, base_size=32, detail_width=16)
 
@@ -76,7 +76,7 @@ def test_one_detail_step_trains_only_the_detail_network_and_its_critic():
     before = {k: v.clone() for k, v in vae.state_dict().items()}
     critic_before = [p.clone() for p in critic.parameters()]
     real = torch.rand(4, 3, 64, 64) * 2 - 1
-    losses = detail_step(vae, vae.detail, critic, critic, opt_up, opt_critic, real,
+    losses = detail_step(vae_reconstruction(vae), vae.detail, critic, critic, opt_up, opt_critic, real,
                          torch.Generator().manual_seed(0), "fp32", torch.device("cpu"))
     assert set(losses) == {"detail_d", "detail_g", "detail_l1"} and all(torch.isfinite(v) for v in losses.values())
     after = vae.state_dict()
@@ -92,7 +92,7 @@ def test_detail_step_is_a_function_of_its_generator():
         vae, critic = VAE(TINY).eval(), DetailCritic(3, width=8)
         opts = (torch.optim.Adam(vae.detail.parameters()), torch.optim.Adam(critic.parameters()))
         real = torch.linspace(-1, 1, 4 * 3 * 64 * 64).view(4, 3, 64, 64)
-        detail_step(vae, vae.detail, critic, critic, *opts, real, torch.Generator().manual_seed(5), "fp32",
+        detail_step(vae_reconstruction(vae), vae.detail, critic, critic, *opts, real, torch.Generator().manual_seed(5), "fp32",
                     torch.device("cpu"))
         return vae.detail.net[-1].weight.detach().clone()
 

@@ -118,9 +118,12 @@ def test_schedule_goes_half_then_fades_then_full():
 
 
 def test_the_recommended_recipe_is_the_winner_at_each_size():
-    assert DEFAULT_RECIPE == "lite" and TrainConfig().recipe == "lite"  # the default preset is 64 px
-    assert TrainConfig(preset="dcgan-64-gray").recipe == "lite"
-    assert TrainConfig(preset="dcgan-32").recipe == "lite"
+    # two-stage at both sizes: at 64 px lite at 32 px plus the detail network, at 32 px lite itself
+    assert DEFAULT_RECIPE == "two-stage" and TrainConfig().recipe == "two-stage"  # the default preset is 64 px
+    assert TrainConfig(preset="dcgan-64-gray").recipe == "two-stage"
+    assert TrainConfig(preset="dcgan-32").recipe == "two-stage"
+    assert dataclasses.replace(GAN_RECIPES["two-stage"], base_size=0, detail_from=0.6, summary="") == \
+        dataclasses.replace(GAN_RECIPES["lite"], summary="")
     assert TrainConfig(preset="dcgan-32", recipe="fastgan").recipe == "fastgan"  # an explicit choice stays
     assert build_parser().parse_args(["--data", "d", "--out", "o"]).recipe is None  # resolved by TrainConfig
     assert GAN_RECIPES["classic"].loss == "bce" and GAN_RECIPES["classic"].d_norm == "batch"

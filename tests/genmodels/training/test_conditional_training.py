@@ -47,6 +47,17 @@ def test_a_resumed_labelled_run_continues_exactly(pets, tmp_path, recipe):
     assert_resume_is_exact(cfg, data, tmp_path, stop_after=3)
 
 
+def test_the_default_recipe_learns_classes_in_two_stages_at_64_px(pets, tmp_path):
+    data = load_dataset(pets, 64, 3)
+    cfg = TrainConfig(preset="dcgan-64", minutes=None, max_steps=5, batch_size=8, preview_every=1000)
+    list(train(cfg, data, tmp_path / "m"))
+    model = genmodels.get_model(tmp_path / "m")
+    assert model.config.base_size == 32 and model.classes == ("cats", "dogs")
+    images, z = genmodels.each_class(tmp_path / "m", seed=1)
+    assert [im.shape for im in images] == [(64, 64, 3)] * 2
+    assert genmodels.latent_classes(tmp_path / "m", z) == ["cats", "dogs"]
+
+
 def test_a_labelled_vae_fits_a_prior_per_class(pets, tmp_path):
     data = load_dataset(pets, 32, 3)
     cfg = TrainConfig(preset="vae-32", minutes=None, max_steps=4, batch_size=8, preview_every=1000)

@@ -1,0 +1,79 @@
+"""Training the default recipe (two-stage) at 64 px: the 32 px GAN, then the detail network from 60 % of
+the run, the first stage frozen at the generator's average; the folder draws 64 px pictures; at 32 px
+the recipe is lite; a resumed run continues exactly, stopped before or after the switch."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from genmodels import generate
+from genmodels.data.dataset import load_dataset
+from genmodels.models.gan import Generator, TwoStageGenerator
+from genmodels.storage.store import load_model
+from genmodels.training.checkpoint import load_checkpoint
+from genmodels.training.config import TrainConfig
+from genmodels.training.loop import _Run, train
+from tests.train_helpers import assert_resume_is_exact, write_discs
+
+
+@pytest.fixture(scope="module")
+def discs(tmp_path_factory):
+    return load_dataset(write_discs(tmp_path_factory.mktemp("discs")), 64, 3)
+
+
+def _cfg(steps: int, **extra) -> TrainConfig:
+    return TrainConfig(**{"preset": "dcgan-64", "minutes": None, "max_steps": steps, "batch_size": 8,
+                          "precision": "fp32", "preview_every": 1000, "seed": 3, **extra})
+
+
+def test_the_gan_learns_at_32_px_then_the_detail_stage_takes_over_at_60_percent(discs, tmp_path):
+    events = list(train(_cfg(20), discs, tmp_path / "run"))
+    progress = [e for e in events if e.kind == "progress"]  # every 5 steps
+    assert set(progress[0].losses) == {"d", "g"}
+    assert set(progress[-1].losses) == {"detail_d", "detail_g", "detail_l1"}
+    _, meta = load_checkpoint(tmp_path / "run" / "checkpoint")
+    assert meta["detail_from"] == 12  # 12 / 20 >= 0.6
+    model = load_model(tmp_path / "run")
+    assert model.config.base_size == 32 and model.meta["training"]["recipe"] == "two-stage"
+    assert isinstance(model.network, TwoStageGenerator)
+    pictures = generate(tmp_path / "run", n=2, seed=7)
+    assert pictures[0].shape == (64, 64, 3)
+    assert all((a == b).all() for a, b in zip(pictures, generate(tmp_path / "run", n=2, seed=7)))
+
+
+def test_first_stage_steps_leave_the_detail_network_alone_and_feed_d_32_px(discs, tmp_path):
+    run = _Run(_cfg(10), discs, tmp_path / "run", resume=False)
+    detail_before = {k: v.clone() for k, v in run.net.detail.state_dict().items()}
+    base_before = {k: v.clone() for k, v in run.net.base.state_dict().items()}
+    seen = []
+    run.D.register_forward_pre_hook(lambda module, args: seen.append(args[0].shape[-1]))
+    run._one_step(progress=0.1)
+    assert set(seen) == {32}
+    assert all(torch.equal(v, run.net.detail.state_dict()[k]) for k, v in detail_before.items())
+    assert any(not torch.equal(v, run.net.base.state_dict()[k]) for k, v in base_before.items())
+
+
+def test_the_detail_stage_freezes_the_first_stage_at_its_average(discs, tmp_path):
+    run = _Run(_cfg(10), discs, tmp_path / "run", resume=False)
+    for _ in range(3):
+        run._one_step(progress=0.1)
+        run.step += 1
+    average = {k: v.clone() for k, v in run.ema.base.state_dict().items()}
+    run._one_step(progress=0.7)
+    assert run.detail.start == 3
+    for module in (run.net.base, run.ema.base):
+        assert all(torch.equal(v, module.state_dict()[k]) for k, v in average.items())
+
+
+def test_at_32_px_the_default_recipe_is_one_stage_lite(discs, tmp_path):
+    small = load_dataset(write_discs(tmp_path / "d"), 32, 3)
+    list(train(_cfg(3, preset="dcgan-32"), small, tmp_path / "run"))
+    model = load_model(tmp_path / "run")
+    assert model.config.base_size == 0 and type(model.network) is Generator
+    assert model.config.g_width == 32
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("steps", [20, 8])  # stopped at step 5: in the first stage (of 20), in the detail stage (of 8)
+def test_a_resumed_two_stage_gan_run_continues_exactly(discs, tmp_path, steps):
+    assert_resume_is_exact(_cfg(steps), discs, tmp_path, stop_after=5)
