@@ -286,7 +286,10 @@ class _Run:
         net = net.to(memory_format=torch.contiguous_format)
         if self.cfg.kind != "vae":
             net.train()
-            recalibrate_batchnorm(net, self._latents, torch.Generator().manual_seed(self.cfg.seed))
+            # A two-stage GAN's BatchNorm is all in its first stage: running the detail network too would
+            # double the cost of every preview for nothing.
+            bn_net = net.base if self.two_stage_gan else net
+            recalibrate_batchnorm(bn_net, self._latents, torch.Generator().manual_seed(self.cfg.seed))
         return net.eval()
 
     @torch.no_grad()
