@@ -5,6 +5,7 @@ saved in every checkpoint and in the exported model's config.json.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from ..checks import check_number
@@ -86,6 +87,22 @@ class TrainConfig:
     def recipe_spec(self):
         """How a GAN or texture model trains (recipes.GANRecipeSpec); texture models have one recipe."""
         return TEXTURE_RECIPE if self.kind == "texture" else get_recipe(self.recipe)
+
+    def model_config(self, classes: tuple[str, ...] = ()):
+        """The network this run trains: the preset, shaped by the recipe for a GAN (family, widths, D norm,
+        two stages above the recipe's base size), with a labelled set's class names."""
+        base = PRESETS[self.preset]
+        labelled = {"classes": classes} if classes and self.kind != "texture" else {}
+        if self.kind != "gan":
+            return dataclasses.replace(base, **labelled)
+        spec = self.recipe_spec
+        if labelled and spec.arch != "dcgan":
+            raise StudioError(f"The {self.recipe} recipe cannot learn classes; use the recommended "
+                              "recipe (two-stage), lite, small-data or classic for a set of class folders.")
+        widths = {"g_width": spec.width, "d_width": spec.width} if spec.width else {}
+        # A two-stage recipe above its base size (at the base size it is the one-stage recipe).
+        stages = {"base_size": spec.base_size} if 0 < spec.base_size < base.image_size else {}
+        return dataclasses.replace(base, d_norm=spec.d_norm, arch=spec.arch, **widths, **labelled, **stages)
 
     @property
     def uses_ema(self) -> bool:

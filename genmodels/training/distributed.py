@@ -11,7 +11,7 @@ What keeps the ranks identical (the contract tests/genmodels/training/test_distr
 - decisions (stop, time budget, divergence): any_rank_each(), so every rank leaves the loop at the
   same step and no rank is left waiting in a collective.
 What differs per rank, on purpose: each takes its slice of the same global batch and draws its own
-latents, noise and augmentations (train._Run._batch, train._step_generator). Only rank 0 reports
+latents, noise and augmentations (loop._Run._batch, latents.step_generator). Only rank 0 reports
 progress, previews, writes checkpoints and exports, none of which is a collective, so the other
 ranks simply wait at the next step's all-reduce meanwhile.
 """

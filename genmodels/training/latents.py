@@ -1,5 +1,6 @@
 """The latents a training run feeds its generator: noise for a GAN (followed by class weights for a
-labelled one), noise grids for a texture model, and the fixed latents its preview grids are drawn from."""
+labelled one), noise grids for a texture model, and the fixed latents its preview grids are drawn from;
+and the random stream each step draws them (and its augmentations) from."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -33,3 +34,11 @@ def preview_latents(cfg: ModelConfig, seeds: Sequence[int]) -> torch.Tensor:
     if isinstance(cfg, GANConfig) and cfg.classes:
         z = torch.cat([z, torch.eye(cfg.n_classes)[[s % cfg.n_classes for s in seeds]]], dim=1)
     return z
+
+
+def step_generator(seed: int, step: int, salt: int = 0, rank: int = 0) -> torch.Generator:
+    """The generator for one step: a pure function of (seed, step), so resume repeats a run exactly.
+    Each process of a multi-process run draws its own latents, noise and augmentations (rank 0's are
+    the single-process ones); one shared stream would give every rank the same fakes."""
+    mixed = seed * 1_000_003 + step * 7_919 + salt + rank * 2_147_483_659
+    return torch.Generator().manual_seed(mixed % (2**63 - 1))

@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from ..data.dataset import Dataset
 from ..errors import StudioError
@@ -48,7 +47,7 @@ from .checkpoint import (
     save_checkpoint,
 )
 from .config import TrainConfig
-from .latents import preview_latents, training_latents
+from .latents import preview_latents, step_generator, training_latents
 from .precision import pick_device, pick_precision
 from .progress import RunProgress, TrainEvent
 from .recipes import auto_batch_size, lr_factor, schedule_fade
@@ -75,21 +74,13 @@ PREVIEW_SEEDS = range(16)  # the fixed latents every preview grid is drawn from
 RANK_STATE_ENV = "LATENT_STUDIO_RANK_STATE_DIR"
 
 
-def _step_generator(seed: int, step: int, salt: int = 0, rank: int = 0) -> torch.Generator:
-    """The generator for one step: a pure function of (seed, step), so resume repeats a run exactly.
-    Each process of a multi-process run draws its own latents, noise and augmentations (rank 0's are
-    the single-process ones); one shared stream would give every rank the same fakes."""
-    mixed = seed * 1_000_003 + step * 7_919 + salt + rank * 2_147_483_659
-    return torch.Generator().manual_seed(mixed % (2**63 - 1))
-
-
 class _Run:
     def __init__(self, cfg: TrainConfig, dataset: Dataset, out_dir: Path, resume: bool):
         self.cfg, self.dataset, self.out_dir = cfg, dataset, Path(out_dir)
         self.device = pick_device(cfg.device)
         self.precision, self.precision_note = pick_precision(cfg.precision, self.device)
         self.spec = cfg.recipe_spec
-        self.model_cfg = self._model_config()
+        self.model_cfg = cfg.model_config(dataset.classes)
         if (dataset.image_size, dataset.channels) != (self.model_cfg.image_size, self.model_cfg.channels):
             raise CheckpointError(f"The dataset was prepared at {dataset.image_size} px with {dataset.channels} "
                                   f"channel(s), but {cfg.preset} needs {self.model_cfg.image_size} px.")
@@ -115,20 +106,6 @@ class _Run:
         self.last_good = self._snapshot()
 
     # ---- set-up ----------------------------------------------------------------------------------
-    def _model_config(self):
-        base = get_preset(self.cfg.preset)
-        labelled = {"classes": self.dataset.classes} if self.dataset.classes and self.cfg.kind != "texture" else {}
-        if self.cfg.kind == "gan":
-            if labelled and self.spec.arch != "dcgan":
-                raise StudioError(f"The {self.cfg.recipe} recipe cannot learn classes; use the recommended "
-                                  "recipe (two-stage), lite, small-data or classic for a set of class folders.")
-            widths = {"g_width": self.spec.width, "d_width": self.spec.width} if self.spec.width else {}
-            # A two-stage recipe above its base size (at the base size it is the one-stage recipe).
-            stages = {"base_size": self.spec.base_size} if 0 < self.spec.base_size < base.image_size else {}
-            return dataclasses.replace(base, d_norm=self.spec.d_norm, arch=self.spec.arch, **widths, **labelled,
-                                       **stages)
-        return dataclasses.replace(base, **labelled)
-
     def _discriminator(self) -> torch.nn.Module:
         if isinstance(self.model_cfg, TextureConfig):
             return TextureDiscriminator(self.model_cfg)
@@ -168,23 +145,22 @@ class _Run:
                                     reconstruction=self.spec.reconstruction, r_gamma=self.spec.r_gamma,
                                     r_every=self.spec.r_every)
             self.G_step, self.D_step = dist.wrap(self.G), dist.wrap(self.D)  # g_step calls D unwrapped
-        self.detail: DetailStage | None = None  # a two-stage model's second stage
-        if self.two_stage_gan:
-            self.detail = DetailStage(self.net, averaged_down(self.model_cfg.base_size), self.spec.detail_from,
-                                      cfg.seed, self.device, mem, first_stage_from_average=True)
-            self.optimizers.update(self.detail.optimizers)
-            self.modules["critic"] = self.detail.critic
         if cfg.kind == "vae":
             first_stage = [p for name, p in self.net.named_parameters() if not name.startswith("detail.")]
             self.opt = torch.optim.Adam(first_stage, lr=cfg.learning_rate)
             self.optimizers = {"vae": self.opt}
             # A two-stage VAE's detail network trains in its own steps: DDP must not wait for its gradients here.
             self.V_step = dist.wrap(VAEObjective(self.net), ignore_prefix="vae.detail.")
-            if self.net.detail is not None:
-                self.detail = DetailStage(self.net, vae_reconstruction(self.net), VAE_DETAIL_FROM, cfg.seed,
-                                          self.device, mem)
-                self.optimizers.update(self.detail.optimizers)
-                self.modules["critic"] = self.detail.critic
+        self.detail: DetailStage | None = None  # a two-stage model's second stage
+        if self.two_stage_gan:
+            self.detail = DetailStage(self.net, averaged_down(self.model_cfg.base_size), self.spec.detail_from,
+                                      cfg.seed, self.device, mem, first_stage_from_average=True)
+        elif cfg.kind == "vae" and self.net.detail is not None:
+            self.detail = DetailStage(self.net, vae_reconstruction(self.net), VAE_DETAIL_FROM, cfg.seed,
+                                      self.device, mem)
+        if self.detail is not None:
+            self.optimizers.update(self.detail.optimizers)
+            self.modules["critic"] = self.detail.critic
         # A GAN's generator average, or a two-stage model's average of its detail stage (the first stage is
         # frozen by then, so averaging the whole network averages the detail network alone).
         uses_ema = cfg.uses_ema or self.detail is not None
@@ -229,7 +205,7 @@ class _Run:
     def _batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         epoch, i = divmod(self.step, self.steps_per_epoch)
         if self.epoch_perm[0] != epoch:  # the same permutation on every rank: (seed, epoch) -> order
-            gen = _step_generator(self.cfg.seed, epoch, salt=1)
+            gen = step_generator(self.cfg.seed, epoch, salt=1)
             self.epoch_perm = (epoch, torch.randperm(len(self.dataset), generator=gen))
         idx = self.epoch_perm[1][i * self.batch:(i + 1) * self.batch]
         idx = idx[self.rank::self.world]  # this process's shard of the global batch
@@ -251,7 +227,7 @@ class _Run:
         return fade == 0.0
 
     def _one_step(self, progress: float = 1.0) -> dict[str, torch.Tensor]:
-        (real, y), gen = self._batch(), _step_generator(self.cfg.seed, self.step, rank=self.rank)
+        (real, y), gen = self._batch(), step_generator(self.cfg.seed, self.step, rank=self.rank)
         if self.detail is not None and self.detail.active(progress):  # a two-stage model's second stage
             losses, self.step_images = self.detail.step(self.step, real, gen, self.ema, self.precision, self.device)
             return losses
@@ -260,8 +236,8 @@ class _Run:
             losses = vae_step(self.V_step, self.model_cfg.z_dim, self.opt, real, gen, self.precision, self.device)
             dist.average_buffers([self.net])
             return losses
-        if self.two_stage_gan:  # the first stage learns the pictures averaged down to its size
-            real = F.adaptive_avg_pool2d(real, self.model_cfg.base_size).contiguous(memory_format=torch.channels_last)
+        if self.two_stage_gan:  # the first stage learns what the second learns to enlarge: the averages
+            real = self.detail.base_of(real, gen).contiguous(memory_format=torch.channels_last)
         y = y if self.cfg.kind == "gan" else None  # a labelled GAN draws its fakes for the real batch's classes
         z = self._latents(real.shape[0], gen, y).to(self.device)
         half_only = self._resolution(progress)
