@@ -43,8 +43,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO.parent / "shared" / "datasets" / "noto_emoji_64.npz"
 DEFAULT_OUT = Path(tempfile.gettempdir()) / "latent-studio-bench-quality"
-DEFAULT_RECIPES = ("two-stage", "classic", "small-data", "lite", "fastgan", "lite-lr-decay", "lite-r3", "fastgan-r3",
-                   "fastgan-full-size", "fastgan-no-reconstruction")
+DEFAULT_RECIPES = ("two-stage", "classic", "small-data", "lite", "fastgan", "lite-lr-decay", "lite-r3",
+                   "fastgan-r3", "fastgan-full-size", "fastgan-no-reconstruction")
 VAE_VARIANTS = {"vae": {}, "vae-one-stage": {"base_size": 0, "z_dim": 128},
                 "vae-lap1": {"laplacian_weight": 1.0}}  # name -> VAEConfig changes
 GRID_SEEDS = range(64)
@@ -101,8 +101,8 @@ def step_speed(cfg, dataset, folder: Path) -> float:
     from genmodels.training.loop import _Run
 
     run = _Run(cfg, dataset, folder, resume=False)
-    stages = [(0.0, cfg.recipe_spec.detail_from), (1.0, 1 - cfg.recipe_spec.detail_from)] \
-        if run.detail is not None and run.cfg.kind == "gan" else [(1.0, 1.0)]
+    share = cfg.recipe_spec.detail_from
+    stages = [(0.0, share), (1.0, 1 - share)] if run.two_stage_gan else [(1.0, 1.0)]
     rate = 0.0
     for progress, share in stages:
         run._one_step(progress=progress)  # warm-up: kernel selection, allocations
@@ -138,8 +138,7 @@ def run_job(job: Job) -> dict:
         dataset = dataset_from_arrays(data["images"], job.size, 3, job.data.name)
     cfg = TrainConfig(preset=job.preset, recipe="lite" if job.is_vae else job.recipe,
                       minutes=job.minutes, max_steps=10_000_000, seed=job.seed, checkpoint_minutes=0.0,
-                      precision=job.precision,
-                      preview_every=1_000_000)
+                      precision=job.precision, preview_every=1_000_000)
     folder = job.out / job.name
     stop, cpu0, last = threading.Event(), time.process_time(), None
     for ev in interruptible(train(cfg, dataset, folder, stop=stop, clock=time.process_time), stop):

@@ -10,7 +10,8 @@ checkpoints and model cards):
               reconstruction, DiffAugment, hinge loss, EMA and the half-to-full resolution schedule.
   two-stage   lite at 32 px for the first 60 % of the run, then a detail network that enlarges its
               pictures to 64 px (models/detail.py), learnt from the real pictures; at 32 px it is lite.
-When no recipe is given, DEFAULT_RECIPE (two-stage, the quality bench's winner at 32 and 64 px) is used.
+When no recipe is given, DEFAULT_RECIPE (two-stage) is used: the one that met the quality bench's targets
+on CPUs with and without native bf16 (README "Quality").
 Ablations of the default (used by bench/quality.py, also selectable on the CLI) change one thing each.
 """
 from __future__ import annotations
@@ -62,7 +63,7 @@ _FASTGAN = GANRecipeSpec(arch="fastgan", d_norm="spectral", loss="hinge", diff_a
                                  "half size first")
 
 # Half-width DCGAN networks: each image costs a quarter, so a few CPU minutes buy enough steps to learn
-# whole shapes (README "Quality": the bench's winner at 32 and 64 px).
+# whole shapes (README "Quality").
 _LITE = dataclasses.replace(_SMALL_DATA, width=32, cpu_batch=32,
                             summary="DCGAN at half width + DiffAugment, spectral norm, hinge loss, EMA")
 
@@ -90,7 +91,7 @@ GAN_RECIPES: dict[str, GANRecipeSpec] = {
                                          summary="lite at twice the learning rate, decaying to half of lite's"),
     "lite-r3": dataclasses.replace(_LITE, loss="rpgan", r_gamma=0.1, summary="lite with R3GAN's RpGAN loss + R1/R2"),
 }
-# The recipe used when none is given: the quality bench's winner at both sizes (README "Quality").
+# The recipe used when none is given: it meets the quality targets on both CPU paths (README "Quality").
 DEFAULT_RECIPE = "two-stage"
 RECOMMENDED_CHOICE = "recommended"  # the UI's value for "the recommended recipe"
 MAIN_RECIPES = ("two-stage", "lite", "fastgan", "small-data", "classic")  # the ones the Train tab offers

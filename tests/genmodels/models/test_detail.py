@@ -92,8 +92,8 @@ def test_detail_step_is_a_function_of_its_generator():
         vae, critic = VAE(TINY).eval(), DetailCritic(3, width=8)
         opts = (torch.optim.Adam(vae.detail.parameters()), torch.optim.Adam(critic.parameters()))
         real = torch.linspace(-1, 1, 4 * 3 * 64 * 64).view(4, 3, 64, 64)
-        detail_step(vae_reconstruction(vae), vae.detail, critic, critic, *opts, real, torch.Generator().manual_seed(5), "fp32",
-                    torch.device("cpu"))
+        detail_step(vae_reconstruction(vae), vae.detail, critic, critic, *opts, real,
+                    torch.Generator().manual_seed(5), "fp32", torch.device("cpu"))
         return vae.detail.net[-1].weight.detach().clone()
 
     assert torch.equal(run(), run())
