@@ -9,8 +9,8 @@
 
 Budgets are CPU minutes of this process, which trains on one thread (train(clock=time.process_time)),
 so a build that shares the machine still gets all of its training. Options: --minutes M (training budget;
-default per model, as above), --data NPZ (default ../shared/datasets/noto_emoji_64.npz: `images` uint8
-(N, 64, 64, 3)), --weights DIR (default weights/), --seed S (default 0), --report-images N (images drawn
+default per model, as above), --recipe R (GANs: try another recipe), --data NPZ (default
+../shared/datasets/noto_emoji_64.npz: `images` uint8 (N, 64, 64, 3)), --weights DIR (default weights/), --seed S (default 0), --report-images N (images drawn
 for the quality report, default 512).
 
 Each model trains with genmodels.train in a temporary folder (its checkpoint stays there), then
@@ -23,6 +23,7 @@ and the size of every built-in model (the budget is 25 MB for all of them togeth
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shutil
 import tempfile
 import threading
@@ -90,8 +91,11 @@ def folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def build(name: str, minutes: float, data: Path, weights: Path, seed: int, report_images: int) -> Path:
+def build(name: str, minutes: float, data: Path, weights: Path, seed: int, report_images: int,
+          recipe: str | None = None) -> Path:
     spec = BUILTINS[name]
+    if recipe:
+        spec = dataclasses.replace(spec, recipe=recipe)
     model_cfg = get_preset(spec.preset)
     start = time.perf_counter()
     dataset = load_npz_dataset(data, model_cfg.image_size, model_cfg.channels)
@@ -180,6 +184,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the Noto Emoji npz")
     parser.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS, help="where the model folders go")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--recipe", default=None,
+                        help="GANs: train with this recipe instead of the model's own (to try one for a rebuild)")
     parser.add_argument("--report-images", type=int, default=512, help="images drawn for the quality report")
     parser.add_argument("--refit-prior", action="store_true",
                         help="VAEs: keep the trained weights, refit the random-draw prior and re-measure")
@@ -199,7 +205,8 @@ def main() -> None:
                 continue
             refit_prior(name, args.data, args.weights, args.report_images)
             continue
-        build(name, args.minutes or BUILTINS[name].minutes, args.data, args.weights, args.seed, args.report_images)
+        build(name, args.minutes or BUILTINS[name].minutes, args.data, args.weights, args.seed, args.report_images,
+              args.recipe)
     if len(names) > 1:
         print(f"all: wall time {(time.perf_counter() - start) / 60:.1f} min")
     print("sizes:")
