@@ -42,14 +42,15 @@ def texture_model(model: ModelRef) -> LoadedModel:
 
 def _size(m: LoadedModel, value, what: str) -> int:
     value = check_number(what, value, MIN_SIZE, MAX_SIZE, whole=True)
-    if value % m.config.stride:
-        raise StudioError(f"{what} must be a multiple of {m.config.stride} px (e.g. 512 or 1024), got {value}.")
+    step = m.config.size_step
+    if value % step:
+        raise StudioError(f"{what} must be a multiple of {step} px (e.g. 512 or 1024), got {value}.")
     return value
 
 
 def draw_texture(model: ModelRef, seed: int = 0, size: int = 512) -> np.ndarray:
     """The seamless texture of seed: uint8 (size, size, 3) that tiles with period size. size: 64..2048 px,
-    a multiple of the model's stride (16 for the `texture` preset)."""
+    a multiple of the model's size step (config.size_step: 64 for the `texture` preset)."""
     m = texture_model(model)
     seed = check_number("Seed", seed, 0, MAX_SEED, whole=True)
     return texture.draw_texture(m.network, m.config, seed, _size(m, size, "Texture size"))
@@ -57,12 +58,13 @@ def draw_texture(model: ModelRef, seed: int = 0, size: int = 512) -> np.ndarray:
 
 def morph_height(m: LoadedModel, width: int) -> int:
     """A morph strip's height for its width: a quarter of it, in whole cells, at least MIN_SIZE px."""
-    return max(MIN_SIZE, width // 4 // m.config.stride * m.config.stride)
+    step = m.config.size_step
+    return max(MIN_SIZE, step, width // 4 // step * step)
 
 
 def morph_texture(model: ModelRef, seed_a: int, seed_b: int, width: int = 1024) -> np.ndarray:
     """A strip (width / 4 high) whose texture turns from seed_a's into seed_b's, left to right. width: 64..2048
-    px, a multiple of the model's stride. It tiles vertically."""
+    px, a multiple of the model's size step. It tiles vertically."""
     m = texture_model(model)
     a = check_number("Seed A", seed_a, 0, MAX_SEED, whole=True)
     b = check_number("Seed B", seed_b, 0, MAX_SEED, whole=True)

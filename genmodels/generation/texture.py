@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from ..imaging.tensors import to_images
-from ..models.texture import TextureConfig
+from ..models.texture import SHIFT_DIM, TextureConfig
 from .sampling import grid
 
 MIN_SIZE, MAX_SIZE = 64, 2048  # texture sides in px
@@ -23,10 +23,12 @@ def max_cells(cfg: TextureConfig) -> int:
 
 
 def check_size(cfg: TextureConfig, size: int, what: str = "Texture size") -> int:
-    """size in px, MIN_SIZE..MAX_SIZE and a multiple of the network's stride; returns it as an int."""
+    """size in px, MIN_SIZE..MAX_SIZE and a multiple of the network's size step (a cell, or with waves a
+    crop); returns it as an int."""
+    step = cfg.size_step
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not (
-            MIN_SIZE <= size <= MAX_SIZE and size % cfg.stride == 0):
-        raise ValueError(f"{what} must be a multiple of {cfg.stride} px from {MIN_SIZE} to {MAX_SIZE} "
+            max(MIN_SIZE, step) <= size <= MAX_SIZE and size % step == 0):
+        raise ValueError(f"{what} must be a multiple of {step} px from {max(MIN_SIZE, step)} to {MAX_SIZE} "
                          f"(e.g. 512 or 1024), got {size!r}.")
     return int(size)
 
@@ -40,8 +42,10 @@ def seed_noise(cfg: TextureConfig, seed: int, cells_h: int, cells_w: int) -> tor
     gen = torch.Generator().manual_seed(int(seed))
     code = torch.randn(cfg.global_dim, 1, 1, generator=gen)
     field = torch.randn(cfg.local_dim, n, n + 2 * MORPH_MARGIN, generator=gen)
-    local = field[:, :cells_h, :cells_w]
-    return torch.cat([code.expand(-1, cells_h, cells_w), local])[None]
+    parts = [code.expand(-1, cells_h, cells_w), field[:, :cells_h, :cells_w]]
+    if cfg.waves:  # drawn last, so the code and the field are the same as for a model without waves
+        parts.append(torch.rand(SHIFT_DIM, 1, 1, generator=gen).expand(-1, cells_h, cells_w))
+    return torch.cat(parts)[None]
 
 
 @torch.inference_mode()

@@ -19,8 +19,9 @@ PRESETS: dict[str, ModelConfig] = {
     # trained adversarially draws the 64 px picture. Folders saved as one-stage 64 px VAEs load as before.
     "vae-64": VAEConfig(image_size=64, channels=3, z_dim=64, base_size=32),
     "vae-64-gray": VAEConfig(image_size=64, channels=1, z_dim=64, base_size=32),
-    # A seamless-texture GAN (texture.py), trained on random 64 px crops of one to twenty pictures.
-    "texture": TextureConfig(),
+    # A seamless-texture GAN (texture.py), trained on random 64 px crops of one to twenty pictures; four
+    # waves keep regular patterns in phase (texture_waves.py). Folders saved without waves load as before.
+    "texture": TextureConfig(waves=4),
 }
 
 

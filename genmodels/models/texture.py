@@ -5,11 +5,14 @@ a picture `stride` times larger, so a bigger grid draws a bigger texture; it is 
 discriminator on random crops of the designer's pictures. Each cell of the grid holds
   local noise   (local_dim values, independent per cell): what varies from place to place;
   a global code (global_dim values, the same in every cell): what one texture is, so one seed draws one
-                coherent material and two codes can be blended across a canvas (a morph strip).
+                coherent material and two codes can be blended across a canvas (a morph strip);
+  with waves, a shift (2 values, the same in every cell): where the picture's regular pattern starts.
 Every convolution pads circularly and upsampling is nearest-neighbour, so the network commutes with
 circular shifts of its grid: an output of size S is exactly periodic with period S (it tiles), and the
 output for a grid tiled 2 x 2 is the output tiled 2 x 2. Training draws on circular canvases too (zero
-padding while training and circular while drawing gave grid-like textures: README "Patterns").
+padding while training and circular while drawing gave grid-like textures: README "Patterns"). With
+waves (texture_waves.py: plane waves read by every convolution, whole cycles per crop) the same holds
+for every size that is a multiple of the crop (TextureConfig.size_step).
 
 TextureGenerator      noise (B, global_dim + local_dim, h, w) -> texture (B, C, h * stride, w * stride)
 TextureDiscriminator  crop (B, C, S, S) -> patch logits (B, (S / 16) ** 2): spectral norm, hinge loss
@@ -23,8 +26,10 @@ import torch
 from torch import nn
 
 from .gan import init_dcgan_weights
+from .texture_waves import dominant_waves, wave_features
 
 CROP_SIZES = (32, 48, 64, 96, 128)
+SHIFT_DIM = 2  # a picture's shift along x and y (fractions of the waves' period): the last noise channels
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,7 @@ class TextureConfig:
     g_width: int = 8
     g_max: int = 128
     d_width: int = 32
+    waves: int = 0  # periodic inputs (texture_waves.py): regular patterns keep their phase across cells
 
     def __post_init__(self) -> None:
         if self.crop_size not in CROP_SIZES:
@@ -53,6 +59,8 @@ class TextureConfig:
             raise ValueError("local_dim must be 1..256 and global_dim 0..256")
         if not (4 <= self.g_width <= self.g_max <= 512 and 8 <= self.d_width <= 256):
             raise ValueError("widths must satisfy 4 <= g_width <= g_max <= 512 and 8 <= d_width <= 256")
+        if not 0 <= self.waves <= 16:
+            raise ValueError(f"waves must be 0..16, got {self.waves}")
 
     @property
     def image_size(self) -> int:
@@ -61,13 +69,19 @@ class TextureConfig:
 
     @property
     def z_dim(self) -> int:
-        """Noise values per cell."""
-        return self.global_dim + self.local_dim
+        """Noise values per cell: the global code, the local noise and, with waves, the picture's shift."""
+        return self.global_dim + self.local_dim + (SHIFT_DIM if self.waves else 0)
 
     @property
     def stride(self) -> int:
-        """Pixels per noise cell: texture sizes are multiples of it."""
+        """Pixels per noise cell."""
         return 2 ** self.stages
+
+    @property
+    def size_step(self) -> int:
+        """Texture sides are multiples of this many px: a cell, or with waves the crop (the waves' period),
+        so that every texture tiles exactly."""
+        return self.crop_size if self.waves else self.stride
 
 
 def _conv(c_in: int, c_out: int, bias: bool = False) -> nn.Conv2d:
@@ -80,18 +94,41 @@ class TextureGenerator(nn.Module):
         super().__init__()
         self.cfg = cfg
         widths = [min(cfg.g_max, cfg.g_width * 2 ** i) for i in reversed(range(cfg.stages + 1))]  # [128, .., 8]
-        layers: list[nn.Module] = [_conv(cfg.z_dim, widths[0]), nn.BatchNorm2d(widths[0]), nn.ReLU(True),
-                                   _conv(widths[0], widths[0]), nn.BatchNorm2d(widths[0]), nn.ReLU(True)]
+        extra = 2 * cfg.waves  # each convolution also reads the waves' sin and cos
+        noise = cfg.z_dim - (SHIFT_DIM if cfg.waves else 0)
+        layers: list[nn.Module] = [_conv(noise + extra, widths[0]), nn.BatchNorm2d(widths[0]), nn.ReLU(True),
+                                   _conv(widths[0] + extra, widths[0]), nn.BatchNorm2d(widths[0]), nn.ReLU(True)]
         for c_in, c_out in zip(widths, widths[1:]):  # each stage doubles H and W
-            layers += [nn.Upsample(scale_factor=2, mode="nearest"), _conv(c_in, c_out), nn.BatchNorm2d(c_out),
-                       nn.ReLU(True)]
+            layers += [nn.Upsample(scale_factor=2, mode="nearest"), _conv(c_in + extra, c_out),
+                       nn.BatchNorm2d(c_out), nn.ReLU(True)]
         # 1 x 1 to colour: at 1024 px a 3 x 3 here costs a fifth of the draw, after the last stage's own 3 x 3.
-        layers += [nn.Conv2d(widths[-1], cfg.channels, 1), nn.Tanh()]
+        layers += [nn.Conv2d(widths[-1] + extra, cfg.channels, 1), nn.Tanh()]
         self.net = nn.Sequential(*layers)
         self.apply(init_dcgan_weights)
+        if cfg.waves:  # whole cycles per crop (texture_waves.dominant_waves), set from the pictures before training
+            self.register_buffer("waves", torch.zeros(cfg.waves, 2))
+
+    @torch.no_grad()
+    def fit_waves(self, crops: torch.Tensor) -> None:
+        """Read the waves from the training crops (uint8 (N, C, S, S)); nothing to do without waves."""
+        if self.cfg.waves:
+            self.waves.copy_(dominant_waves(crops.cpu(), self.cfg.waves))
 
     def forward(self, noise: torch.Tensor) -> torch.Tensor:
-        return self.net(noise)  # (B, z_dim, h, w) -> (B, C, h * stride, w * stride)
+        """(B, z_dim, h, w) -> (B, C, h * stride, w * stride). With waves, every convolution also reads the
+        waves' sin and cos at its own pixels, shifted by the picture's shift (the noise's last channels)."""
+        if not self.cfg.waves:
+            return self.net(noise)
+        shifts, x = noise[:, -SHIFT_DIM:, 0, 0], noise[:, :-SHIFT_DIM]
+        pitch = float(self.cfg.stride)  # output px between two pixels of the current grid
+        for layer in self.net:
+            if isinstance(layer, nn.Upsample):
+                pitch /= 2
+            elif isinstance(layer, nn.Conv2d):
+                waves = wave_features(self.waves, shifts, x.shape[2], x.shape[3], pitch, self.cfg.crop_size)
+                x = torch.cat([x, waves.to(x.dtype)], 1)
+            x = layer(x)
+        return x
 
 
 class TextureDiscriminator(nn.Module):
@@ -118,7 +155,10 @@ def texture_noise(cfg: TextureConfig, generator: torch.Generator, n: int, cells_
     cell, beside independent local noise."""
     code = torch.randn(n, cfg.global_dim, 1, 1, generator=generator).expand(-1, -1, cells_h, cells_w)
     local = torch.randn(n, cfg.local_dim, cells_h, cells_w, generator=generator)
-    return torch.cat([code, local], 1)
+    if not cfg.waves:
+        return torch.cat([code, local], 1)
+    shift = torch.rand(n, SHIFT_DIM, 1, 1, generator=generator).expand(-1, -1, cells_h, cells_w)
+    return torch.cat([code, local, shift], 1)
 
 
 

@@ -41,10 +41,12 @@ def render_card(meta: dict[str, Any], has_samples: bool, repo_id: str | None = N
     colour = "RGB" if cfg["channels"] == 3 else "grayscale"
     what = f"A {cfg.get('image_size')}x{cfg.get('image_size')} {colour} {arch}"
     if kind == "texture":
-        stride = 2 ** cfg["stages"]
-        what = (f"A seamless-texture GAN ({colour}; a spatial GAN with circular padding, trained on "
-                f"{cfg['crop_size']} px crops): it draws textures of any size from 64 to 2048 px in steps of "
-                f"{stride} px, and each one tiles with no seam,")
+        step = cfg["crop_size"] if cfg.get("waves") else 2 ** cfg["stages"]  # TextureConfig.size_step
+        waves = (f", with {cfg['waves']} periodic inputs read from the pictures' regular repeats"
+                 if cfg.get("waves") else "")
+        what = (f"A seamless-texture GAN ({colour}; a spatial GAN with circular padding{waves}, trained on "
+                f"{cfg['crop_size']} px crops): it draws textures of any size from {max(64, step)} to 2048 px in "
+                f"steps of {step} px, and each one tiles with no seam,")
     card_data = ModelCardData(library_name=LIBRARY_NAME, license=license_id,
                               pipeline_tag="unconditional-image-generation", tags=tags)
     lines = [

@@ -30,11 +30,7 @@ from ..generation.texture import texture_grid
 from ..imaging.tensors import to_images, uint8_to_float
 from ..models.gan import build_discriminator
 from ..models.presets import get_preset
-from ..models.texture import (
-    TextureConfig,
-    TextureDiscriminator,
-    patch_loss,
-)
+from ..models.texture import TextureConfig, TextureDiscriminator, patch_loss
 from ..storage.safe_tensors_io import remove_stale_temps, write_tensors_atomic
 from ..storage.store import MODEL_FILES, SAMPLES_FILE, build_network, save_model
 from . import distributed as dist
@@ -124,6 +120,8 @@ class _Run:
         # fp32 and bf16, 32 and 64 px, and for the VAE; no case was slower.
         cfg, mem = self.cfg, torch.channels_last
         self.net = build_network(self.model_cfg, cfg.seed).to(self.device, memory_format=mem).train()
+        if isinstance(self.model_cfg, TextureConfig):  # the pictures' regular repeats (texture_waves.py)
+            self.net.fit_waves(self.dataset.images)
         self.modules: dict[str, torch.nn.Module] = {"model": self.net}
         if cfg.kind in ("gan", "texture"):
             with torch.random.fork_rng(devices=[]):

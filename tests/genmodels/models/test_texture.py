@@ -12,6 +12,7 @@ from genmodels.models.texture import TextureConfig, TextureDiscriminator, Textur
 from genmodels.storage.store import load_model, save_model
 
 CFG = PRESETS["texture"]
+WAVES = torch.tensor([[3.0, 2.0], [1.0, 0.0], [0.0, 5.0], [-2.0, 1.0]])  # whole cycles per 64 px crop
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +26,7 @@ def generator() -> TextureGenerator:
             for p in g.parameters():
                 if p.dim() == 4:
                     p.normal_(0.0, 0.1)
+            g.waves.copy_(WAVES)
     return g.eval()
 
 
@@ -44,12 +46,35 @@ def test_shapes_of_both_networks(generator):
 
 def test_a_tile_and_its_wrap_around_neighbours_match_the_larger_output(generator):
     # Drawing the grid tiled 2 x 2 gives the texture tiled 2 x 2: every edge of a tile meets the next tile
-    # exactly as the network itself continues the texture.
-    noise = tex.seed_noise(CFG, 5, 4, 6)
+    # exactly as the network itself continues the texture (the waves too: whole cycles per 64 px).
+    noise = tex.seed_noise(CFG, 5, 4, 8)
     with torch.no_grad():
         one = generator(noise)
         larger = generator(noise.repeat(1, 1, 2, 2))
     assert torch.allclose(larger, one.repeat(1, 1, 2, 2), atol=1e-4)
+
+
+def test_the_waves_reach_the_picture_and_a_shift_moves_the_pattern(generator):
+    noise = tex.seed_noise(CFG, 5, 4, 4)
+    shifted = noise.clone()
+    shifted[:, -2] = (shifted[:, -2] + 0.25) % 1  # a quarter of the period along x
+    with torch.no_grad():
+        a, b = generator(noise), generator(shifted)
+    assert not torch.allclose(a, b, atol=1e-3)
+
+
+def test_a_texture_model_without_waves_tiles_at_every_cell():
+    # folders saved before waves existed: 16 px steps, circular shifts of the grid, as before
+    cfg = TextureConfig()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        g = TextureGenerator(cfg).eval()
+    assert cfg.size_step == cfg.stride == 16 and cfg.z_dim == 48 and "waves" not in g.state_dict()
+    noise = tex.seed_noise(cfg, 5, 4, 6)
+    assert noise.shape == (1, 48, 4, 6)
+    with torch.no_grad():
+        assert torch.allclose(g(noise.repeat(1, 1, 2, 2)), g(noise).repeat(1, 1, 2, 2), atol=1e-4)
+    assert tex.draw_texture(g, cfg, 0, 80).shape == (80, 80, 3)
 
 
 def test_a_texture_is_a_pure_function_of_its_seed(generator):
@@ -67,9 +92,9 @@ def test_one_seed_keeps_its_layout_at_every_size():
     assert torch.equal(small, large[:, :, :4, :4])
 
 
-@pytest.mark.parametrize("size", [63, 48, 100, 4096, 2064, True, 512.0])
-def test_sizes_off_the_stride_or_range_are_refused(generator, size):
-    with pytest.raises(ValueError, match="multiple of 16"):
+@pytest.mark.parametrize("size", [63, 48, 80, 100, 4096, 2112, True, 512.0])
+def test_sizes_off_the_size_step_or_range_are_refused(generator, size):
+    with pytest.raises(ValueError, match="multiple of 64"):
         tex.draw_texture(generator, CFG, 0, size)
 
 
@@ -84,15 +109,15 @@ def test_a_morph_strip_turns_one_texture_into_another(generator):
 
 
 def test_the_config_checks_its_shape():
-    assert model_kind(CFG) == "texture" and CFG.image_size == 64 and CFG.stride == 16
-    for bad in ({"crop_size": 40}, {"stages": 7}, {"channels": 2}, {"g_width": 1000}):
+    assert model_kind(CFG) == "texture" and CFG.image_size == 64 and CFG.stride == 16 and CFG.size_step == 64
+    for bad in ({"crop_size": 40}, {"stages": 7}, {"channels": 2}, {"g_width": 1000}, {"waves": 17}):
         with pytest.raises(ValueError):
             TextureConfig(**bad)
 
 
 def test_the_model_folder_round_trips(texture_folder, generator):
     m = load_model(texture_folder)
-    assert m.kind == "texture" and m.config == CFG
+    assert m.kind == "texture" and m.config == CFG and torch.equal(m.network.waves.float(), WAVES)
     assert np.array_equal(genmodels.draw_texture(texture_folder, 2, 64), tex.draw_texture(generator, CFG, 2, 64))
     card = (texture_folder / "README.md").read_text()
     assert "seamless-texture GAN" in card and "texture-synthesis" in card and "--size 1024" in card
@@ -106,7 +131,7 @@ def test_half_precision_folders_draw_the_same_textures(tmp_path, generator):
 
 
 def test_the_facade_checks_what_callers_send(texture_folder, gan_folder):
-    with pytest.raises(genmodels.StudioError, match="multiple of 16"):
+    with pytest.raises(genmodels.StudioError, match="multiple of 64"):
         genmodels.draw_texture(texture_folder, 0, 1000)
     with pytest.raises(genmodels.StudioError, match="Seed"):
         genmodels.draw_texture(texture_folder, -1, 64)

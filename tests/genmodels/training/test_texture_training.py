@@ -18,11 +18,11 @@ from tests.train_helpers import assert_resume_is_exact
 
 @pytest.fixture
 def picture(tmp_path):
-    """A small brick-like picture: rows of red blocks with grey joints."""
+    """A small brick-like picture: rows of red blocks with grey joints, the rows 16 px apart."""
     img = np.full((96, 160, 3), 170, np.uint8)
-    for row, y in enumerate(range(0, 96, 24)):
+    for row, y in enumerate(range(0, 96, 16)):
         for x in range(-(row % 2) * 20, 160, 40):
-            img[y + 3:y + 21, max(0, x + 3):max(0, x + 37)] = (180 - 6 * row, 60, 40)
+            img[y + 2:y + 14, max(0, x + 3):max(0, x + 37)] = (180 - 6 * row, 60, 40)
     Image.fromarray(img).save(tmp_path / "bricks.png")
     return tmp_path / "bricks.png"
 
@@ -43,6 +43,9 @@ def test_a_few_steps_export_a_texture_model(picture, tmp_path):
     m = genmodels.load_model(tmp_path / "out")
     assert m.kind == "texture" and m.meta["training"]["recipe"] == "texture"
     assert "random 64 x 64 px crops" in m.meta["dataset"]["summary"]
+    # the waves come from the pictures: rows 16 px apart repeat 4 times per 64 px crop, with a harmonic at 8;
+    # horizontal lines, so no cycles along x
+    assert m.network.waves.tolist() == [[0.0, 4.0], [0.0, 8.0], [0.0, 0.0], [0.0, 0.0]]
     tile = genmodels.draw_texture(tmp_path / "out", 0, 256)
     assert tile.shape == (256, 256, 3)
     assert not genmodels.load_model(tmp_path / "out").network.training  # drawn in eval mode: circular padding

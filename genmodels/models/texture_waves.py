@@ -1,0 +1,83 @@
+"""Periodic inputs for texture models: PSGAN's periodic dimensions (Bergmann et al. 2017).
+
+A generator fed only per-cell noise knows nothing of where a cell sits, so it cannot keep a regular
+pattern (a twill, brick courses) in phase from one cell to the next: the pattern wanders at every
+cell boundary. Here the generator also reads, at every stage, sin and cos of a few plane waves
+2 pi (m x + n y) / P, evaluated at that stage's pixels: (m, n) are whole numbers of cycles per period
+P px (the training crop's side), chosen once from the training pictures' power spectrum (their
+strongest repeats), and each picture gets a random shift (its phase). Whole cycles keep every texture
+whose side is a multiple of P exactly periodic, as circular padding needs.
+
+dominant_waves   crops (N, C, S, S) -> (k, 2) the k strongest repeats, as whole cycles per S px
+wave_features    waves, shifts, a grid's size and pixel pitch -> (B, 2k, h, w) sin and cos inputs
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+
+SPECTRUM_CROPS = 512  # crops averaged for the power spectrum: plenty for a stable estimate, fast
+SPECTRUM_PAD = 4  # the spectrum is read on a grid this many times finer than whole cycles
+# A repeat's power over its ring's median (the frequencies as far from 0), and its share of the strongest
+# peak's power. The sample fabric's peaks stand out by 90 and more, wood's grain spacing by 62; brick
+# courses (2.6), marble (1.2) and cobbles (1.4) do not, and get no waves: with their courses as waves the
+# bricks drew doubled mortar lines and scored worse (README "Patterns").
+PROMINENCE, SHARE = 25.0, 0.25
+
+
+def dominant_waves(crops: torch.Tensor, k: int) -> torch.Tensor:
+    """The k strongest repeats of the crops' brightness as plane waves, float (k, 2) of whole cycles (along
+    x, along y) per crop side, one of each +/- pair (n > 0, or n = 0 and m > 0), strongest first; (0, 0)
+    rows (constant inputs, which the generator can ignore) pad the list when fewer repeats stand out.
+
+    The crops' mean power spectrum (Hann-windowed, zero-padded SPECTRUM_PAD times, so a repeat that falls
+    between two whole cycles is found where it peaks) is searched peak by peak. A peak counts as a repeat
+    when it holds PROMINENCE times the median power of its ring and SHARE of the strongest peak's power;
+    when the strongest peak itself does not stand out, the picture has no regular pattern and gets no
+    waves. That keeps a twill's lines and a wood's grain spacing and leaves out marble's and cobbles'
+    smooth spectra, where every direction carries about the same power.
+    Each peak is rounded to whole cycles, and two whole cycles around it and its mirror (the window's main
+    lobe) are cleared before the next, so its own leakage is not taken as another repeat."""
+    x = crops[:SPECTRUM_CROPS].float().mean(1)  # brightness (N, S, S)
+    size = x.shape[-1]
+    x = x - x.mean((1, 2), keepdim=True)
+    window = torch.hann_window(size, periodic=True, dtype=x.dtype)
+    x = x * window[:, None] * window[None, :]
+    grid = size * SPECTRUM_PAD
+    power = torch.fft.fft2(x, s=(grid, grid)).abs().square().mean(0)  # (y, x) frequencies
+    cycles = torch.fft.fftfreq(grid) * size  # each bin in cycles per crop side
+    radius = (cycles[:, None] ** 2 + cycles[None, :] ** 2).sqrt()
+    left, found, strongest = power.clone(), [], power.max()
+    near = torch.arange(-2 * SPECTRUM_PAD, 2 * SPECTRUM_PAD + 1)  # the Hann window's main lobe: +/- 2 cycles
+    for peak_index in range(4 * k):  # a few more tries than waves: some peaks round to one found, or to 0
+        if len(found) == k or float(left.max()) <= 0:
+            break
+        row, col = divmod(int(left.argmax()), grid)
+        ring = (radius - radius[row, col]).abs() < 0.5
+        m, n = round(float(cycles[col])), round(float(cycles[row]))
+        if n < 0 or (n == 0 and m < 0):
+            m, n = -m, -n
+        peak = power[row, col]
+        stands_out = peak >= PROMINENCE * power[ring].median()
+        if peak_index == 0 and not stands_out:  # the strongest repeat does not stand out: no regular pattern
+            break
+        if stands_out and peak >= SHARE * strongest and (m, n) not in [(0, 0), *found]:
+            found.append((m, n))
+        for r, c in ((row, col), (-row, -col)):  # the peak and its mirror
+            left[((r + near) % grid)[:, None], ((c + near) % grid)[None, :]] = 0
+    found += [(0, 0)] * (k - len(found))
+    return torch.tensor(found, dtype=torch.float32)
+
+
+def wave_features(waves: torch.Tensor, shifts: torch.Tensor, h: int, w: int, pitch: float, period: float
+                  ) -> torch.Tensor:
+    """sin and cos of each wave at the centres of an h x w grid whose pixels are `pitch` output px apart:
+    (B, 2K, h, w). waves (K, 2): whole cycles along x and y per `period` px; shifts (B, 2): each picture's
+    shift along x and y as a fraction of the period (its phase)."""
+    ys = (torch.arange(h, device=waves.device, dtype=torch.float32) + 0.5) * pitch
+    xs = (torch.arange(w, device=waves.device, dtype=torch.float32) + 0.5) * pitch
+    sx, sy = (shifts[:, 0].float() * period)[:, None, None, None], (shifts[:, 1].float() * period)[:, None, None, None]
+    m, n = waves[None, :, 0, None, None], waves[None, :, 1, None, None]
+    phase = (m * (xs[None, None, None, :] + sx) + n * (ys[None, None, :, None] + sy)) * (2 * math.pi / period)
+    return torch.cat([torch.sin(phase), torch.cos(phase)], 1)
