@@ -14,7 +14,7 @@ padding while training and circular while drawing gave grid-like textures: READM
 waves (texture_waves.py: plane waves read by every convolution, whole cycles per crop) the same holds
 for every size that is a multiple of the crop (TextureConfig.size_step).
 
-TextureGenerator      noise (B, global_dim + local_dim, h, w) -> texture (B, C, h * stride, w * stride)
+TextureGenerator      noise (B, z_dim, h, w) -> texture (B, C, h * stride, w * stride)
 TextureDiscriminator  crop (B, C, S, S) -> patch logits (B, (S / 16) ** 2): spectral norm, hinge loss
 patch_loss            the generator's second term: how far its patches' distribution is from the crops'
 """
@@ -121,12 +121,15 @@ class TextureGenerator(nn.Module):
             return self.net(noise)
         shifts, x = noise[:, -SHIFT_DIM:, 0, 0], noise[:, :-SHIFT_DIM]
         pitch = float(self.cfg.stride)  # output px between two pixels of the current grid
+        waves = None  # the current grid's wave inputs: two convolutions read each of the outer grids
         for layer in self.net:
             if isinstance(layer, nn.Upsample):
-                pitch /= 2
+                pitch, waves = pitch / 2, None
             elif isinstance(layer, nn.Conv2d):
-                waves = wave_features(self.waves, shifts, x.shape[2], x.shape[3], pitch, self.cfg.crop_size)
-                x = torch.cat([x, waves.to(x.dtype)], 1)
+                if waves is None:
+                    waves = wave_features(self.waves, shifts, x.shape[2], x.shape[3], pitch, self.cfg.crop_size)
+                    waves = waves.to(x.dtype)
+                x = torch.cat([x, waves], 1)
             x = layer(x)
         return x
 
@@ -152,7 +155,7 @@ class TextureDiscriminator(nn.Module):
 def texture_noise(cfg: TextureConfig, generator: torch.Generator, n: int, cells_h: int, cells_w: int
                   ) -> torch.Tensor:
     """Fresh training noise (n, z_dim, cells_h, cells_w): a global code per picture, repeated in every
-    cell, beside independent local noise."""
+    cell, beside independent local noise, and with waves a shift per picture (uniform in one period)."""
     code = torch.randn(n, cfg.global_dim, 1, 1, generator=generator).expand(-1, -1, cells_h, cells_w)
     local = torch.randn(n, cfg.local_dim, cells_h, cells_w, generator=generator)
     if not cfg.waves:
