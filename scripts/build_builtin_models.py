@@ -10,8 +10,8 @@
 Budgets are CPU minutes of this process, which trains on one thread (train(clock=time.process_time)),
 so a build that shares the machine still gets all of its training. Options: --minutes M (training budget;
 default per model, as above), --recipe R (GANs: try another recipe), --data NPZ (default
-../shared/datasets/noto_emoji_64.npz: `images` uint8 (N, 64, 64, 3)), --weights DIR (default weights/), --seed S (default 0), --report-images N (images drawn
-for the quality report, default 512).
+../shared/datasets/noto_emoji_64.npz: `images` uint8 (N, 64, 64, 3)), --weights DIR (default weights/),
+--seed S (default 0), --report-images N (images drawn for the quality report, default 512).
 
 Each model trains with genmodels.train in a temporary folder (its checkpoint stays there), then
 weights/NAME is replaced by a folder holding only the model files: config.json, model.safetensors,

@@ -95,7 +95,7 @@ class TextureGenerator(nn.Module):
         self.cfg = cfg
         widths = [min(cfg.g_max, cfg.g_width * 2 ** i) for i in reversed(range(cfg.stages + 1))]  # [128, .., 8]
         extra = 2 * cfg.waves  # each convolution also reads the waves' sin and cos
-        noise = cfg.z_dim - (SHIFT_DIM if cfg.waves else 0)
+        noise = cfg.global_dim + cfg.local_dim  # the shift is read by the waves, not by a convolution
         layers: list[nn.Module] = [_conv(noise + extra, widths[0]), nn.BatchNorm2d(widths[0]), nn.ReLU(True),
                                    _conv(widths[0] + extra, widths[0]), nn.BatchNorm2d(widths[0]), nn.ReLU(True)]
         for c_in, c_out in zip(widths, widths[1:]):  # each stage doubles H and W
