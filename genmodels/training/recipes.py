@@ -90,6 +90,8 @@ GAN_RECIPES: dict[str, GANRecipeSpec] = {
     "lite-lr-decay": dataclasses.replace(_LITE, lr=8e-4, lr_end=0.25,
                                          summary="lite at twice the learning rate, decaying to half of lite's"),
     "lite-r3": dataclasses.replace(_LITE, loss="rpgan", r_gamma=0.1, summary="lite with R3GAN's RpGAN loss + R1/R2"),
+    "two-stage-lr-decay": dataclasses.replace(_TWO_STAGE, lr=8e-4, lr_end=0.25,
+                                              summary="two-stage with lite-lr-decay's rate in the first stage"),
 }
 # The recipe used when none is given: it meets the quality targets on both CPU paths (README "Quality").
 DEFAULT_RECIPE = "two-stage"
@@ -132,8 +134,10 @@ def get_recipe(name: str) -> GANRecipeSpec:
 
 
 def lr_factor(spec: GANRecipeSpec, progress: float) -> float:
-    """The learning rate at a fraction 0..1 of the run, as a fraction of spec.lr."""
-    return 1.0 - (1.0 - spec.lr_end) * min(1.0, max(0.0, progress))
+    """The learning rate at a fraction 0..1 of the run, as a fraction of spec.lr. A two-stage recipe's GAN
+    trains until detail_from, so its rate reaches lr_end there, when the GAN's part of the run ends."""
+    span = spec.detail_from if spec.base_size else 1.0
+    return 1.0 - (1.0 - spec.lr_end) * min(1.0, max(0.0, progress / span))
 
 
 def schedule_fade(spec: GANRecipeSpec, progress: float) -> float:

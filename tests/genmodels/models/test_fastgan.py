@@ -193,6 +193,16 @@ def test_learning_rate_decays_over_the_run_for_fastgan_only():
     assert lr_factor(get_recipe("classic"), 0.7) == 1.0
 
 
+def test_a_two_stage_recipes_rate_reaches_its_end_when_the_gan_stage_ends():
+    from genmodels.training.recipes import lr_factor
+
+    spec = get_recipe("two-stage-lr-decay")
+    assert lr_factor(spec, spec.detail_from) == pytest.approx(spec.lr_end)
+    assert lr_factor(spec, spec.detail_from / 2) == pytest.approx((1 + spec.lr_end) / 2)
+    assert lr_factor(spec, 1.0) == pytest.approx(spec.lr_end)
+    assert lr_factor(get_recipe("two-stage"), 0.5) == 1.0  # the default keeps a constant rate
+
+
 @pytest.mark.slow
 def test_training_sets_the_decayed_rate_on_both_optimizers(pictures, tmp_path):
     from genmodels.training.loop import _Run
