@@ -2,9 +2,14 @@
 the `texture` preset for the default budget (CPU time, one torch thread) and print
 
   fidelity  SWD (x 1e3) between 64 x 64 crops of 16 drawn textures (256 px) and crops of the picture, per
-            pyramid level and mean, beside the floor (two independent sets of the picture's crops);
+            pyramid level and mean, beside the floor (two independent sets of the picture's crops) and, for
+            scale, the picture's own halves (crops of its left half against crops of its right half, as
+            a multiple of the floor: how far a new piece of the same material is from this one);
   seams     postprocess.seam_score of the drawn textures (1.0 = the wrap-around edge is like any other
-            pair of neighbouring pixels), and of the picture itself before and after the `seamless` edit;
+            pair of neighbouring pixels), mean and worst of 16, beside the same ratio for the picture's own
+            neighbouring rows and columns inside it (95th percentile: a regular pattern's rows differ by
+            their phase, so even an invisible edge scores up to about that), and the picture's own seam
+            before and after the `seamless` edit;
   speed     training crops/s, and drawing one 1024 x 1024 texture (best of 3, all threads);
 
 and save, per picture, a 3 x 3 tiled preview of one 512 px texture and a morph strip.
@@ -39,6 +44,7 @@ def run_one(name: str, minutes: float, out: Path) -> dict:
     import postprocess
     from genmodels.data.safe_image import load_image
     from genmodels.data.texture_crops import DEFAULT_SCALE, _shrink, load_texture_dataset
+    from genmodels.evaluation.swd import swd
     from genmodels.evaluation.texture_quality import random_crops, texture_report
     from genmodels.generation.texture import morph_strip, tile
     from genmodels.storage.store import load_model
@@ -56,15 +62,29 @@ def run_one(name: str, minutes: float, out: Path) -> dict:
     model = load_model(folder)
     source = _shrink(load_image(path), DEFAULT_SCALE)
     report = texture_report(model, random_crops([source], 256, 1), random_crops([source], 256, 2))
+    half = source.shape[1] // 2
+    halves = swd(random_crops([source[:, :half]], 256, 1), random_crops([source[:, half:]], 256, 2))["mean"]
     seams = [postprocess.seam_score(t) for t in report["textures"]]
     texture = report["textures"][0]
     Image.fromarray(tile(texture, 3)).save(out / f"{name}-tiled.png")
     Image.fromarray(morph_strip(model.network, model.config, 0, 1, 1024, 256)).save(out / f"{name}-morph.png")
     return {"texture": name, "steps": last.step, "crops_per_s": last.images_per_s,
             "swd": report["swd"]["levels"] | {"mean": report["swd"]["mean"]}, "floor": report["floor"]["mean"],
-            "ratio": report["ratio"], "seam_mean": float(np.mean(seams)), "seam_max": float(np.max(seams)),
-            "photo_seam": postprocess.seam_score(source),
+            "ratio": report["ratio"], "halves": halves / report["floor"]["mean"],
+            "seam_mean": float(np.mean(seams)), "seam_max": float(np.max(seams)),
+            "inside_seam": inside_seam_range(source), "photo_seam": postprocess.seam_score(source),
             "photo_seam_after": postprocess.seam_score(postprocess.seamless(source))}
+
+
+def inside_seam_range(picture: np.ndarray, percentile: float = 95) -> float:
+    """The seam score's ratio for each pair of neighbouring rows (and columns) inside a picture, averaged over
+    the two directions as seam_score does, at a percentile: what a seam exactly like the picture's own
+    neighbours can score."""
+    pixels = picture.astype(np.float64)
+    rows = np.abs(np.diff(pixels, axis=0)).mean(axis=(1, 2))
+    cols = np.abs(np.diff(pixels, axis=1)).mean(axis=(0, 2))
+    n = min(len(rows), len(cols))
+    return float(np.percentile((rows[:n] / rows.mean() + cols[:n] / cols.mean()) / 2, percentile))
 
 
 def draw_speed(folder: Path) -> float:
@@ -100,12 +120,13 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\n{args.minutes:g} CPU-minutes per texture, one torch thread, training precision: {precision}; "
           f"SWD x 1e3 on 64 px crops (levels 64 / 32 / 16 px)")
     print(f"{'texture':<9} {'steps':>6} {'crops/s':>8} {'64':>6} {'32':>6} {'16':>6} {'mean':>6} {'floor':>6} "
-          f"{'x floor':>7} {'seam':>5} {'worst':>5} {'photo seam':>10} {'after edit':>10}")
+          f"{'x floor':>7} {'halves':>6} {'seam':>5} {'worst':>5} {'inside':>6} {'photo seam':>10} {'after edit':>10}")
     for r in rows:
         s = r["swd"]
         print(f"{r['texture']:<9} {r['steps']:>6} {r['crops_per_s']:>8.0f} {s['64']:>6.1f} {s['32']:>6.1f} "
-              f"{s['16']:>6.1f} {s['mean']:>6.1f} {r['floor']:>6.1f} {r['ratio']:>7.2f} {r['seam_mean']:>5.2f} "
-              f"{r['seam_max']:>5.2f} {r['photo_seam']:>10.2f} {r['photo_seam_after']:>10.2f}")
+              f"{s['16']:>6.1f} {s['mean']:>6.1f} {r['floor']:>6.1f} {r['ratio']:>7.2f} {r['halves']:>6.2f} "
+              f"{r['seam_mean']:>5.2f} {r['seam_max']:>5.2f} {r['inside_seam']:>6.2f} {r['photo_seam']:>10.2f} "
+              f"{r['photo_seam_after']:>10.2f}")
     seconds = draw_speed(args.out / rows[0]["texture"])
     print(f"\ndrawing a 1024 x 1024 texture: {seconds:.2f} s (best of 3, all threads)")
     results = {"rows": rows, "draw_1024_s": seconds, "precision": precision}

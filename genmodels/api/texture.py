@@ -50,7 +50,7 @@ def _size(m: LoadedModel, value, what: str) -> int:
 
 def draw_texture(model: ModelRef, seed: int = 0, size: int = 512) -> np.ndarray:
     """The seamless texture of seed: uint8 (size, size, 3) that tiles with period size. size: 64..2048 px,
-    a multiple of the model's size step (config.size_step: 64 for the `texture` preset)."""
+    a multiple of the model's size step (config.size_step: 256 for the `texture` preset)."""
     m = texture_model(model)
     seed = check_number("Seed", seed, 0, MAX_SEED, whole=True)
     return texture.draw_texture(m.network, m.config, seed, _size(m, size, "Texture size"))

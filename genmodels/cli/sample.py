@@ -52,8 +52,8 @@ def build_parser() -> OneLineParser:
                             "into SEED_B's")
     p.add_argument("--size", type=int, default=None,
                    help=f"texture models: the tile's side (or the morph strip's width) in px, {MIN_SIZE}-{MAX_SIZE} "
-                        f"in the model's size step: 64 px (16 for texture models made before periodic inputs; the "
-                        f"model card says which; default {TEXTURE_SIZE}); the tile repeats with no seam")
+                        f"in the model's size step: 256 px (64 or 16 for texture models made before; the model card "
+                        f"says which; default {TEXTURE_SIZE}); the tile repeats with no seam")
     p.add_argument("--steps", type=int, default=10, help="blend frames including both ends, 2-120 (default 10)")
     p.add_argument("--path", choices=["smooth", "linear"], default="smooth", help="blend path (default smooth)")
     p.add_argument("--loop", action="store_true", help="blend there and back again (ping-pong)")

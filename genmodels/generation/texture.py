@@ -23,8 +23,8 @@ def max_cells(cfg: TextureConfig) -> int:
 
 
 def check_size(cfg: TextureConfig, size: int, what: str = "Texture size") -> int:
-    """size in px, MIN_SIZE..MAX_SIZE and a multiple of the network's size step (a cell, or with waves a
-    crop); returns it as an int."""
+    """size in px, MIN_SIZE..MAX_SIZE and a multiple of the network's size step (a cell, or with waves
+    their period); returns it as an int."""
     step = cfg.size_step
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not (
             max(MIN_SIZE, step) <= size <= MAX_SIZE and size % step == 0):
@@ -89,7 +89,7 @@ def morph_strip(network: torch.nn.Module, cfg: TextureConfig, seed_a: int, seed_
 def texture_grid(network: torch.nn.Module, cfg: TextureConfig, seeds=range(4), size: int | None = None
                  ) -> np.ndarray:
     """Textures of a few seeds side by side (uint8 grid): a model's preview and its card's samples."""
-    size = size or max(MIN_SIZE, 2 * cfg.crop_size)
+    size = size or max(MIN_SIZE, 2 * cfg.crop_size, cfg.size_step)
     return grid([draw_texture(network, cfg, s, size) for s in seeds])
 
 

@@ -20,8 +20,9 @@ PRESETS: dict[str, ModelConfig] = {
     "vae-64": VAEConfig(image_size=64, channels=3, z_dim=64, base_size=32),
     "vae-64-gray": VAEConfig(image_size=64, channels=1, z_dim=64, base_size=32),
     # A seamless-texture GAN (texture.py), trained on random 64 px crops of one to twenty pictures; four
-    # waves keep regular patterns in phase (texture_waves.py). Folders saved without waves load as before.
-    "texture": TextureConfig(waves=4),
+    # waves keep regular patterns in phase (texture_waves.py), placed to a quarter cycle per crop (a period of
+    # four crops, so tiles come in steps of 256 px). Folders saved without waves load as before.
+    "texture": TextureConfig(waves=4, wave_period=4),
 }
 
 

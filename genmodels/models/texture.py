@@ -11,8 +11,8 @@ Every convolution pads circularly and upsampling is nearest-neighbour, so the ne
 circular shifts of its grid: an output of size S is exactly periodic with period S (it tiles), and the
 output for a grid tiled 2 x 2 is the output tiled 2 x 2. Training draws on circular canvases too (zero
 padding while training and circular while drawing gave grid-like textures: README "Patterns"). With
-waves (texture_waves.py: plane waves read by every convolution, whole cycles per crop) the same holds
-for every size that is a multiple of the crop (TextureConfig.size_step).
+waves (texture_waves.py: plane waves read by every convolution, whole cycles per period) the same holds
+for every size that is a multiple of their period (TextureConfig.size_step).
 
 TextureGenerator      noise (B, z_dim, h, w) -> texture (B, C, h * stride, w * stride)
 TextureDiscriminator  crop (B, C, S, S) -> patch logits (B, (S / 16) ** 2): spectral norm, hinge loss
@@ -47,6 +47,9 @@ class TextureConfig:
     g_max: int = 128
     d_width: int = 32
     waves: int = 0  # periodic inputs (texture_waves.py): regular patterns keep their phase across cells
+    # The waves' period in crops: whole cycles per wave_period x crop_size px. 4 lets a repeat sit at any
+    # quarter cycle per crop (a twill of 3.25 cycles per 64 px); 1 = whole cycles per crop (older folders).
+    wave_period: int = 1
 
     def __post_init__(self) -> None:
         if self.crop_size not in CROP_SIZES:
@@ -61,6 +64,8 @@ class TextureConfig:
             raise ValueError("widths must satisfy 4 <= g_width <= g_max <= 512 and 8 <= d_width <= 256")
         if not 0 <= self.waves <= 16:
             raise ValueError(f"waves must be 0..16, got {self.waves}")
+        if self.wave_period not in (1, 2, 4):
+            raise ValueError(f"wave_period must be 1, 2 or 4 crops, got {self.wave_period}")
 
     @property
     def image_size(self) -> int:
@@ -78,10 +83,15 @@ class TextureConfig:
         return 2 ** self.stages
 
     @property
+    def period(self) -> int:
+        """The waves' period in px: every wave makes whole cycles over it."""
+        return self.crop_size * self.wave_period
+
+    @property
     def size_step(self) -> int:
-        """Texture sides are multiples of this many px: a cell, or with waves the crop (the waves' period),
-        so that every texture tiles exactly."""
-        return self.crop_size if self.waves else self.stride
+        """Texture sides are multiples of this many px: a cell, or with waves their period, so that every
+        texture tiles exactly."""
+        return self.period if self.waves else self.stride
 
 
 def _conv(c_in: int, c_out: int, bias: bool = False) -> nn.Conv2d:
@@ -105,14 +115,14 @@ class TextureGenerator(nn.Module):
         layers += [nn.Conv2d(widths[-1] + extra, cfg.channels, 1), nn.Tanh()]
         self.net = nn.Sequential(*layers)
         self.apply(init_dcgan_weights)
-        if cfg.waves:  # whole cycles per crop (texture_waves.dominant_waves), set from the pictures before training
+        if cfg.waves:  # whole cycles per period (texture_waves.dominant_waves), set from the pictures before training
             self.register_buffer("waves", torch.zeros(cfg.waves, 2))
 
     @torch.no_grad()
     def fit_waves(self, crops: torch.Tensor) -> None:
         """Read the waves from the training crops (uint8 (N, C, S, S)); nothing to do without waves."""
         if self.cfg.waves:
-            self.waves.copy_(dominant_waves(crops.cpu(), self.cfg.waves))
+            self.waves.copy_(dominant_waves(crops.cpu(), self.cfg.waves, self.cfg.wave_period))
 
     def forward(self, noise: torch.Tensor) -> torch.Tensor:
         """(B, z_dim, h, w) -> (B, C, h * stride, w * stride). With waves, every convolution also reads the
@@ -127,7 +137,7 @@ class TextureGenerator(nn.Module):
                 pitch, waves = pitch / 2, None
             elif isinstance(layer, nn.Conv2d):
                 if waves is None:
-                    waves = wave_features(self.waves, shifts, x.shape[2], x.shape[3], pitch, self.cfg.crop_size)
+                    waves = wave_features(self.waves, shifts, x.shape[2], x.shape[3], pitch, self.cfg.period)
                     waves = waves.to(x.dtype)
                 x = torch.cat([x, waves], 1)
             x = layer(x)

@@ -4,11 +4,14 @@ A generator fed only per-cell noise knows nothing of where a cell sits, so it ca
 pattern (a twill, brick courses) in phase from one cell to the next: the pattern wanders at every
 cell boundary. Here the generator also reads, at every stage, sin and cos of a few plane waves
 2 pi (m x + n y) / P, evaluated at that stage's pixels: (m, n) are whole numbers of cycles per period
-P px (the training crop's side), chosen once from the training pictures' power spectrum (their
-strongest repeats), and each picture gets a random shift (its phase). Whole cycles keep every texture
-whose side is a multiple of P exactly periodic, as circular padding needs.
+P px (a whole number of training crops: TextureConfig.period), chosen once from the training
+pictures' power spectrum (their strongest repeats), and each picture gets a random shift (its phase).
+Whole cycles keep every texture whose side is a multiple of P exactly periodic, as circular padding
+needs. A period of four crops places a repeat to a quarter cycle per crop: rounded to whole cycles per
+crop, a twill of 3.25 cycles per 64 px beat against its wave every 64 px, and brick courses 2.5 cycles
+apart came out doubled.
 
-dominant_waves   crops (N, C, S, S) -> (k, 2) the k strongest repeats, as whole cycles per S px
+dominant_waves   crops (N, C, S, S) -> (k, 2) the k strongest repeats, as whole cycles per periods x S px
 wave_features    waves, shifts, a grid's size and pixel pitch -> (B, 2k, h, w) sin and cos inputs
 """
 from __future__ import annotations
@@ -20,25 +23,31 @@ import torch
 SPECTRUM_CROPS = 512  # crops averaged for the power spectrum: plenty for a stable estimate, fast
 SPECTRUM_PAD = 4  # the spectrum is read on a grid this many times finer than whole cycles
 # A repeat's power over its ring's median (the frequencies as far from 0), and its share of the strongest
-# peak's power. The sample fabric's peaks stand out by 90 and more, wood's grain spacing by 62; brick
-# courses (2.6), marble (1.2) and cobbles (1.4) do not, and get no waves: with their courses as waves the
-# bricks drew doubled mortar lines and scored worse (README "Patterns").
-PROMINENCE, SHARE = 25.0, 0.25
+# peak's power. The sample fabric's peaks stand out by 260 and more: a woven, strictly regular repeat. Wood's
+# grain spacing (62) and the bricks' courses (44-76) vary from place to place, and as waves they drew
+# evenly ruled grain and doubled mortar lines; marble (at most 1.3) and cobbles (1.7) have no repeat. Only
+# the fabric gets waves (README "Patterns").
+PROMINENCE, SHARE = 100.0, 0.25
+# Repeats slower than this many cycles per crop are not waves: the cell-level convolutions span them, and
+# as waves they tiled marble's colour drifts into an obvious wallpaper; a bricks picture's strongest peak
+# is such a drift (1.5 cycles), with its courses' harmonics above it.
+MIN_CYCLES = 2.0
 
 
-def dominant_waves(crops: torch.Tensor, k: int) -> torch.Tensor:
+def dominant_waves(crops: torch.Tensor, k: int, periods: int = 1) -> torch.Tensor:
     """The k strongest repeats of the crops' brightness as plane waves, float (k, 2) of whole cycles (along
-    x, along y) per crop side, one of each +/- pair (n > 0, or n = 0 and m > 0), strongest first; (0, 0)
-    rows (constant inputs, which the generator can ignore) pad the list when fewer repeats stand out.
+    x, along y) per `periods` crop sides (1, 2 or 4), one of each +/- pair (n > 0, or n = 0 and m > 0),
+    strongest first; (0, 0) rows (constant inputs, which the generator can ignore) pad the list when fewer
+    repeats stand out.
 
-    The crops' mean power spectrum (Hann-windowed, zero-padded SPECTRUM_PAD times, so a repeat that falls
-    between two whole cycles is found where it peaks) is searched peak by peak. A peak counts as a repeat
-    when it holds PROMINENCE times the median power of its ring and SHARE of the strongest peak's power;
-    when the strongest peak itself does not stand out, the picture has no regular pattern and gets no
-    waves. That keeps a twill's lines and a wood's grain spacing and leaves out marble's and cobbles'
-    smooth spectra, where every direction carries about the same power.
-    Each peak is rounded to whole cycles, and two whole cycles around it and its mirror (the window's main
-    lobe) are cleared before the next, so its own leakage is not taken as another repeat."""
+    The crops' mean power spectrum (Hann-windowed, zero-padded SPECTRUM_PAD times, so a repeat is found to
+    a quarter cycle per crop) is searched peak by peak, over its local maxima from MIN_CYCLES per crop up. A peak counts as a
+    repeat when it holds PROMINENCE times the median power of its ring and SHARE of the strongest such
+    peak's power; when the strongest itself does not stand out, the picture has no regular pattern and
+    gets no waves. That keeps a twill's lines and leaves out repeats that vary from place to place (wood's
+    grain, brick courses) and smooth spectra (marble, cobbles).
+    Each peak is rounded to whole cycles per period, and two cycles per crop around it and its mirror (the
+    window's main lobe) are cleared before the next, so its own leakage is not taken as another repeat."""
     x = crops[:SPECTRUM_CROPS].float().mean(1)  # brightness (N, S, S)
     size = x.shape[-1]
     x = x - x.mean((1, 2), keepdim=True)
@@ -48,14 +57,18 @@ def dominant_waves(crops: torch.Tensor, k: int) -> torch.Tensor:
     power = torch.fft.fft2(x, s=(grid, grid)).abs().square().mean(0)  # (y, x) frequencies
     cycles = torch.fft.fftfreq(grid) * size  # each bin in cycles per crop side
     radius = (cycles[:, None] ** 2 + cycles[None, :] ** 2).sqrt()
-    left, found, strongest = power.clone(), [], power.max()
+    # Candidates are the spectrum's local maxima: the flank of a slow drift's peak is not a repeat.
+    wrapped = torch.nn.functional.pad(power[None, None], (1, 1, 1, 1), mode="circular")
+    local_max = power >= torch.nn.functional.max_pool2d(wrapped, 3, 1)[0, 0]
+    left = torch.where((radius >= MIN_CYCLES) & local_max, power, torch.zeros(()))
+    found, strongest = [], left.max()
     near = torch.arange(-2 * SPECTRUM_PAD, 2 * SPECTRUM_PAD + 1)  # the Hann window's main lobe: +/- 2 cycles
     for peak_index in range(4 * k):  # a few more tries than waves: some peaks round to one found, or to 0
         if len(found) == k or float(left.max()) <= 0:
             break
         row, col = divmod(int(left.argmax()), grid)
         ring = (radius - radius[row, col]).abs() < 0.5
-        m, n = round(float(cycles[col])), round(float(cycles[row]))
+        m, n = round(float(cycles[col]) * periods), round(float(cycles[row]) * periods)
         if n < 0 or (n == 0 and m < 0):
             m, n = -m, -n
         peak = power[row, col]

@@ -41,7 +41,7 @@ def render_card(meta: dict[str, Any], has_samples: bool, repo_id: str | None = N
     colour = "RGB" if cfg["channels"] == 3 else "grayscale"
     what = f"A {cfg.get('image_size')}x{cfg.get('image_size')} {colour} {arch}"
     if kind == "texture":
-        step = cfg["crop_size"] if cfg.get("waves") else 2 ** cfg["stages"]  # TextureConfig.size_step
+        step = cfg["crop_size"] * cfg.get("wave_period", 1) if cfg.get("waves") else 2 ** cfg["stages"]  # size_step
         waves = (f", with {cfg['waves']} periodic inputs read from the pictures' regular repeats"
                  if cfg.get("waves") else "")
         what = (f"A seamless-texture GAN ({colour}; a spatial GAN with circular padding{waves}, trained on "

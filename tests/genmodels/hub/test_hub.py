@@ -397,4 +397,4 @@ def test_a_texture_model_travels_like_any_other(server, cache, tmp_path):
     assert server.files("tester/bricks")["samples.png"].startswith(b"\x89PNG")
     assert "texture-synthesis" in server.files("tester/bricks")["README.md"].decode()
     pulled = hub.pull_model("tester/bricks", cache_dir=cache, endpoint=server.url)
-    assert np.array_equal(genmodels.draw_texture(pulled, 0, 128), genmodels.draw_texture(folder, 0, 128))
+    assert np.array_equal(genmodels.draw_texture(pulled, 0, 256), genmodels.draw_texture(folder, 0, 256))

@@ -1,6 +1,8 @@
 """Texture models: the networks, exact tiling, seeds, sizes, morph strips, and the model folder."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -12,7 +14,7 @@ from genmodels.models.texture import TextureConfig, TextureDiscriminator, Textur
 from genmodels.storage.store import load_model, save_model
 
 CFG = PRESETS["texture"]
-WAVES = torch.tensor([[3.0, 2.0], [1.0, 0.0], [0.0, 5.0], [-2.0, 1.0]])  # whole cycles per 64 px crop
+WAVES = torch.tensor([[13.0, 8.0], [4.0, 0.0], [0.0, 21.0], [-9.0, 5.0]])  # whole cycles per 256 px period
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +48,8 @@ def test_shapes_of_both_networks(generator):
 
 def test_a_tile_and_its_wrap_around_neighbours_match_the_larger_output(generator):
     # Drawing the grid tiled 2 x 2 gives the texture tiled 2 x 2: every edge of a tile meets the next tile
-    # exactly as the network itself continues the texture (the waves too: whole cycles per 64 px).
-    noise = tex.seed_noise(CFG, 5, 4, 8)
+    # exactly as the network itself continues the texture (the waves too: whole cycles per 256 px).
+    noise = tex.seed_noise(CFG, 5, 16, 16)
     with torch.no_grad():
         one = generator(noise)
         larger = generator(noise.repeat(1, 1, 2, 2))
@@ -77,13 +79,32 @@ def test_a_texture_model_without_waves_tiles_at_every_cell():
     assert tex.draw_texture(g, cfg, 0, 80).shape == (80, 80, 3)
 
 
+def test_a_model_with_waves_per_crop_still_tiles_in_64_px_steps(tmp_path):
+    # folders saved by the release whose waves made whole cycles per 64 px crop (no wave_period in config.json)
+    cfg = TextureConfig(waves=4)
+    assert cfg.wave_period == 1 and cfg.period == cfg.size_step == 64
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        g = TextureGenerator(cfg).eval()
+    with torch.no_grad():
+        g.waves.copy_(torch.tensor([[3.0, 2.0], [1.0, 0.0], [0.0, 5.0], [-2.0, 1.0]]))
+        noise = tex.seed_noise(cfg, 5, 4, 8)
+        assert torch.allclose(g(noise.repeat(1, 1, 2, 2)), g(noise).repeat(1, 1, 2, 2), atol=1e-4)
+    folder = save_model(tmp_path / "per-crop", g, cfg, {"name": "per-crop", "preset": "texture"})
+    config = json.loads((folder / "config.json").read_text())
+    del config["config"]["wave_period"]  # as that release wrote it
+    (folder / "config.json").write_text(json.dumps(config))
+    m = load_model(folder)
+    assert m.config == cfg and genmodels.draw_texture(folder, 0, 192).shape == (192, 192, 3)
+
+
 def test_a_texture_is_a_pure_function_of_its_seed(generator):
-    a = tex.draw_texture(generator, CFG, 3, 128)
-    assert a.shape == (128, 128, 3) and a.dtype == np.uint8
-    assert np.array_equal(a, tex.draw_texture(generator, CFG, 3, 128))
-    assert not np.array_equal(a, tex.draw_texture(generator, CFG, 4, 128))
+    a = tex.draw_texture(generator, CFG, 3, 256)
+    assert a.shape == (256, 256, 3) and a.dtype == np.uint8
+    assert np.array_equal(a, tex.draw_texture(generator, CFG, 3, 256))
+    assert not np.array_equal(a, tex.draw_texture(generator, CFG, 4, 256))
     state = torch.random.get_rng_state()
-    tex.draw_texture(generator, CFG, 3, 64)
+    tex.draw_texture(generator, CFG, 3, 256)
     assert torch.equal(state, torch.random.get_rng_state())  # the global RNG is never touched
 
 
@@ -92,25 +113,27 @@ def test_one_seed_keeps_its_layout_at_every_size():
     assert torch.equal(small, large[:, :, :4, :4])
 
 
-@pytest.mark.parametrize("size", [63, 48, 80, 100, 4096, 2112, True, 512.0])
+@pytest.mark.parametrize("size", [63, 64, 128, 320, 100, 4096, 2304, True, 512.0])
 def test_sizes_off_the_size_step_or_range_are_refused(generator, size):
-    with pytest.raises(ValueError, match="multiple of 64"):
+    with pytest.raises(ValueError, match="multiple of 256"):
         tex.draw_texture(generator, CFG, 0, size)
 
 
 def test_a_morph_strip_turns_one_texture_into_another(generator):
-    strip = tex.morph_strip(generator, CFG, 1, 2, 256, 64)
-    assert strip.shape == (64, 256, 3)
-    assert np.array_equal(strip, tex.morph_strip(generator, CFG, 1, 2, 256, 64))
-    same = tex.morph_strip(generator, CFG, 1, 1, 256, 64)
+    strip = tex.morph_strip(generator, CFG, 1, 2, 512, 256)
+    assert strip.shape == (256, 512, 3)
+    assert np.array_equal(strip, tex.morph_strip(generator, CFG, 1, 2, 512, 256))
+    same = tex.morph_strip(generator, CFG, 1, 1, 512, 256)
     # the left ends match (seed 1's code there either way); the right ends differ
     assert np.abs(strip[:, :16].astype(int) - same[:, :16]).mean() < np.abs(strip[:, -16:].astype(int)
                                                                              - same[:, -16:]).mean()
 
 
 def test_the_config_checks_its_shape():
-    assert model_kind(CFG) == "texture" and CFG.image_size == 64 and CFG.stride == 16 and CFG.size_step == 64
-    for bad in ({"crop_size": 40}, {"stages": 7}, {"channels": 2}, {"g_width": 1000}, {"waves": 17}):
+    assert model_kind(CFG) == "texture" and CFG.image_size == 64 and CFG.stride == 16
+    assert CFG.period == CFG.size_step == 256  # the waves' period: four crops
+    for bad in ({"crop_size": 40}, {"stages": 7}, {"channels": 2}, {"g_width": 1000}, {"waves": 17},
+                {"wave_period": 3}):
         with pytest.raises(ValueError):
             TextureConfig(**bad)
 
@@ -118,7 +141,7 @@ def test_the_config_checks_its_shape():
 def test_the_model_folder_round_trips(texture_folder, generator):
     m = load_model(texture_folder)
     assert m.kind == "texture" and m.config == CFG and torch.equal(m.network.waves.float(), WAVES)
-    assert np.array_equal(genmodels.draw_texture(texture_folder, 2, 64), tex.draw_texture(generator, CFG, 2, 64))
+    assert np.array_equal(genmodels.draw_texture(texture_folder, 2, 256), tex.draw_texture(generator, CFG, 2, 256))
     card = (texture_folder / "README.md").read_text()
     assert "seamless-texture GAN" in card and "texture-synthesis" in card and "--size 1024" in card
     assert genmodels.describe(texture_folder)["kind"] == "texture"
@@ -126,36 +149,36 @@ def test_the_model_folder_round_trips(texture_folder, generator):
 
 def test_half_precision_folders_draw_the_same_textures(tmp_path, generator):
     folder = save_model(tmp_path / "half", generator, CFG, {"name": "half"}, half_precision=True)
-    diff = genmodels.draw_texture(folder, 0, 64).astype(int) - tex.draw_texture(generator, CFG, 0, 64)
+    diff = genmodels.draw_texture(folder, 0, 256).astype(int) - tex.draw_texture(generator, CFG, 0, 256)
     assert np.abs(diff).mean() < 0.5 and np.abs(diff).max() <= 8  # float16 rounding of large random weights
 
 
 def test_the_facade_checks_what_callers_send(texture_folder, gan_folder):
-    with pytest.raises(genmodels.StudioError, match="multiple of 64"):
+    with pytest.raises(genmodels.StudioError, match="multiple of 256"):
         genmodels.draw_texture(texture_folder, 0, 1000)
     with pytest.raises(genmodels.StudioError, match="Seed"):
-        genmodels.draw_texture(texture_folder, -1, 64)
+        genmodels.draw_texture(texture_folder, -1, 256)
     with pytest.raises(genmodels.StudioError, match="not a texture model"):
-        genmodels.draw_texture(gan_folder, 0, 64)
+        genmodels.draw_texture(gan_folder, 0, 256)
     with pytest.raises(genmodels.StudioError, match="texture model"):
         genmodels.generate(texture_folder, 4)  # image tabs say where textures are drawn
     strip = genmodels.morph_texture(texture_folder, 0, 1, 512)
-    assert strip.shape == (128, 512, 3)
+    assert strip.shape == (256, 512, 3)  # a quarter of the width, but at least the size step
     assert genmodels.tile_preview(strip[:64, :64], 3).shape == (192, 192, 3)
 
 
 def test_the_hub_model_draws_textures(texture_folder):
     model = genmodels.LatentStudioModel.from_pretrained(texture_folder)
     assert model.kind == "texture"
-    assert model.draw_texture(1, 128).shape == (128, 128, 3)
-    assert model.morph_texture(0, 1, 256).shape == (64, 256, 3)
+    assert model.draw_texture(1, 256).shape == (256, 256, 3)
+    assert model.morph_texture(0, 1, 1024).shape == (256, 1024, 3)
 
 
 def test_a_texture_model_zip_round_trips(tmp_path, texture_folder):
     path = genmodels.export_model_zip(texture_folder, tmp_path / "bricks.zip")
     (tmp_path / "imported").mkdir()
     back = genmodels.import_model_zip(path, tmp_path / "imported")
-    assert np.array_equal(genmodels.draw_texture(back, 0, 64), genmodels.draw_texture(texture_folder, 0, 64))
+    assert np.array_equal(genmodels.draw_texture(back, 0, 256), genmodels.draw_texture(texture_folder, 0, 256))
 
 
 def test_the_patch_loss_compares_patch_distributions():

@@ -31,6 +31,15 @@ def test_diagonal_stripes_are_found_as_whole_cycles_per_crop():
     assert waves[2].tolist() == [0.0, 0.0]  # the faint one holds too little of the power to count
 
 
+def test_a_repeat_between_whole_cycles_is_placed_to_a_quarter_cycle_and_slow_drifts_are_left_out():
+    y, x = torch.meshgrid(torch.arange(512.0), torch.arange(512.0), indexing="ij")
+    # a twill of 3.25 cycles per 64 px along each axis, under a stronger drift of 1.5 cycles per 64 px
+    twill = 0.5 + 0.2 * torch.sin(2 * math.pi * 3.25 * (x + y) / 64) + 0.3 * torch.sin(2 * math.pi * 1.5 * y / 64)
+    waves = dominant_waves(_crops(twill.clamp(0, 1), n=128), 2, periods=4)
+    assert waves.tolist() == [[13.0, 13.0], [0.0, 0.0]]  # 13 cycles per 256 px; the drift is no wave
+    assert dominant_waves(_crops(twill.clamp(0, 1), n=128), 1).tolist() == [[3.0, 3.0]]  # whole cycles per crop
+
+
 def test_a_picture_without_repeats_gets_no_waves():
     # smooth noise (blurred white noise): power spread over every direction, as in marble or cobbles
     noise = torch.rand(1, 1, 256, 256, generator=torch.Generator().manual_seed(2))

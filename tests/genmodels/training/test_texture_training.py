@@ -18,13 +18,12 @@ from tests.train_helpers import assert_resume_is_exact
 
 @pytest.fixture
 def picture(tmp_path):
-    """A small brick-like picture: rows of red blocks with grey joints, the rows 16 px apart."""
+    """A small strictly regular picture: red bars with grey lines between them, 16 px apart."""
     img = np.full((96, 160, 3), 170, np.uint8)
-    for row, y in enumerate(range(0, 96, 16)):
-        for x in range(-(row % 2) * 20, 160, 40):
-            img[y + 2:y + 14, max(0, x + 3):max(0, x + 37)] = (180 - 6 * row, 60, 40)
-    Image.fromarray(img).save(tmp_path / "bricks.png")
-    return tmp_path / "bricks.png"
+    for y in range(0, 96, 16):
+        img[y + 2:y + 14] = (180, 60, 40)
+    Image.fromarray(img).save(tmp_path / "bars.png")
+    return tmp_path / "bars.png"
 
 
 def _cfg(**kw) -> TrainConfig:
@@ -37,15 +36,15 @@ def test_a_few_steps_export_a_texture_model(picture, tmp_path):
     events = list(train(_cfg(max_steps=5, preview_every=5), data, tmp_path / "out"))
     assert events[0].kind == "started" and "texture GAN" in events[0].message
     previews = [e.preview for e in events if e.kind == "preview"]
-    assert previews and previews[0].shape == (2 + 2 * 130, 2 + 2 * 130, 3)  # 4 textures at 128 px
+    assert previews and previews[0].shape == (2 + 2 * 258, 2 + 2 * 258, 3)  # 4 textures at 256 px (the size step)
     assert events[-1].kind == "finished"
     assert {"d", "g"} <= set(next(e for e in events if e.kind == "progress").losses)
     m = genmodels.load_model(tmp_path / "out")
     assert m.kind == "texture" and m.meta["training"]["recipe"] == "texture"
     assert "random 64 x 64 px crops" in m.meta["dataset"]["summary"]
-    # the waves come from the pictures: rows 16 px apart repeat 4 times per 64 px crop, with a harmonic at 8;
-    # horizontal lines, so no cycles along x
-    assert m.network.waves.tolist() == [[0.0, 4.0], [0.0, 8.0], [0.0, 0.0], [0.0, 0.0]]
+    # the waves come from the pictures: bars 16 px apart repeat 4 times per 64 px crop (16 per 256 px period),
+    # with a harmonic at 8 (32); horizontal bars, so no cycles along x
+    assert m.network.waves.tolist() == [[0.0, 16.0], [0.0, 32.0], [0.0, 0.0], [0.0, 0.0]]
     tile = genmodels.draw_texture(tmp_path / "out", 0, 256)
     assert tile.shape == (256, 256, 3)
     assert not genmodels.load_model(tmp_path / "out").network.training  # drawn in eval mode: circular padding
@@ -76,9 +75,9 @@ def test_the_command_lines_train_and_draw_textures(picture, tmp_path):
     r = run("genmodels.sample", "--model", tmp_path / "tex", "--size", 1024, "--seed", 0, "--out", tmp_path / "t.png")
     assert r.returncode == 0, r.stderr
     assert Image.open(tmp_path / "t.png").size == (1024, 1024)
-    r = run("genmodels.sample", "--model", tmp_path / "tex", "--morph", 0, 1, "--size", 512, "--out", tmp_path / "m.png")
+    r = run("genmodels.sample", "--model", tmp_path / "tex", "--morph", 0, 1, "--size", 1024, "--out", tmp_path / "m.png")
     assert r.returncode == 0, r.stderr
-    assert Image.open(tmp_path / "m.png").size == (512, 128)
+    assert Image.open(tmp_path / "m.png").size == (1024, 256)
     for args in (["--size", 1000], ["--size", 4096], ["--blend", 0, 1]):
         r = run("genmodels.sample", "--model", tmp_path / "tex", *args, "--out", tmp_path / "x.png")
         assert r.returncode != 0 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
