@@ -46,11 +46,11 @@ def test_train_a_texture_then_draw_tiles_and_strips(client, tmp_path):
     assert recipe["seed"] == 3 and recipe["texture_size"] == 256 and "model_key" not in recipe
 
     strip, info, png = client.predict("session:my-texture-1", 0, 1, 512, api_name="/morph_texture")
-    assert pixels(strip).shape == (128, 512, 3) and "seed 1 (right)" in info
+    assert pixels(strip).shape == (256, 512, 3) and "seed 1 (right)" in info
     assert postprocess.read_png_recipe(png)["recipe"]["morph_to"] == 1
 
     before, _ = client.predict(api_name="/texture_to_edit")[0]  # (and the Edit tab opens)
-    assert pixels(before).shape[:2] == (128, 512)
+    assert pixels(before).shape[:2] == (256, 512)
     with pytest.raises(Exception, match="texture model"):  # Generate says where textures are drawn
         client.predict("session:my-texture-1", 2, 0, 1.0, api_name="/generate")
 
