@@ -77,3 +77,15 @@ def test_at_32_px_the_default_recipe_is_one_stage_lite(discs, tmp_path):
 @pytest.mark.parametrize("steps", [20, 8])  # stopped at step 5: in the first stage (of 20), in the detail stage (of 8)
 def test_a_resumed_two_stage_gan_run_continues_exactly(discs, tmp_path, steps):
     assert_resume_is_exact(_cfg(steps), discs, tmp_path, stop_after=5)
+
+
+def test_the_decaying_ablation_lowers_the_gans_rate_over_its_stage_only(discs, tmp_path):
+    # two-stage-lr-decay (the built-in GAN's recipe): 8e-4 falling to a quarter by 60 % of the run
+    run = _Run(_cfg(10, recipe="two-stage-lr-decay"), discs, tmp_path / "run", resume=False)
+    assert run.cfg.learning_rate == pytest.approx(8e-4)
+    run._one_step(progress=0.3)
+    assert run.opt_g.param_groups[0]["lr"] == pytest.approx(8e-4 * (1 - 0.75 * 0.5))
+    assert run.opt_d.param_groups[0]["lr"] == run.opt_g.param_groups[0]["lr"]
+    run.step += 1
+    run._one_step(progress=0.7)  # the detail stage keeps its own optimisers at their fixed rate
+    assert run.detail.optimizers["detail"].param_groups[0]["lr"] == pytest.approx(2e-4)
