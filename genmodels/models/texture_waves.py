@@ -8,8 +8,7 @@ P px (a whole number of training crops: TextureConfig.period), chosen once from 
 pictures' power spectrum (their strongest repeats), and each picture gets a random shift (its phase).
 Whole cycles keep every texture whose side is a multiple of P exactly periodic, as circular padding
 needs. A period of four crops places a repeat to a quarter cycle per crop: rounded to whole cycles per
-crop, a twill of 3.25 cycles per 64 px beat against its wave every 64 px, and brick courses 2.5 cycles
-apart came out doubled.
+crop, a twill of 3.25 cycles per 64 px beat against its wave every 64 px.
 
 dominant_waves   crops (N, C, S, S) -> (k, 2) the k strongest repeats, as whole cycles per periods x S px
 wave_features    waves, shifts, a grid's size and pixel pitch -> (B, 2k, h, w) sin and cos inputs

@@ -10,6 +10,7 @@ from typing import Any
 
 from huggingface_hub import ModelCardData
 
+from ..models.texture import TextureConfig
 from ..text import markdown_text
 
 LIBRARY_NAME = "latent-studio"
@@ -41,7 +42,7 @@ def render_card(meta: dict[str, Any], has_samples: bool, repo_id: str | None = N
     colour = "RGB" if cfg["channels"] == 3 else "grayscale"
     what = f"A {cfg.get('image_size')}x{cfg.get('image_size')} {colour} {arch}"
     if kind == "texture":
-        step = cfg["crop_size"] * cfg.get("wave_period", 1) if cfg.get("waves") else 2 ** cfg["stages"]  # size_step
+        step = TextureConfig(**cfg).size_step
         waves = (f", with {cfg['waves']} periodic inputs read from the pictures' regular repeats"
                  if cfg.get("waves") else "")
         what = (f"A seamless-texture GAN ({colour}; a spatial GAN with circular padding{waves}, trained on "
