@@ -80,9 +80,10 @@ def inside_seam_range(picture: np.ndarray, percentile: float = 95) -> float:
     """The seam score's ratio for each pair of neighbouring rows (and columns) inside a picture, averaged over
     the two directions as seam_score does, at a percentile: what a seam exactly like the picture's own
     neighbours can score."""
+    from postprocess.tiling import _steps
+
     pixels = picture.astype(np.float64)
-    rows = np.abs(np.diff(pixels, axis=0)).mean(axis=(1, 2))
-    cols = np.abs(np.diff(pixels, axis=1)).mean(axis=(0, 2))
+    rows, cols = _steps(pixels, 0), _steps(pixels, 1)
     n = min(len(rows), len(cols))
     return float(np.percentile((rows[:n] / rows.mean() + cols[:n] / cols.mean()) / 2, percentile))
 

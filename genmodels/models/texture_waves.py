@@ -40,9 +40,9 @@ def dominant_waves(crops: torch.Tensor, k: int, periods: int = 1) -> torch.Tenso
     repeats stand out.
 
     The crops' mean power spectrum (Hann-windowed, zero-padded SPECTRUM_PAD times, so a repeat is found to
-    a quarter cycle per crop) is searched peak by peak, over its local maxima from MIN_CYCLES per crop up. A peak counts as a
-    repeat when it holds PROMINENCE times the median power of its ring and SHARE of the strongest such
-    peak's power; when the strongest itself does not stand out, the picture has no regular pattern and
+    a quarter cycle per crop) is searched peak by peak, over its local maxima from MIN_CYCLES per crop up.
+    A peak counts as a repeat when it holds PROMINENCE times the median power of its ring and SHARE of the
+    strongest such peak's power; when the strongest itself does not stand out, the picture has no regular pattern and
     gets no waves. That keeps a twill's lines and leaves out repeats that vary from place to place (wood's
     grain, brick courses) and smooth spectra (marble, cobbles).
     Each peak is rounded to whole cycles per period, and two cycles per crop around it and its mirror (the
