@@ -160,9 +160,12 @@ class Discriminator(nn.Module):
     """image (B, C, S, S) -> real/fake logit (B,). A labelled model's D also takes the class weights y
     (B, K) and adds the projection term <embed(y), phi(x)> (Miyato & Koyama 2018, eq. 3), phi(x) being
     the last feature map summed over its 4 x 4 positions: D then judges "a real picture of this class".
-    It also has an auxiliary classifier on the averaged features (AC-GAN, Odena et al. 2017):
-    with_classes=True returns (logits, class logits (B, K)), which the training step scores with
-    cross-entropy on real and fake pictures, so G is pushed to draw each class recognisably."""
+    It also has two classifiers on the averaged features, the twin auxiliary classifiers of TAC-GAN (Gong
+    et al. 2019): `classify` learns the classes of real pictures and G is pushed to draw what it
+    recognises (AC-GAN, Odena et al. 2017); `classify_fakes` learns the classes of G's pictures and G is
+    pushed to fool it, which cancels AC-GAN's pull towards each class's most typical picture (the
+    classes of emoji overlap, and AC-GAN alone drew one face for every seed of a class).
+    with_classes=True returns (logits, class logits (B, K), fake-class logits (B, K))."""
 
     def __init__(self, cfg: GANConfig):
         super().__init__()
@@ -181,16 +184,20 @@ class Discriminator(nn.Module):
         # Registered only for labelled models, so unconditional checkpoints keep their keys.
         self.embed = wrap(nn.Linear(cfg.n_classes, widths[-1], bias=False)) if cfg.n_classes else None
         self.classify = wrap(nn.Linear(widths[-1], cfg.n_classes)) if cfg.n_classes else None
+        self.classify_fakes = wrap(nn.Linear(widths[-1], cfg.n_classes)) if cfg.n_classes else None
         self.apply(init_dcgan_weights)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None, with_classes: bool = False
-                ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+                ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         if self.embed is None:
             return self.net(x).flatten()  # (B,)
         features = self.net[:-1](x)  # (B, C, 4, 4)
         projection = (self.embed(y.to(features.dtype)) * features.sum(dim=(2, 3))).sum(1)  # (B,)
         logits = self.net[-1](features).flatten() + projection
-        return (logits, self.classify(features.mean(dim=(2, 3)))) if with_classes else logits
+        if not with_classes:
+            return logits
+        pooled = features.mean(dim=(2, 3))  # (B, C)
+        return logits, self.classify(pooled), self.classify_fakes(pooled)
 
 
 def build_generator(cfg: GANConfig) -> nn.Module:

@@ -41,7 +41,7 @@ def _augment(x: torch.Tensor, gen: torch.Generator, r: GANRecipe) -> torch.Tenso
     return diff_augment(x, DIFFAUG_POLICY, gen) if r.diff_augment else x
 
 
-CLASS_WEIGHT = 1.0  # the auxiliary classifier's cross-entropy beside the GAN loss (AC-GAN's equal weight)
+CLASS_WEIGHT = 1.0  # the twin classifiers' cross-entropies beside the GAN loss (AC-GAN's and TAC-GAN's equal weight)
 
 
 def _judge(D: nn.Module, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
@@ -49,10 +49,20 @@ def _judge(D: nn.Module, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tenso
     return D(x) if y is None else D(x, y)
 
 
-def _class_loss(D: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """A labelled model's (logits (B,), cross-entropy of D's auxiliary classifier against the classes y (B, K))."""
-    logits, classes = D(x, y, with_classes=True)
-    return logits, F.cross_entropy(classes.float(), y.argmax(1))
+def _cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return F.cross_entropy(logits.float(), y.argmax(1))
+
+
+def _d_class_loss(real_classes: torch.Tensor, fake_classes: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """A labelled D's classifiers: `classify` learns the real pictures' classes y (B, K), `classify_fakes`
+    the classes the fakes were drawn for (the same y)."""
+    return CLASS_WEIGHT * (_cross_entropy(real_classes, y) + _cross_entropy(fake_classes, y))
+
+
+def _g_class_loss(classes: torch.Tensor, fake_classes: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """G's class term (TAC-GAN): be recognised as y by the real-trained classifier, and not by the one
+    that learns G's own pictures."""
+    return CLASS_WEIGHT * (_cross_entropy(classes, y) - _cross_entropy(fake_classes, y))
 
 
 def d_step(G: nn.Module, D: nn.Module, opt_d: torch.optim.Optimizer, real: torch.Tensor, z: torch.Tensor,
@@ -75,9 +85,10 @@ def d_step(G: nn.Module, D: nn.Module, opt_d: torch.optim.Optimizer, real: torch
             # are then per batch, which is part of how the classic DCGAN trains.
             if y is None:
                 real_logits, fake_logits = D(real_in), D(fake_in)
-            else:  # labelled: the auxiliary classifier learns the classes from the real pictures
-                (real_logits, aux), fake_logits = _class_loss(D, real_in, y), D(fake_in, y)
-                aux = CLASS_WEIGHT * aux
+            else:  # labelled: the twin classifiers learn the classes of the real and of the fake pictures
+                (real_logits, real_classes, _), (fake_logits, _, fake_classes) = (
+                    D(real_in, y, with_classes=True), D(fake_in, y, with_classes=True))
+                aux = _d_class_loss(real_classes, fake_classes, y)
         elif r.reconstruction:
             logits, feats = D(torch.cat([real_in, fake_in]), with_features=True)
             real_logits, fake_logits = logits.float().chunk(2)
@@ -85,10 +96,11 @@ def d_step(G: nn.Module, D: nn.Module, opt_d: torch.optim.Optimizer, real: torch
             quarter = int(torch.randint(4, (1,), generator=gen))
             aux = reconstruction_loss(D.module if hasattr(D, "module") else D,
                                       {k: v[:n] for k, v in feats.items()}, real_in, quarter)
-        elif y is not None:  # labelled: the auxiliary classifier learns the classes from the real half only
-            logits, classes = D(torch.cat([real_in, fake_in]), y2, with_classes=True)
+        elif y is not None:  # labelled: one classifier learns from the real half, its twin from the fake half
+            logits, classes, fake_classes = D(torch.cat([real_in, fake_in]), y2, with_classes=True)
             real_logits, fake_logits = logits.float().chunk(2)
-            aux = CLASS_WEIGHT * F.cross_entropy(classes[: real_in.shape[0]].float(), y.argmax(1))
+            n = real_in.shape[0]
+            aux = _d_class_loss(classes[:n], fake_classes[n:], y)
         else:  # spectral norm, no BatchNorm: one forward pass over both halves is the same maths, faster
             real_logits, fake_logits = D(torch.cat([real_in, fake_in])).float().chunk(2)
         loss = d_loss(real_logits.float(), fake_logits.float(), r.loss)
@@ -130,9 +142,9 @@ def g_step(D: nn.Module, opt_g: torch.optim.Optimizer, fake: torch.Tensor, gen: 
             else:
                 if y is None:
                     loss = g_loss(D(fake_in).float(), r.loss)
-                else:  # labelled: fool D and be recognised as the class asked for (AC-GAN)
-                    logits, classes = _class_loss(D, fake_in, y)
-                    loss = g_loss(logits.float(), r.loss) + CLASS_WEIGHT * classes
+                else:  # labelled: fool D and be recognised as the class asked for (TAC-GAN)
+                    logits, classes, fake_classes = D(fake_in, y, with_classes=True)
+                    loss = g_loss(logits.float(), r.loss) + _g_class_loss(classes, fake_classes, y)
         if extra is not None:
             loss = loss + extra(fake)
         opt_g.zero_grad(set_to_none=True)

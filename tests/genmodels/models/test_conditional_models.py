@@ -35,10 +35,11 @@ def test_the_projection_discriminator_judges_a_picture_for_a_class():
     a, b = d(x, torch.eye(3)[[0, 0, 0, 0]]), d(x, torch.eye(3)[[2, 2, 2, 2]])
     assert a.shape == (4,) and not torch.allclose(a, b)
     y = torch.eye(3)[[0, 1, 2, 0]]
-    logits, classes = d(x, y, with_classes=True)  # the auxiliary classifier's logits beside the usual ones
-    assert torch.allclose(logits, d(x, y)) and classes.shape == (4, 3)
+    logits, classes, fake_classes = d(x, y, with_classes=True)  # the twin classifiers' logits beside the usual ones
+    assert torch.allclose(logits, d(x, y)) and classes.shape == fake_classes.shape == (4, 3)
+    assert not torch.allclose(classes, fake_classes)  # two heads, each with its own weights
     plain = Discriminator(dataclasses.replace(CFG, classes=()))
-    assert plain.embed is None and plain.classify is None
+    assert plain.embed is None and plain.classify is None and plain.classify_fakes is None
     assert not any(k.startswith(("embed", "classify")) for k in plain.state_dict())
 
 
