@@ -30,6 +30,7 @@ class GenerateTab:
     seed: gr.Number | None = None  # for recipe restore (studio/restore.py)
     variety: gr.Slider | None = None
     label: gr.Dropdown | None = None
+    class_strength: gr.Slider | None = None
     first_draw: dict | None = None  # demo.load's fn / inputs / outputs: the first images a visitor sees
 
 
@@ -47,6 +48,7 @@ def describe_pick(pick: Pick | None) -> str:
     md = genmodels.markdown_text  # model and class names are a user's text, never Markdown
     parts = [f"**{md(text[:1].upper() + text[1:])}**", f"model {md(r['model'])}"]
     parts += [f"variety {r['variety']:g}"] if "variety" in r else []
+    parts += [f"class strength {r['class_strength']:g}"] if "class_strength" in r else []
     if "strength" in r:
         parts.append(f"strength {r['strength']:g}, variation seed {r['variation_seed']}")
     return " · ".join(parts)
@@ -71,6 +73,10 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, demo: gr
                                 info="Which of the model's classes to draw")
             each = gr.Checkbox(False, label="One of each class (same seed)", visible=False, elem_id="generate-each",
                                info="A grid with one image per class, all from the seed above")
+            class_strength = gr.Slider(1.0, genmodels.MAX_CLASS_STRENGTH, value=1.0, step=0.1, label="Class strength",
+                                       visible=False, elem_id="generate-class-strength",
+                                       info="1 = as trained; higher draws each class more clearly, with less "
+                                            "variety between seeds")
             generate = gr.Button("Generate", variant="primary", elem_id="generate-button")
         with gr.Column(scale=3):
             gallery = gr.Gallery(label="Images", columns=8, height=420, format="png", object_fit="contain",
@@ -100,11 +106,11 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, demo: gr
     each_draw = gpu.task(gpu.DRAW_SECONDS)(genmodels.each_class)
     dice.click(new_seed, None, seed, api_name="new_seed")
     nearest_button.click(on_nearest, session, [nearest_image, nearest_text], api_name="nearest_training_picture")
-    inputs = [session, model, count, seed, variety, label, each]
+    inputs = [session, model, count, seed, variety, label, each, class_strength]
     generate.click(partial(on_generate, catalog, draw, each_draw=each_draw), inputs, [gallery, selected_info], api_name="generate",
                    concurrency_id="draw")
     # On load too: the first model may be labelled, and picking the model already shown changes nothing.
-    gr.on([demo.load, model.change], partial(on_model_classes, catalog), [session, model, label], [label, each],
+    gr.on([demo.load, model.change], partial(on_model_classes, catalog), [session, model, label], [label, each, class_strength],
           api_name="model_classes")
     # A click carries its position as event data, which an API call cannot send (Gradio then fails before
     # the handler, with no sentence); the API selects through its own endpoint that takes the position.
@@ -116,6 +122,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, demo: gr
     png_button.click(on_png, [session, upscale], download, api_name="download_png")
     zip_button.click(on_zip, [session], download, api_name="download_zip")
     return GenerateTab(gallery, selected_info, edit_button, blend_start, blend_end, seed, variety, label,
+                       class_strength,
                        {"fn": partial(on_first_draw, catalog, draw), "inputs": inputs,
                         "outputs": [gallery, selected_info]})
 
@@ -128,34 +135,41 @@ def class_choices(classes: list[str]) -> list[tuple[str, str]]:
 
 
 def on_model_classes(catalog: ModelCatalog, sess: Session, model_key: str | None, current: str | None):
-    """The class picker and "one of each class" follow the picked model: shown with its classes for a
-    labelled model (keeping the class picked if the model has it), hidden otherwise."""
+    """The class picker, "one of each class" and the class strength follow the picked model: shown with its
+    classes for a labelled model (keeping the class picked if the model has it; the strength only for a
+    labelled GAN), hidden otherwise."""
     try:
-        classes = genmodels.describe(catalog.folder(sess, model_key))["classes"] if model_key else []
+        info = genmodels.describe(catalog.folder(sess, model_key)) if model_key else {}
     except genmodels.StudioError:
-        classes = []
+        info = {}
+    classes = info.get("classes", [])
     keep = current if current in classes else ""
     each = gr.update(visible=True) if classes else gr.update(visible=False, value=False)
-    return gr.update(choices=class_choices(classes), value=keep, visible=bool(classes)), each
+    strength = gr.update(visible=True) if info.get("class_strength") else gr.update(visible=False, value=1.0)
+    return gr.update(choices=class_choices(classes), value=keep, visible=bool(classes)), each, strength
 
 
 @friendly
 def on_generate(catalog: ModelCatalog, draw: Callable, sess: Session, model_key: str, count: float,
                 first_seed: float, variety_level: float, label: str | None = "", each_class: bool = False,
-                each_draw: Callable = genmodels.each_class):
+                class_strength: float | None = 1.0, each_draw: Callable = genmodels.each_class):
     """Generate: count images from first_seed on (of one class, for a labelled model, or any class when
-    label is ""), or one image of each class from first_seed; the first is selected."""
+    label is ""), or one image of each class from first_seed; the first is selected. class_strength: a
+    labelled GAN's (1 = as trained); other models take 1 (the hidden slider's value)."""
     folder = catalog.folder(sess, model_key)
     info = genmodels.describe(folder)
     label = label or None
+    strength = 1.0
+    if info["class_strength"] and class_strength is not None:
+        strength = finite(class_strength, "Class strength")
     if each_class and info["classes"]:
-        images, latents = each_draw(folder, int(first_seed), finite(variety_level, "Variety"))
-        made = [recipes.from_seed(info["name"], model_key, int(first_seed), variety_level, name)
+        images, latents = each_draw(folder, int(first_seed), finite(variety_level, "Variety"), strength)
+        made = [recipes.from_seed(info["name"], model_key, int(first_seed), variety_level, name, strength)
                 for name in info["classes"]]
     else:
         images, latents = draw(folder, int(finite(count, "Number of images")), int(first_seed),
-                               finite(variety_level, "Variety"), label)
-        made = [recipes.from_seed(info["name"], model_key, int(first_seed) + k, variety_level, label)
+                               finite(variety_level, "Variety"), label, strength)
+        made = [recipes.from_seed(info["name"], model_key, int(first_seed) + k, variety_level, label, strength)
                 for k in range(len(images))]
     sess.picks = [Pick(img, z, recipe) for img, z, recipe in zip(images, latents, made)]
     sess.selected = 0
@@ -239,11 +253,13 @@ def on_nearest(sess: Session):
 
 
 def on_first_draw(catalog: ModelCatalog, draw: Callable, sess: Session, model_key: str | None, count: float,
-                  first_seed: float, variety_level: float, label: str | None = "", each_class: bool = False):
+                  first_seed: float, variety_level: float, label: str | None = "", each_class: bool = False,
+                  class_strength: float | None = 1.0):
     """On page load: the default model's first images (nothing without a model: an empty --weights-dir)."""
     if not model_key:
         return gr.skip(), gr.skip()
-    return on_generate(catalog, draw, sess, model_key, count, first_seed, variety_level, label, each_class)
+    return on_generate(catalog, draw, sess, model_key, count, first_seed, variety_level, label, each_class,
+                       class_strength)
 
 
 def _require_pick(sess: Session) -> Pick:

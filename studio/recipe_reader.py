@@ -109,6 +109,8 @@ def _read(folder: str, recipe: Any, depth: int = 0) -> tuple[np.ndarray, dict]:
         fields["label"] = _label(recipe, info)
     if "variety" in recipe or not has_latent:  # a seed without a variety was drawn at 1
         fields["variety"] = _number(recipe, "variety", 0.0, genmodels.api.MAX_VARIETY, default=1.0)
+    if "class_strength" in recipe and not has_latent:
+        fields["class_strength"] = _number(recipe, "class_strength", 1.0, genmodels.api.MAX_CLASS_STRENGTH)
     if "strength" in recipe:
         fields.update(strength=_number(recipe, "strength", 0.0, 1.0),
                       variation_seed=_number(recipe, "variation_seed", 0,
@@ -118,12 +120,13 @@ def _read(folder: str, recipe: Any, depth: int = 0) -> tuple[np.ndarray, dict]:
     fields.update(_source(recipe))
     if has_latent:  # the latent alone makes the image: "from" is not needed (nor read)
         return z, fields
+    drawn = (folder, fields["seed"], fields["variety"], fields.get("label"), fields.get("class_strength", 1.0))
     if "strength" not in recipe:
-        return genmodels.seed_latent(folder, fields["seed"], fields["variety"], fields.get("label")), fields
+        return genmodels.seed_latent(*drawn), fields
     if "from" in recipe:
         base, fields["from"] = _read(folder, recipe["from"], depth + 1)
     else:
-        base = genmodels.seed_latent(folder, fields["seed"], fields["variety"], fields.get("label"))
+        base = genmodels.seed_latent(*drawn)
     index = fields["variation_index"]
     _, latents = genmodels.vary_latent(folder, base, index + 1, fields["strength"], fields["variation_seed"])
     return latents[index], fields

@@ -27,6 +27,7 @@ Recipe = TypedDict("Recipe", {
     "model_key": str,  # this app's key for the model (never written into files: see plain())
     "seed": int, "variety": float,  # a drawn image
     "label": str,  # a labelled model's class the image was drawn for (absent: any class)
+    "class_strength": float,  # a labelled GAN's class strength, 1..3 (absent: 1, as trained)
     "strength": float, "variation_seed": int, "variation_index": int,  # a variation of it
     "from": "Recipe",  # for a variation of a variation: the recipe it came from
     "latent": list[float], "source": str,  # an image known by its exact latent, and its caption
@@ -43,11 +44,15 @@ def latent_json(z: np.ndarray) -> list[float]:
     return [float(str(x)) for x in np.asarray(z, dtype=np.float32).reshape(-1)]
 
 
-def from_seed(model: str, model_key: str, seed: int, variety: float = 1.0, label: str | None = None) -> Recipe:
-    """A drawn image: the model and the seed (and variety, and a labelled model's class) that draw it."""
+def from_seed(model: str, model_key: str, seed: int, variety: float = 1.0, label: str | None = None,
+              class_strength: float = 1.0) -> Recipe:
+    """A drawn image: the model and the seed (and variety, and a labelled model's class and class
+    strength, the latter only when it is not 1) that draw it."""
     recipe: Recipe = {"model": model, "model_key": model_key, "seed": int(seed), "variety": float(variety)}
     if label:
         recipe["label"] = label
+    if class_strength != 1.0:
+        recipe["class_strength"] = float(class_strength)
     return recipe
 
 
@@ -75,7 +80,7 @@ def variation_of(base: Recipe, latent: np.ndarray, strength: float, variation_se
     common = {"model": base["model"], "model_key": base.get("model_key")}
     if by_seed:
         source = {"from": plain(base)} if "strength" in base else {}
-        label = {"label": base["label"]} if base.get("label") else {}
+        label = {k: base[k] for k in ("label", "class_strength") if base.get(k)}
         return {**common, "seed": base["seed"], "variety": base.get("variety", 1.0), **label, **made, **source}
     what = base.get("source", "an image")
     return {**common, "source": what if what.startswith("variation of ") else f"variation of {what}",
@@ -114,6 +119,8 @@ def describe_recipe(recipe: Recipe, edits: postprocess.EditStack | None = None) 
         parts.append(f"seed {recipe['seed']}")
         if recipe.get("label"):
             parts.append(f"class {recipe['label']}")
+        if isinstance(recipe.get("class_strength"), (int, float)):
+            parts.append(f"class strength {recipe['class_strength']:g}")
         if "strength" in recipe:
             parts.append(f"variation {recipe.get('variation_index', 0) + 1} (strength {recipe['strength']:g}, "
                          f"variation seed {recipe.get('variation_seed')})")

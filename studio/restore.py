@@ -58,6 +58,7 @@ class GenerateTargets:
     seed: gr.Number
     variety: gr.Slider
     label: gr.Dropdown
+    class_strength: gr.Slider
     shown: gr.Markdown
 
 
@@ -65,7 +66,8 @@ def build_generate(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown,
     """A drop zone under the Generate tab: the image, its model, seed and variety come back."""
     drop, shown = _drop_zone("restore-generate",
                              "Drop a PNG made here to get back the model, seed and edits that made it.")
-    targets = GenerateTargets(gen.gallery, gen.selected_info, model, gen.seed, gen.variety, gen.label, shown)
+    targets = GenerateTargets(gen.gallery, gen.selected_info, model, gen.seed, gen.variety, gen.label,
+                              gen.class_strength, shown)
     drop.upload(partial(on_drop_generate, catalog, targets), [session, drop], components(targets),
                 api_name="restore_png", **HEAVY_LINE)
 
@@ -91,9 +93,11 @@ def on_drop_generate(catalog: ModelCatalog, to: GenerateTargets, sess: Session, 
         shown[to.seed] = r["seed"]
     if "variety" in r:  # checked by recipe_reader.restore: 0..2
         shown[to.variety] = r["variety"]
-    classes = genmodels.describe(catalog.folder(sess, got.model_key))["classes"]
+    info = genmodels.describe(catalog.folder(sess, got.model_key))
+    classes = info["classes"]
     # The picker gets the restored model's classes here too: the model picker's change event may come after.
     shown[to.label] = gr.update(choices=class_choices(classes), value=r.get("label", ""), visible=bool(classes))
+    shown[to.class_strength] = gr.update(value=r.get("class_strength", 1.0), visible=info["class_strength"])
     return shown
 
 

@@ -7,6 +7,7 @@ texture.py   texture models: crops of a picture, seamless tiles of any size, mor
 """
 from .drawing import (
     MAX_BLEND_STEPS,
+    MAX_CLASS_STRENGTH,
     MAX_IMAGES,
     MAX_KEYFRAMES,
     MAX_PATH_FPS,
@@ -77,7 +78,7 @@ from .training import (
 )
 
 __all__ = [
-    "MAX_BLEND_STEPS", "MAX_IMAGES", "MAX_KEYFRAMES", "MAX_PATH_FPS", "MAX_PATH_SECONDS", "MAX_SEED", "MAX_VARIETY",
+    "MAX_BLEND_STEPS", "MAX_CLASS_STRENGTH", "MAX_IMAGES", "MAX_KEYFRAMES", "MAX_PATH_FPS", "MAX_PATH_SECONDS", "MAX_SEED", "MAX_VARIETY",
     "MIN_KEYFRAMES", "PATH_MOTIONS", "ModelRef",
     "blend_between", "blend_images", "blend_latents", "blend_seeds", "decode_latents", "describe", "draw",
     "each_class", "encode_picture", "generate", "get_model", "grid", "latent_classes", "list_models", "preset_names", "reconstruct", "render_path",

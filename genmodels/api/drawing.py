@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 MAX_IMAGES = 64
 MAX_SEED = 2**31 - 1
 MAX_VARIETY = 2.0
+MAX_CLASS_STRENGTH = 3.0  # at 3 a labelled GAN already draws oversaturated colours and near copies
 MAX_BLEND_STEPS = 120
 MIN_KEYFRAMES, MAX_KEYFRAMES = keyframes.MIN_KEYFRAMES, keyframes.MAX_KEYFRAMES  # a path's keyframes
 PATH_MOTIONS = keyframes.MOTIONS  # how a path moves between keyframes
@@ -73,7 +74,8 @@ def image_model(model: ModelRef) -> LoadedModel:
 
 
 def describe(model: ModelRef) -> dict:
-    """kind, image_size, channels, z_dim, name, preset, a one-line summary for the UI, can_encode, classes (a
+    """kind, image_size, channels, z_dim, name, preset, a one-line summary for the UI, can_encode,
+    class_strength (whether draws take a class strength: labelled GANs), classes (a
     labelled model's class names, else []) and latent_dim (numbers in one of its latents)."""
     m = get_model(model)
     cfg = m.config
@@ -85,7 +87,7 @@ def describe(model: ModelRef) -> dict:
         summary += f", {len(m.classes)} classes"
     return {"kind": m.kind, "image_size": cfg.image_size, "channels": cfg.channels, "z_dim": cfg.z_dim,
             "name": m.name, "preset": m.meta.get("preset"), "summary": summary,
-            "can_encode": m.kind == "vae", "classes": list(m.classes),
+            "can_encode": m.kind == "vae", "class_strength": bool(m.class_tail), "classes": list(m.classes),
             "latent_dim": m.latent_dim}
 
 
@@ -103,6 +105,15 @@ def class_index(m: LoadedModel, label: str | None) -> int | None:
     return m.classes.index(label)
 
 
+def check_class_strength(m: LoadedModel, strength: float) -> float:
+    """1 = as trained; 1..MAX_CLASS_STRENGTH for a labelled GAN (describe()["class_strength"])."""
+    strength = check_number("Class strength", strength, 1.0, MAX_CLASS_STRENGTH)
+    if strength != 1.0 and not m.class_tail:
+        raise StudioError(f"{m.name} has no class weights to strengthen: class strength is for GANs trained "
+                          "on class folders.")
+    return strength
+
+
 def _check_mode(mode: str) -> str:
     if mode not in ("smooth", "linear"):
         raise StudioError("The blend path must be 'smooth' or 'linear'.")
@@ -111,22 +122,26 @@ def _check_mode(mode: str) -> str:
 
 # ---- drawing ---------------------------------------------------------------------------------
 
-def generate(model: ModelRef, n: int = 16, seed: int = 0, variety: float = 1.0, label: str | None = None
-             ) -> list[np.ndarray]:
+def generate(model: ModelRef, n: int = 16, seed: int = 0, variety: float = 1.0, label: str | None = None,
+             class_strength: float = 1.0) -> list[np.ndarray]:
     """n images (1..64) from seeds seed, seed+1, ...; variety 0..2 (1 = as trained); label: a class
-    name of a labelled model (describe()["classes"]), None = any class."""
-    return draw(model, n, seed, variety, label)[0]
+    name of a labelled model (describe()["classes"]), None = any class; class_strength 1..3 (a labelled
+    GAN's: 1 = as trained, higher = more clearly the class, less varied; sampling.class_weights)."""
+    return draw(model, n, seed, variety, label, class_strength)[0]
 
 
-def each_class(model: ModelRef, seed: int = 0, variety: float = 1.0) -> tuple[list[np.ndarray], np.ndarray]:
+def each_class(model: ModelRef, seed: int = 0, variety: float = 1.0, class_strength: float = 1.0
+               ) -> tuple[list[np.ndarray], np.ndarray]:
     """A labelled model: one image of each class, all from the same seed (so they share what the model
-    does not tie to a class), in class order, with their latents (K, latent_dim)."""
+    does not tie to a class), in class order, with their latents (K, latent_dim); class_strength as in
+    generate."""
     m = image_model(model)
     if not m.classes:
         raise StudioError(f"{m.name} was not trained with classes; draw a grid instead.")
     seed = check_number("Seed", seed, 0, MAX_SEED, whole=True)
     k = len(m.classes)
-    z = sampling.model_latents(m, [seed] * k, check_number("Variety", variety, 0.0, MAX_VARIETY), list(range(k)))
+    z = sampling.model_latents(m, [seed] * k, check_number("Variety", variety, 0.0, MAX_VARIETY), list(range(k)),
+                               check_class_strength(m, class_strength))
     return sampling.decode(m, z), z.numpy()
 
 
@@ -204,14 +219,14 @@ def preset_names() -> list[str]:
 
 # ---- latents as numpy arrays, for the UI to remember what made each image ----------------------
 
-def draw(model: ModelRef, n: int = 16, seed: int = 0, variety: float = 1.0, label: str | None = None
-         ) -> tuple[list[np.ndarray], np.ndarray]:
+def draw(model: ModelRef, n: int = 16, seed: int = 0, variety: float = 1.0, label: str | None = None,
+         class_strength: float = 1.0) -> tuple[list[np.ndarray], np.ndarray]:
     """Like generate, also returning the latents (n, latent_dim) float32 so a pick can be varied or blended."""
     m = image_model(model)
     n = check_number("Number of images", n, 1, MAX_IMAGES, whole=True)
     seed = check_number("Seed", seed, 0, MAX_SEED - MAX_IMAGES, whole=True)
     z = sampling.model_latents(m, range(seed, seed + n), check_number("Variety", variety, 0.0, MAX_VARIETY),
-                               class_index(m, label))
+                               class_index(m, label), check_class_strength(m, class_strength))
     return sampling.decode(m, z), z.numpy()
 
 
@@ -258,12 +273,13 @@ MAX_PATH_SECONDS = 20.0
 MAX_PATH_FPS = 30.0
 
 
-def seed_latent(model: ModelRef, seed: int, variety: float = 1.0, label: str | None = None) -> np.ndarray:
+def seed_latent(model: ModelRef, seed: int, variety: float = 1.0, label: str | None = None,
+                class_strength: float = 1.0) -> np.ndarray:
     """The latent (latent_dim,) float32 of the image drawn from seed at variety (what draw would use)."""
     m = image_model(model)
     seed = check_number("Seed", seed, 0, MAX_SEED, whole=True)
     return sampling.model_latents(m, [seed], check_number("Variety", variety, 0.0, MAX_VARIETY),
-                                  class_index(m, label))[0].numpy()
+                                  class_index(m, label), check_class_strength(m, class_strength))[0].numpy()
 
 
 def decode_latents(model: ModelRef, latents: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:

@@ -4,6 +4,7 @@
   python -m genmodels.sample --model MODEL --blend 3 7 --steps 12 --out strip.png --gif blend.gif
   python -m genmodels.sample --model LABELLED_MODEL --label food --n 16 --out food.png
   python -m genmodels.sample --model LABELLED_MODEL --each-class --seed 5 --out classes.png
+  python -m genmodels.sample --model LABELLED_MODEL --label food --class-strength 2 --out clearly-food.png
   python -m genmodels.sample --model LABELLED_MODEL --blend 5 5 --label cats --label-b dogs --out strip.png
   python -m genmodels.sample --model VAE_MODEL --blend-images a.jpg b.png --out strip.png --gif blend.gif
   python -m genmodels.sample --model TEXTURE_MODEL --size 1024 --seed 0 --out tile.png
@@ -43,6 +44,9 @@ def build_parser() -> OneLineParser:
     p.add_argument("--each-class", action="store_true",
                    help="labelled models: one image of each class from --seed, in class order")
     p.add_argument("--list-classes", action="store_true", help="print a labelled model's classes and stop")
+    p.add_argument("--class-strength", type=float, default=1.0,
+                   help="labelled GANs, with a grid or --each-class: 1-3, 1 = as trained, higher = more clearly "
+                        "each class and less varied (default 1)")
     blend = p.add_mutually_exclusive_group()
     blend.add_argument("--blend", nargs=2, type=int, metavar=("SEED_A", "SEED_B"), help="blend two seeds")
     blend.add_argument("--blend-images", nargs=2, type=Path, metavar=("IMAGE_A", "IMAGE_B"),
@@ -88,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         return _texture(model, args)
     if (args.label or args.label_b or args.each_class) and not info["classes"]:
         raise StudioError(f"{info['name']} was not trained with classes; leave out --label and --each-class.")
+    if args.class_strength != 1.0 and (args.blend or args.blend_images):
+        raise StudioError("--class-strength is for grids and --each-class; leave it out of a blend.")
     if args.size is not None or args.morph:
         raise StudioError("--size and --morph are for texture models (train one with --model texture).")
     if args.blend:
@@ -97,12 +103,12 @@ def main(argv: list[str] | None = None) -> int:
         a, b = (_read_picture(p) for p in args.blend_images)
         frames = api.blend_images(model, a, b, args.steps, args.path, args.loop)
     elif args.each_class:
-        images = api.each_class(model, args.seed, args.variety)[0]
+        images = api.each_class(model, args.seed, args.variety, args.class_strength)[0]
         Image.fromarray(api.grid(images, args.columns)).save(args.out)
         print(f"wrote one image of each of {len(images)} classes to {args.out}")
         return 0
     else:
-        images = api.generate(model, args.n, args.seed, args.variety, args.label)
+        images = api.generate(model, args.n, args.seed, args.variety, args.label, args.class_strength)
         Image.fromarray(api.grid(images, args.columns)).save(args.out)
         print(f"wrote {len(images)} images to {args.out}")
         return 0

@@ -62,13 +62,24 @@ def row_labels(model: LoadedModel, seeds: Sequence[int], label: Labels) -> list[
     return labels
 
 
-def model_latents(model: LoadedModel, seeds: Iterable[int], variety: float = 1.0, label: Labels = None
-                  ) -> torch.Tensor:
+def class_weights(n_classes: int, labels: Sequence[int], strength: float = 1.0) -> torch.Tensor:
+    """A labelled GAN's class weights (N, K) for labels. strength 1 = one-hot, as trained; above 1 the
+    weights are pushed past the one-hot, away from the even mix of all classes (1/K each): the class's
+    own features grow, so the picture is more clearly its class and the seeds of a class differ less
+    (the classes a picture set shares, say animals in two Unicode blocks, are where this shows)."""
+    one_hot = torch.eye(n_classes)[list(labels)]
+    even = torch.full_like(one_hot, 1.0 / n_classes)
+    return even + float(strength) * (one_hot - even)
+
+
+def model_latents(model: LoadedModel, seeds: Iterable[int], variety: float = 1.0, label: Labels = None,
+                  class_strength: float = 1.0) -> torch.Tensor:
     """The latents (N, latent_dim) a model draws for seeds. variety 0..2: for N(0, I) models it scales
     the noise (0 = the average image); with a mixture prior it scales the deviation inside the
     seed's component (0 = that component's average image, 1 = as fitted).
     label (labelled models): a class index for every seed, or one per seed, None = any class. The
-    same seed keeps its noise across classes, so it keeps what the model does not tie to the class."""
+    same seed keeps its noise across classes, so it keeps what the model does not tie to the class.
+    class_strength: a labelled GAN's class weights (class_weights); other models ignore it."""
     seeds = [int(s) for s in seeds]
     labels = row_labels(model, seeds, label)
     prior = prior_of(model)
@@ -77,7 +88,7 @@ def model_latents(model: LoadedModel, seeds: Iterable[int], variety: float = 1.0
     else:
         z = prior.transform(seed_latents(seeds, model.z_dim).to(model.device), variety, labels).cpu()
     if model.class_tail:  # a labelled GAN reads one-hot class weights after the noise
-        z = torch.cat([z, torch.eye(model.class_tail)[labels]], dim=1)
+        z = torch.cat([z, class_weights(model.class_tail, labels, class_strength)], dim=1)
     return z
 
 
@@ -234,7 +245,7 @@ def blend_images(model: LoadedModel, image_a: np.ndarray, image_b: np.ndarray, s
 
 
 __all__ = [
-    "seed_latents", "seed_class", "row_labels", "prior_of", "model_latents", "latent_labels", "decode", "generate", "variations", "lerp", "slerp",
+    "seed_latents", "seed_class", "row_labels", "prior_of", "class_weights", "model_latents", "latent_labels", "decode", "generate", "variations", "lerp", "slerp",
     "interpolate", "ping_pong",
     "grid", "strip", "encode", "reconstruct", "blend_latents", "blend_seeds", "blend_images",
 ]

@@ -72,7 +72,7 @@ def test_a_dropped_png_fills_only_what_it_knows(catalog, sess):
     generate_tab.on_generate(catalog, genmodels.draw, sess, "builtin:tiny-gan", 1, 7, 0.5)
     png = generate_tab.on_png(sess, 1)
     to = restore.GenerateTargets(gr.Gallery(), gr.Markdown(), gr.Dropdown(), gr.Number(), gr.Slider(), gr.Dropdown(),
-                                 gr.Markdown())
+                                 gr.Slider(), gr.Markdown())
     shown = restore.on_drop_generate(catalog, to, Session(), png)
     assert shown[to.seed] == 7 and shown[to.variety] == 0.5 and shown[to.model] == "builtin:tiny-gan"
     assert [caption for _, caption in shown[to.gallery]] == ["seed 7"]

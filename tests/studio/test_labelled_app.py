@@ -2,6 +2,7 @@
 and PNG restore, blends between classes, through gradio_client and a real browser."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from gradio_client import Client, handle_file
@@ -9,7 +10,7 @@ from PIL import Image
 
 from genmodels.models.gan import Generator
 from genmodels.storage.store import save_model
-from tests.app_harness import serving, tiny_weights
+from tests.app_harness import pixels, serving, tiny_weights
 from tests.browser_helpers import chromium, needs_chromium, open_page, screenshots
 from tests.conftest import TINY_GAN
 
@@ -34,11 +35,11 @@ def client(labelled_studio):
 
 
 def test_the_class_picker_follows_the_model(client):
-    picker, each = client.predict("builtin:pets", "", api_name="/model_classes")
+    picker, each, strength = client.predict("builtin:pets", "", api_name="/model_classes")
     assert picker["visible"] and [value for _, value in picker["choices"]] == ["", *CLASSES]
-    assert each["visible"]
-    picker, each = client.predict("builtin:tiny-gan", "dogs", api_name="/model_classes")
-    assert not picker["visible"] and picker["value"] == "" and not each["visible"]
+    assert each["visible"] and strength["visible"]
+    picker, each, strength = client.predict("builtin:tiny-gan", "dogs", api_name="/model_classes")
+    assert not picker["visible"] and picker["value"] == "" and not each["visible"] and not strength["visible"]
 
 
 def test_a_class_is_drawn_recorded_and_restored_from_the_png(client):
@@ -48,9 +49,24 @@ def test_a_class_is_drawn_recorded_and_restored_from_the_png(client):
     text = " ".join(Image.open(png).text.values())  # the PNG's recipe chunk
     assert '"label": "dogs"' in text and '"seed": 5' in text, text
     client.predict("builtin:tiny-gan", 2, 0, 1.0, "", False, api_name="/generate")  # something else
-    shown, _, model, seed, _, label, restored = client.predict(handle_file(png), api_name="/restore_png")
+    shown, _, model, seed, _, label, strength, restored = client.predict(handle_file(png), api_name="/restore_png")
     assert model == "builtin:pets" and seed == 5 and label["value"] == "dogs" and label["visible"]
-    assert "class dogs" in restored
+    assert strength["value"] == 1.0 and "class dogs" in restored
+
+
+def test_a_class_strength_is_drawn_recorded_and_restored(client):
+    plain, _ = client.predict("builtin:pets", 1, 5, 1.0, "dogs", False, 1.0, api_name="/generate")
+    strong, info = client.predict("builtin:pets", 1, 5, 1.0, "dogs", False, 2.5, api_name="/generate")
+    assert "class strength 2.5" in info
+    assert not np.array_equal(pixels(plain[0]), pixels(strong[0]))  # the class weights moved the picture
+    png = client.predict(1, api_name="/download_png")
+    assert '"class_strength": 2.5' in " ".join(Image.open(png).text.values())
+    client.predict("builtin:pets", 1, 5, 1.0, "dogs", False, 1.0, api_name="/generate")
+    shown, *_, strength, restored = client.predict(handle_file(png), api_name="/restore_png")
+    assert strength["value"] == 2.5 and "class strength 2.5" in restored
+    assert np.array_equal(pixels(shown[0]), pixels(strong[0]))  # the recipe draws the same picture again
+    with pytest.raises(Exception):  # past the slider's 3
+        client.predict("builtin:pets", 1, 5, 1.0, "dogs", False, 9.0, api_name="/generate")
 
 
 def test_one_of_each_class_from_one_seed(client):
@@ -78,9 +94,11 @@ def test_picking_a_class_in_the_browser(labelled_studio, tmp_path):
         page = open_page(browser, labelled_studio)
         page.locator("#generate-gallery img").first.wait_for()
         page.locator("#generate-class input").wait_for()  # the first model (Pets) is labelled: picker shown
+        page.locator("#generate-class-strength input[type=range]").wait_for()  # and its class strength
         page.locator("#model-picker input").click()
         page.get_by_role("option", name="Tiny GAN (built-in)").click()
         page.locator("#generate-class").wait_for(state="detached")  # an unlabelled model: no picker
+        page.locator("#generate-class-strength").wait_for(state="detached")
         page.locator("#model-picker input").click()
         page.get_by_role("option", name="Pets (built-in)").click()
         page.locator("#generate-class input").click()

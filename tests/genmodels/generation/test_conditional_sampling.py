@@ -48,6 +48,28 @@ def test_no_label_means_a_class_chosen_by_the_seed(labelled):
     assert np.array_equal(z, again)
 
 
+def test_a_class_strength_pushes_the_class_weights_past_the_one_hot(labelled):
+    _, z = genmodels.each_class(labelled, seed=7, class_strength=2.0)
+    _, plain = genmodels.each_class(labelled, seed=7)
+    assert np.array_equal(z[:, :16], plain[:, :16])  # the noise is the seed's, whatever the strength
+    assert np.allclose(z[:, 16:], 1 / 3 + 2 * (np.eye(3) - 1 / 3))  # twice as far from the even mix
+    assert genmodels.latent_classes(labelled, z) == list(CLASSES)
+    strong = genmodels.generate(labelled, 2, seed=3, label="dogs", class_strength=2.0)
+    assert not np.array_equal(strong[0], genmodels.generate(labelled, 1, seed=3, label="dogs")[0])
+    assert np.array_equal(strong[1], genmodels.generate(labelled, 1, seed=4, label="dogs", class_strength=2.0)[0])
+    assert genmodels.describe(labelled)["class_strength"]
+
+
+def test_a_class_strength_is_refused_out_of_range_or_without_class_weights(labelled, gan_folder):
+    for bad in (0.5, 3.5, float("nan")):
+        with pytest.raises(StudioError, match="Class strength"):
+            genmodels.generate(labelled, 1, label="dogs", class_strength=bad)
+    with pytest.raises(StudioError, match="no class weights"):
+        genmodels.generate(gan_folder, 1, class_strength=2.0)
+    assert genmodels.generate(gan_folder, 1, class_strength=1.0)  # 1 is "as trained" for every model
+    assert not genmodels.describe(gan_folder)["class_strength"]
+
+
 def test_labels_are_refused_in_a_sentence(labelled, gan_folder):
     with pytest.raises(StudioError, match="has no class 'birds'"):
         genmodels.generate(labelled, 1, label="birds")
