@@ -7,10 +7,17 @@ same CPU time; then scores:
   for, per class and averaged over classes (target, issue 17: >= 80 % after the default 10 minutes);
 - per-class SWD (x 1e3): a class's draws against half of its real pictures, beside that class's floor
   (its other half against the same half);
+- spread: how different a class's draws are from each other (mean L1 distance between pairs, pictures
+  averaged down to 32 px) as a share of how different its real pictures are: 1 = as varied as the
+  real ones, low = near copies (what a designer asking for variations would get);
 - overall SWD of the labelled model (classes drawn in the data's proportions) and of the unlabelled
   model, against the same half of the data, beside the floor.
 
-    python -m bench.conditional [--minutes 10] [--vae] [--jobs 2] [--per-class 100] [--data NPZ] [--out DIR]
+Fidelity, SWD and spread are printed for each --class-strength (a labelled GAN's draw setting, 1 = as
+trained; sampling.class_weights), by default 1 and 2.
+
+    python -m bench.conditional [--minutes 10] [--vae] [--jobs 2] [--per-class 100] [--class-strength 1 2]
+                                [--data NPZ] [--out DIR] [--reuse]
 
 --vae also trains the labelled vae-64 (its class-aware prior) and scores it the same way. Budgets are
 CPU seconds of one torch thread per run (train(clock=time.process_time)), as in bench.quality.
@@ -163,20 +170,30 @@ def predict(net, images: np.ndarray) -> np.ndarray:
 # ---- scoring --------------------------------------------------------------------------------------
 
 def score(folder: Path, real: np.ndarray, labels: np.ndarray, names: list[str], classifier, per_class: int,
-          seed: int) -> dict:
-    """Class fidelity and per-class SWD of a labelled model folder."""
+          seed: int, class_strength: float = 1.0) -> dict:
+    """Class fidelity, per-class SWD and spread of a labelled model folder."""
     from genmodels.evaluation.swd import swd
 
     rows = []
     for k, name in enumerate(names):
-        drawn = _many(folder, per_class, seed, [name] * per_class)
+        drawn = _many(folder, per_class, seed, [name] * per_class, class_strength)
         hits = float((predict(classifier, drawn) == k).mean())
         mine = real[labels == k]
         half = len(mine) // 2
         rows.append({"class": name, "real": len(mine), "fidelity": hits,
                      "swd": swd(mine[half:], drawn[:half], seed=seed)["mean"],
-                     "floor": swd(mine[half:], mine[:half], seed=seed)["mean"]})
-    return {"rows": rows, "fidelity": float(np.mean([r["fidelity"] for r in rows]))}
+                     "floor": swd(mine[half:], mine[:half], seed=seed)["mean"],
+                     "spread": spread(drawn) / spread(mine)})
+    return {"rows": rows, "fidelity": float(np.mean([r["fidelity"] for r in rows])),
+            "spread": float(np.mean([r["spread"] for r in rows]))}
+
+
+def spread(images: np.ndarray, n: int = 100) -> float:
+    """Mean L1 distance (0..255) between pairs of the first n pictures, averaged down to 32 px."""
+    import torch
+
+    x = _as_input(images[:n]).flatten(1) * 127.5  # (n, 3 * 32 * 32), in 0..255 steps
+    return float(torch.pdist(x, p=1).mean()) / x.shape[1]
 
 
 def overall_swd(folder: Path, real: np.ndarray, labels: np.ndarray | None, names: list[str], n: int,
@@ -190,9 +207,14 @@ def overall_swd(folder: Path, real: np.ndarray, labels: np.ndarray | None, names
     return swd(real[len(real) // 2:], drawn, seed=seed)["mean"]
 
 
-def _many(folder: Path, n: int, seed: int, labels: list[str] | None) -> np.ndarray:
+def _many(folder: Path, n: int, seed: int, labels: list[str] | None, class_strength: float = 1.0) -> np.ndarray:
     """n draws from seeds seed.. (64 per call, the facade's maximum), of labels[i] for seed + i."""
-    from genmodels import generate
+    from functools import partial
+
+    from genmodels import describe
+    from genmodels import generate as plain
+
+    generate = partial(plain, class_strength=class_strength) if describe(folder)["class_strength"] else plain
 
     if labels is None:
         return np.stack([img for s in range(seed, seed + n, 64) for img in generate(folder, min(64, seed + n - s), s)])
@@ -209,6 +231,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--per-class", type=int, default=100, help="drawn pictures per class for fidelity")
     parser.add_argument("--overall", type=int, default=512, help="drawn pictures for the overall SWD")
+    parser.add_argument("--class-strength", type=float, nargs="+", default=[1.0, 2.0],
+                        help="labelled GANs' class strengths to score at (default 1 2)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
@@ -261,13 +285,16 @@ def main() -> None:
     for name, r in trained.items():
         if not r["job"].labelled:
             continue
-        s = score(r["folder"], real, labels, names, classifier, args.per_class, args.seed)
-        print(f"\n{name} ({r['steps']} steps, {r['seconds']:.0f} CPU s): class fidelity "
-              f"{s['fidelity']:.1%} (mean over classes; target >= 80 %)")
-        print(f"  {'class':40} {'real':>5} {'held-out acc':>12} {'fidelity':>9} {'SWD':>7} {'floor':>7}")
-        for k, row in enumerate(s["rows"]):
-            print(f"  {row['class']:40} {row['real']:5d} {per_class_real[k]:12.1%} {row['fidelity']:9.1%} "
-                  f"{row['swd']:7.1f} {row['floor']:7.1f}")
+        strengths = args.class_strength if r["job"].preset.startswith("dcgan") else [1.0]
+        for strength in strengths:
+            s = score(r["folder"], real, labels, names, classifier, args.per_class, args.seed, strength)
+            print(f"\n{name} ({r['steps']} steps, {r['seconds']:.0f} CPU s), class strength {strength:g}: class "
+                  f"fidelity {s['fidelity']:.1%} (mean over classes; target >= 80 %), spread {s['spread']:.2f}")
+            print(f"  {'class':40} {'real':>5} {'held-out acc':>12} {'fidelity':>9} {'SWD':>7} {'floor':>7} "
+                  f"{'spread':>7}")
+            for k, row in enumerate(s["rows"]):
+                print(f"  {row['class']:40} {row['real']:5d} {per_class_real[k]:12.1%} {row['fidelity']:9.1%} "
+                      f"{row['swd']:7.1f} {row['floor']:7.1f} {row['spread']:7.2f}")
     print(f"\nOverall SWD against half the data ({args.overall} drawn; floor {floor:.1f}):")
     for name, r in trained.items():
         value = overall_swd(r["folder"], real, labels if r["job"].labelled else None, names, args.overall, args.seed)

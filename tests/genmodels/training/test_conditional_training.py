@@ -33,6 +33,7 @@ def test_a_labelled_gan_trains_saves_and_draws_each_class(pets, tmp_path):
     assert info["classes"] == ["cats", "dogs"] and info["latent_dim"] == 102
     card = (tmp_path / "m" / "README.md").read_text()
     assert "cats (10), dogs (10)" in card and "## Classes" in card and "any of its 2 classes" in card
+    assert "`--class-strength`" in card
     images, z = genmodels.each_class(tmp_path / "m", seed=1)
     assert len(images) == 2 and genmodels.latent_classes(tmp_path / "m", z) == ["cats", "dogs"]
     _, state = load_checkpoint(tmp_path / "m" / "checkpoint")
@@ -68,6 +69,7 @@ def test_a_labelled_vae_fits_a_prior_per_class(pets, tmp_path):
     assert set(owners.tolist()) == {0, 1}
     _, z = genmodels.draw(tmp_path / "v", 8, seed=0, label="dogs")
     assert genmodels.latent_classes(tmp_path / "v", z) == ["dogs"] * 8
+    assert "--class-strength" not in (tmp_path / "v" / "README.md").read_text()  # a VAE's classes have no strength
 
 
 def test_recipes_without_class_support_say_so(pets, tmp_path):
