@@ -159,9 +159,9 @@ def on_generate(catalog: ModelCatalog, draw: Callable, sess: Session, model_key:
     folder = catalog.folder(sess, model_key)
     info = genmodels.describe(folder)
     label = label or None
-    strength = 1.0
-    if info["class_strength"] and class_strength is not None:
-        strength = finite(class_strength, "Class strength")
+    strength = 1.0 if class_strength is None else finite(class_strength, "Class strength")
+    if not info["class_strength"]:
+        strength = 1.0  # the hidden slider of a model without class weights: whatever it holds is not used
     if each_class and info["classes"]:
         images, latents = each_draw(folder, int(first_seed), finite(variety_level, "Variety"), strength)
         made = [recipes.from_seed(info["name"], model_key, int(first_seed), variety_level, name, strength)

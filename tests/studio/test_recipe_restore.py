@@ -18,8 +18,10 @@ def test_generate_png_restores_model_seed_and_variety(client):
     gallery, _ = client.predict("builtin:tiny-vae", 3, 20, 0.6, api_name="/generate")
     png = client.predict(2, api_name="/download_png")  # seed 20, an x2 upscale in its edit stack
     client.predict("builtin:tiny-gan", 2, 0, 1.0, api_name="/generate")  # move on to something else
-    shown, info, model, seed, variety, label, restored = client.predict(handle_file(png), api_name="/restore_png")
+    shown, info, model, seed, variety, label, strength, restored = client.predict(handle_file(png),
+                                                                                  api_name="/restore_png")
     assert label["value"] == "" and not label["visible"]  # an unlabelled model: no class picker
+    assert not strength["visible"]  # nor a class strength
     assert model == "builtin:tiny-vae" and seed == 20 and variety == 0.6
     assert np.array_equal(pixels(shown[0]), pixels(gallery[0]))
     assert "seed 20" in restored and "upscale" in restored and "Edit tab" in restored
@@ -46,7 +48,7 @@ def _png(tmp_path, name, recipe=None, edits=None) -> str:
 
 def test_a_latent_recipe_restores_the_exact_latent(client, tmp_path):
     latent = [0.25 * ((k % 5) - 2) for k in range(16)]
-    shown, _, model, _, _, _, restored = client.predict(
+    shown, _, model, _, _, _, _, restored = client.predict(
         _png(tmp_path, "z.png", {"model": "Tiny GAN", "latent": latent}), api_name="/restore_png")
     assert model == "builtin:tiny-gan" and "remembered latent" in restored
     keys, _ = client.predict(api_name="/path_add_selected")  # the restored pick carries its latent
@@ -116,7 +118,7 @@ def test_huge_numbers_are_one_sentence(client, tmp_path):
 @pytest.mark.parametrize("source", [{"a": 1}, 12, "x" * 81, "line\nbreak"])
 def test_a_source_that_is_not_a_short_plain_string_is_left_out(client, tmp_path, source):
     recipe = {"model": "Tiny GAN", "latent": LATENT, **VARIATION, "source": source, "from": {"junk": True}}
-    shown, info, _, _, variety, _, restored = client.predict(_png(tmp_path, "src.png", recipe), api_name="/restore_png")
+    shown, info, _, _, variety, _, _, restored = client.predict(_png(tmp_path, "src.png", recipe), api_name="/restore_png")
     assert shown[0]["caption"] == "remembered image" and "remembered latent" in info
     assert "remembered latent" in restored
     assert variety in (None, 1.0, {"__type__": "update"})  # not touched: the recipe named no variety

@@ -140,11 +140,12 @@ def picture(studio, tmp_path_factory):
 
 
 BAD_VALUES = {  # endpoint -> raw JSON argument lists, each with one bad value
-    "generate": ['["builtin:tiny-gan", 500, 0, 1.0, "", false]', '["builtin:tiny-gan", NaN, 0, 1.0, "", false]',
-                 '["builtin:tiny-gan", 4, NaN, 1.0, "", false]', '["builtin:tiny-gan", 4, 0, NaN, "", false]',
-                 '["builtin:tiny-gan", 4, 0, Infinity, "", false]', '["builtin:tiny-gan", 4, -1, 1.0, "", false]',
-                 '["builtin:tiny-gan", 4, 1e12, 1.0, "", false]', '["builtin:../../etc", 4, 0, 1.0, "", false]',
-                 '["session:someone-else", 4, 0, 1.0, "", false]'],
+    "generate": ['["builtin:tiny-gan", 500, 0, 1.0, "", false, 1.0]', '["builtin:tiny-gan", NaN, 0, 1.0, "", false, 1.0]',
+                 '["builtin:tiny-gan", 4, NaN, 1.0, "", false, 1.0]', '["builtin:tiny-gan", 4, 0, NaN, "", false, 1.0]',
+                 '["builtin:tiny-gan", 4, 0, Infinity, "", false, 1.0]', '["builtin:tiny-gan", 4, -1, 1.0, "", false, 1.0]',
+                 '["builtin:tiny-gan", 4, 1e12, 1.0, "", false, 1.0]', '["builtin:../../etc", 4, 0, 1.0, "", false, 1.0]',
+                 '["session:someone-else", 4, 0, 1.0, "", false, 1.0]', '["builtin:tiny-gan", 4, 0, 1.0, "", false, NaN]',
+                 '["builtin:tiny-gan", 4, 0, 1.0, "", false, 99]'],
     "blend": ['["builtin:tiny-gan", "seeds", 1, 2, null, null, 1000000000, "smooth", true, 10, "", ""]',
               '["builtin:tiny-gan", "seeds", 1, 2, null, null, NaN, "smooth", true, 10, "", ""]',
               '["builtin:tiny-gan", "seeds", 1, 2, null, null, 4, "smooth", true, NaN, "", ""]',
@@ -172,7 +173,7 @@ BAD_VALUES = {  # endpoint -> raw JSON argument lists, each with one bad value
 @pytest.mark.parametrize("endpoint", sorted(BAD_VALUES))
 def test_out_of_range_nan_and_unknown_values_are_refused(studio, picture, endpoint):
     session = uuid.uuid4().hex
-    call(studio, "generate", '["builtin:tiny-gan", 2, 0, 1.0, "", false]', session)  # something to vary and download
+    call(studio, "generate", '["builtin:tiny-gan", 2, 0, 1.0, "", false, 1.0]', session)  # something to vary and download
     try:
         for args in BAD_VALUES[endpoint]:
             kind, message = call(studio, endpoint, args.replace("PIC", picture), session)
@@ -182,14 +183,15 @@ def test_out_of_range_nan_and_unknown_values_are_refused(studio, picture, endpoi
                 assert not message.startswith("Add some pictures"), (args, message)
     finally:
         httpx.post(f"{studio}gradio_api/call/stop_training", json={"data": [], "session_hash": session})
-    assert call(studio, "generate", '["builtin:tiny-gan", 1, 0, 1.0, "", false]', session)[0] == "complete"
+    assert call(studio, "generate", '["builtin:tiny-gan", 1, 0, 1.0, "", false, 1.0]', session)[0] == "complete"
 
 
 def test_nan_in_our_own_sliders_is_one_sentence(studio, picture):
     """NaN passes Gradio's slider range check; the handlers refuse it in words, not with a crash."""
     session = uuid.uuid4().hex
     for api, args, sentence in [
-        ("generate", '["builtin:tiny-gan", NaN, 0, 1.0, "", false]', "Number of images must be a number."),
+        ("generate", '["builtin:tiny-gan", NaN, 0, 1.0, "", false, 1.0]', "Number of images must be a number."),
+        ("generate", '["builtin:tiny-gan", 1, 0, 1.0, "", false, NaN]', "Class strength must be a number."),
         ("blend", '["builtin:tiny-gan", "seeds", 1, 2, null, null, NaN, "smooth", true, 10, "", ""]', "Steps must be a number."),
         ("blend", '["builtin:tiny-gan", "seeds", 1, 2, null, null, 4, "smooth", true, NaN, "", ""]',
          "Frames per second must be a number."),
