@@ -110,8 +110,8 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, demo: gr
     generate.click(partial(on_generate, catalog, draw, each_draw=each_draw), inputs, [gallery, selected_info], api_name="generate",
                    concurrency_id="draw")
     # On load too: the first model may be labelled, and picking the model already shown changes nothing.
-    gr.on([demo.load, model.change], partial(on_model_classes, catalog), [session, model, label], [label, each, class_strength],
-          api_name="model_classes")
+    gr.on([demo.load, model.change], partial(on_model_classes, catalog), [session, model, label],
+          [label, each, class_strength], api_name="model_classes")
     # A click carries its position as event data, which an API call cannot send (Gradio then fails before
     # the handler, with no sentence); the API selects through its own endpoint that takes the position.
     gallery.select(on_select, [session], selected_info, api_name=False)

@@ -64,9 +64,9 @@ def row_labels(model: LoadedModel, seeds: Sequence[int], label: Labels) -> list[
 
 def class_weights(n_classes: int, labels: Sequence[int], strength: float = 1.0) -> torch.Tensor:
     """A labelled GAN's class weights (N, K) for labels. strength 1 = one-hot, as trained; above 1 the
-    weights are pushed past the one-hot, away from the even mix of all classes (1/K each): the class's
-    own features grow, so the picture is more clearly its class and the seeds of a class differ less
-    (the classes a picture set shares, say animals in two Unicode blocks, are where this shows)."""
+    weights are pushed past the one-hot, away from the even mix of all classes (1/K each): what sets the
+    class apart from the others grows, so the picture is more clearly its class and the seeds of a
+    class differ less (a guidance scale for the class the generator was handed at its input)."""
     one_hot = torch.eye(n_classes)[list(labels)]
     even = torch.full_like(one_hot, 1.0 / n_classes)
     return even + float(strength) * (one_hot - even)
