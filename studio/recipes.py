@@ -80,8 +80,8 @@ def variation_of(base: Recipe, latent: np.ndarray, strength: float, variation_se
     common = {"model": base["model"], "model_key": base.get("model_key")}
     if by_seed:
         source = {"from": plain(base)} if "strength" in base else {}
-        label = {k: base[k] for k in ("label", "class_strength") if base.get(k)}
-        return {**common, "seed": base["seed"], "variety": base.get("variety", 1.0), **label, **made, **source}
+        class_of = {k: base[k] for k in ("label", "class_strength") if base.get(k)}
+        return {**common, "seed": base["seed"], "variety": base.get("variety", 1.0), **class_of, **made, **source}
     what = base.get("source", "an image")
     return {**common, "source": what if what.startswith("variation of ") else f"variation of {what}",
             "latent": latent_json(latent), **made}
