@@ -208,14 +208,13 @@ def overall_swd(folder: Path, real: np.ndarray, labels: np.ndarray | None, names
 
 
 def _many(folder: Path, n: int, seed: int, labels: list[str] | None, class_strength: float = 1.0) -> np.ndarray:
-    """n draws from seeds seed.. (64 per call, the facade's maximum), of labels[i] for seed + i."""
+    """n draws from seeds seed.. (64 per call, the facade's maximum), of labels[i] for seed + i; a class
+    strength other than 1 only for a labelled GAN (every model draws at 1)."""
     from functools import partial
 
-    from genmodels import describe
     from genmodels import generate as plain
 
-    generate = partial(plain, class_strength=class_strength) if describe(folder)["class_strength"] else plain
-
+    generate = partial(plain, class_strength=class_strength)
     if labels is None:
         return np.stack([img for s in range(seed, seed + n, 64) for img in generate(folder, min(64, seed + n - s), s)])
     if len(set(labels)) == 1:
@@ -241,6 +240,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     import torch
 
+    from genmodels import describe
     from genmodels.training.precision import pick_precision
 
     with np.load(args.data) as d:
@@ -285,7 +285,7 @@ def main() -> None:
     for name, r in trained.items():
         if not r["job"].labelled:
             continue
-        strengths = args.class_strength if r["job"].preset.startswith("dcgan") else [1.0]
+        strengths = args.class_strength if describe(r["folder"])["class_strength"] else [1.0]
         for strength in strengths:
             s = score(r["folder"], real, labels, names, classifier, args.per_class, args.seed, strength)
             print(f"\n{name} ({r['steps']} steps, {r['seconds']:.0f} CPU s), class strength {strength:g}: class "
