@@ -140,9 +140,10 @@ def _check_batch(x: torch.Tensor) -> None:
 # ---------------------------------------------------------------------------------------------------
 
 DIFF_AUGMENT_POLICIES = ("color", "translation", "cutout")
+LOW_DATA_POLICY = "color,translation,cutout"  # the paper's policy for low-data GANs
 
 
-def diff_augment(x: torch.Tensor, policy: str = "color,translation,cutout",
+def diff_augment(x: torch.Tensor, policy: str = LOW_DATA_POLICY,
                  generator: torch.Generator | None = None) -> torch.Tensor:
     """DiffAugment (Zhao et al. 2020): differentiable random augmentation of a batch (B, C, H, W).
 

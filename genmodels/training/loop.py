@@ -141,7 +141,7 @@ class _Run:
             self.recipe = GANRecipe(loss=self.spec.loss, diff_augment=self.spec.diff_augment,
                                     precision=self.precision, device=self.device,
                                     reconstruction=self.spec.reconstruction, r_gamma=self.spec.r_gamma,
-                                    r_every=self.spec.r_every)
+                                    r_every=self.spec.r_every, augment_policy=self.spec.augment_policy)
             self.G_step, self.D_step = dist.wrap(self.G), dist.wrap(self.D)  # g_step calls D unwrapped
         if cfg.kind == "vae":
             first_stage = [p for name, p in self.net.named_parameters() if not name.startswith("detail.")]

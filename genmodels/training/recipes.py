@@ -19,6 +19,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from ..imaging.augment import LOW_DATA_POLICY
+
 
 @dataclass(frozen=True)
 class GANRecipeSpec:
@@ -45,6 +47,7 @@ class GANRecipeSpec:
     width: int | None = None  # the networks' base width (GANConfig g_width = d_width); None = the preset's
     lr_end: float = 1.0  # the learning rate at the end of the run, as a fraction of lr (linear decay)
     stats_weight: float = 0.0  # texture models: weight of the patch-distribution loss (texture.patch_loss)
+    augment_policy: str = LOW_DATA_POLICY  # DiffAugment's operations when diff_augment is on
     # Two stages (GANConfig.base_size): above base_size px the GAN learns at base_size, then from detail_from
     # of the run a detail network learns to enlarge its pictures; 0 = one stage.
     base_size: int = 0
@@ -105,10 +108,14 @@ RECIPE_LABELS = {RECOMMENDED_CHOICE: "Recommended (two-stage lite DCGAN)",
 
 # Texture models (models/texture.py): the small-data tricks (a spectral-norm patch discriminator, hinge loss,
 # DiffAugment, the EMA generator) plus a patch-distribution loss, a high rate and small batches: in 5 CPU
-# minutes the number of steps and a signal from the first step matter most (README "Patterns").
+# minutes the number of steps and a signal from the first step matter most (README "Patterns"). DiffAugment
+# without its colour jitter: a texture's light and colour are part of what it is, and a discriminator
+# blinded to them let the textures come out evenly lit.
 TEXTURE_RECIPE = GANRecipeSpec(arch="texture", d_norm="spectral", loss="hinge", diff_augment=True, ema=True,
                                lr=5e-4, betas=(0.5, 0.99), cpu_batch=8, stats_weight=50.0,
-                               summary="spatial GAN, circular padding, patch D, DiffAugment, hinge loss, EMA")
+                               augment_policy="translation,cutout",
+                               summary="spatial GAN, circular padding, patch D, DiffAugment (no colour), "
+                                       "hinge loss, EMA")
 
 GPU_BATCH = 64
 VAE_BATCH = 64

@@ -14,14 +14,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..imaging.augment import diff_augment
+from ..imaging.augment import LOW_DATA_POLICY, diff_augment
 from ..models.detail import L1_WEIGHT
 from ..models.fastgan import reconstruction_loss
 from ..models.gan import d_loss, g_loss
 from ..models.vae import VAE, vae_loss
 from .precision import autocast
-
-DIFFAUG_POLICY = "color,translation,cutout"  # Zhao et al. 2020, the policy for low-data GANs
 
 
 @dataclass
@@ -35,10 +33,11 @@ class GANRecipe:
     reconstruction: bool = False  # FastGAN's self-supervised discriminator
     r_gamma: float = 0.0  # R1 + R2 weight, 0 = off
     r_every: int = 16
+    augment_policy: str = LOW_DATA_POLICY  # DiffAugment's (Zhao et al. 2020), when diff_augment is on
 
 
 def _augment(x: torch.Tensor, gen: torch.Generator, r: GANRecipe) -> torch.Tensor:
-    return diff_augment(x, DIFFAUG_POLICY, gen) if r.diff_augment else x
+    return diff_augment(x, r.augment_policy, gen) if r.diff_augment else x
 
 
 CLASS_WEIGHT = 1.0  # the twin classifiers' cross-entropies beside the GAN loss (AC-GAN's and TAC-GAN's equal weight)
