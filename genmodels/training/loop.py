@@ -391,6 +391,7 @@ def train(cfg: TrainConfig, dataset: Dataset, out_dir: str | Path, stop: threadi
     if lead:
         message = {"finished": f"Finished ({reason}) after {run.step} steps.",
                    "diverged": f"Training {reason}. Try a lower learning rate."}.get(
-            kind, f"Stopped ({reason}) after {run.step} steps; the model so far is saved.")
+            kind, f"Stopped{'' if reason == 'stopped' else ' (' + reason + ')'} after {run.step} steps; the model so "
+                  "far is saved.")
         yield event(kind, preview=run.exported_samples, message=message, model_dir=model_dir)
 

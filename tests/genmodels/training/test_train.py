@@ -101,6 +101,7 @@ def test_stop_mid_run_keeps_a_loadable_model(pictures, tmp_path):
             stop.set()
             stop.set()  # a second click is harmless
     assert events[-1].kind == "stopped" and events[-1].step <= 10
+    assert events[-1].message.startswith(f"Stopped after {events[-1].step} steps;")  # the reason said once
     assert load_model(tmp_path / "m").kind == "vae"
 
 
