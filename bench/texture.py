@@ -14,7 +14,8 @@ the `texture` preset for the default budget (CPU time, one torch thread) and pri
 
 and save, per picture, a 3 x 3 tiled preview of one 512 px texture and a morph strip.
 
-    python -m bench.texture [--minutes 5] [--textures bricks wood ...] [--jobs 2] [--out DIR]
+    python -m bench.texture [--minutes 5] [--textures bricks wood ...] [--preset texture-large] [--jobs 2]
+                            [--out DIR]
 
 Targets (issue 16): generated tiles' seam score <= 1.15; the edit brings a picture from well above that to
 <= 1.15; fidelity <= 2x the floor after the default 5-minute training; a 1024 px texture in <= 1 s.
@@ -36,7 +37,7 @@ TEXTURES = REPO / "samples" / "textures"
 DEFAULT_OUT = Path(tempfile.gettempdir()) / "latent-studio-bench-texture"
 
 
-def run_one(name: str, minutes: float, out: Path) -> dict:
+def run_one(name: str, minutes: float, out: Path, preset: str = "texture") -> dict:
     """Train on one sample texture and measure it (runs in its own process, one torch thread)."""
     import torch
     from PIL import Image
@@ -47,6 +48,7 @@ def run_one(name: str, minutes: float, out: Path) -> dict:
     from genmodels.evaluation.swd import swd
     from genmodels.evaluation.texture_quality import random_crops, texture_report
     from genmodels.generation.texture import morph_strip, tile
+    from genmodels.models.presets import get_preset
     from genmodels.storage.store import load_model
     from genmodels.training.config import TrainConfig
     from genmodels.training.loop import train
@@ -54,8 +56,8 @@ def run_one(name: str, minutes: float, out: Path) -> dict:
     torch.set_num_threads(1)
     path = TEXTURES / f"{name}.png"
     folder = out / name
-    dataset = load_texture_dataset(path)
-    cfg = TrainConfig(preset="texture", minutes=minutes, checkpoint_minutes=0, preview_every=10**6)
+    dataset = load_texture_dataset(path, get_preset(preset).crop_size)
+    cfg = TrainConfig(preset=preset, minutes=minutes, checkpoint_minutes=0, preview_every=10**6)
     last = None
     for last in train(cfg, dataset, folder, clock=time.process_time):
         pass
@@ -106,20 +108,22 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--minutes", type=float, default=5.0, help="CPU minutes of training per texture (default 5)")
     p.add_argument("--textures", nargs="+", choices=names, default=names)
+    p.add_argument("--preset", choices=("texture", "texture-large"), default="texture",
+                   help="the texture preset to train (default texture; texture-large: two scales)")
     p.add_argument("--jobs", type=int, default=2, help="trainings at once, one core each (default 2)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = p.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     with ProcessPoolExecutor(args.jobs, mp_context=get_context("spawn")) as pool:
-        rows = list(pool.map(run_one, args.textures, [args.minutes] * len(args.textures),
-                             [args.out] * len(args.textures)))
+        n = len(args.textures)
+        rows = list(pool.map(run_one, args.textures, [args.minutes] * n, [args.out] * n, [args.preset] * n))
     import torch
 
     from genmodels.training.precision import pick_precision
 
     precision = pick_precision("auto", torch.device("cpu"))[1]
-    print(f"\n{args.minutes:g} CPU-minutes per texture, one torch thread, training precision: {precision}; "
-          f"SWD x 1e3 on 64 px crops (levels 64 / 32 / 16 px)")
+    print(f"\n{args.preset}, {args.minutes:g} CPU-minutes per texture, one torch thread, training precision: "
+          f"{precision}; SWD x 1e3 on 64 px crops (levels 64 / 32 / 16 px)")
     print(f"{'texture':<9} {'steps':>6} {'crops/s':>8} {'64':>6} {'32':>6} {'16':>6} {'mean':>6} {'floor':>6} "
           f"{'x floor':>7} {'halves':>6} {'seam':>5} {'worst':>5} {'inside':>6} {'photo seam':>10} {'after edit':>10}")
     for r in rows:

@@ -89,6 +89,10 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Patte
                               label="Detail scale (px)",
                               info="Each picture is shrunk to this size on its short side first: smaller = "
                                    "bigger bricks, grains and stones in what the model draws")
+            pattern = gr.Radio([(label, preset) for preset, label in genmodels.TEXTURE_PRESETS],
+                               value=genmodels.TEXTURE_PRESETS[0][0], label="Pattern size", elem_id="pattern-size",
+                               info="Large sees twice as far: for a repeat longer than a 64 px crop, such as a "
+                                    "brick wall's bond")
             minutes = gr.Slider(0.5, 60, value=5, step=0.5, label="Time budget (minutes)")
             with gr.Accordion("Advanced", open=False):
                 train_seed = gr.Number(value=0, precision=0, minimum=0, maximum=SEED_MAX, label="Training seed")
@@ -126,13 +130,13 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Patte
                 file = gr.File(label="Download (PNG, recipe inside)", interactive=False, height=60)
                 to_edit = gr.Button("Edit this picture")
 
-    check_inputs = [session, uploads, scale, train_seed]
-    for trigger in (uploads.change, scale.release):
+    check_inputs = [session, uploads, scale, train_seed, pattern]
+    for trigger in (uploads.change, scale.release, pattern.input):
         trigger(on_check, check_inputs, [report, crops], api_name="check_texture" if trigger == uploads.change
                 else False, show_progress="minimal")
     sample.input(use_sample, sample, uploads, api_name="use_sample_texture")
     view = PatternsView(status, chart, samples, download, picker, model, quality)
-    inputs = [session, uploads, scale, minutes, train_seed]
+    inputs = [session, uploads, scale, minutes, train_seed, pattern]
     for button, resume_run, name in ((start, False, "train_texture"), (resume, True, "resume_texture")):
         armed = button.click(arm_run, session, None, queue=False, api_name=False, show_progress="hidden")
         armed.then(partial(on_train, catalog, view, resume_run=resume_run), inputs, components(view),
@@ -150,22 +154,23 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Patte
 
 # ---- handlers (bound to the components in build) --------------------------------------------------
 
-def _dataset(sess: Session, files, scale: float, seed: float):
-    """The session's crops for these files, scale and seed (prepared again only when they change)."""
+def _dataset(sess: Session, files, scale: float, seed: float, preset: str):
+    """The session's crops for these files, scale, seed and preset (prepared again only when they change)."""
     sources = list(files or [])
-    key = (tuple(map(str, sources)), int(finite(scale, "Detail scale")), int(finite(seed, "Training seed")))
+    key = (tuple(map(str, sources)), int(finite(scale, "Detail scale")), int(finite(seed, "Training seed")),
+           str(preset))
     if sess.texture_data is None or sess.texture_data_key != key:
-        sess.texture_data = genmodels.prepare_texture_dataset(sources, key[1], key[2])
+        sess.texture_data = genmodels.prepare_texture_dataset(sources, key[1], key[2], key[3])
         sess.texture_data_key = key
     return sess.texture_data
 
 
 @friendly
-def on_check(sess: Session, pictures, scale: float, seed: float):
+def on_check(sess: Session, pictures, scale: float, seed: float, preset: str = "texture"):
     """The report and the crops the model will learn from."""
     if not pictures:
         return "Add a picture to see the crops the model will learn from.", None
-    return genmodels.texture_views(_dataset(sess, pictures, scale, seed))
+    return genmodels.texture_views(_dataset(sess, pictures, scale, seed, preset))
 
 
 def use_sample(path: str | None):
@@ -187,7 +192,7 @@ def on_stop(sess: Session):
 
 @friendly
 def on_train(catalog: ModelCatalog, view: PatternsView, sess: Session, pictures, scale: float, time_minutes: float,
-             training_seed: float, resume_run: bool = False):
+             training_seed: float, preset: str = "texture", resume_run: bool = False):
     """Train (or resume) a texture model with a live progress bar, loss chart and textures; when it ends, the
     model zip, the model in both pickers and its texture fidelity."""
     if not sess.texture_run.begin():  # Stop was pressed while this run waited in the queue
@@ -201,11 +206,11 @@ def on_train(catalog: ModelCatalog, view: PatternsView, sess: Session, pictures,
         if not pictures:
             raise genmodels.StudioError("Add a picture of the texture first (or pick a sample texture).")
         out = sess.workdir / "models" / f"my-texture-{len(sess.models) + 1}"
-    dataset = _dataset(sess, pictures, scale, training_seed)
+    dataset = _dataset(sess, pictures, scale, training_seed, preset)
     sess.texture_run.folder = out
     rows: list[dict] = []
     last = None
-    events = genmodels.run_training(dataset, "texture", genmodels.RECOMMENDED_CHOICE,
+    events = genmodels.run_training(dataset, preset, genmodels.RECOMMENDED_CHOICE,
                                     finite(time_minutes, "Time budget"), out, sess.texture_run.stop,
                                     resume=bool(resume_run), seed=int(finite(training_seed, "Training seed")),
                                     preview_every=50, device="cpu" if gpu.on_zero_gpu() else "auto")

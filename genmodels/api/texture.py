@@ -17,7 +17,7 @@ from ..data.dataset import Dataset
 from ..data.previews import preview_grid
 from ..data.texture_crops import DEFAULT_SCALE, MAX_SCALE, MIN_SCALE, load_texture_dataset
 from ..errors import StudioError
-from ..evaluation.texture_quality import texture_report
+from ..evaluation.texture_quality import random_crops, texture_report
 from ..generation import texture
 from ..generation.texture import MAX_SIZE, MIN_SIZE
 from ..models.presets import get_preset
@@ -27,6 +27,10 @@ from ..storage.store import LoadedModel
 from .drawing import MAX_SEED
 
 TEXTURE_PRESET = "texture"
+# (preset, what a designer reads): fine patterns learn at the picture's scale from 64 px crops; large ones
+# (a running bond) at half scale from 128 px crops, then a detail network doubles them (README "Patterns")
+TEXTURE_PRESETS = (("texture", "Fine: weave, grain, stones (64 px crops)"),
+                   ("texture-large", "Large: bricks, tiles (128 px crops, two scales; softer detail)"))
 DEFAULT_TEXTURE_SCALE, MIN_TEXTURE_SCALE, MAX_TEXTURE_SCALE = DEFAULT_SCALE, MIN_SCALE, MAX_SCALE
 SAMPLE_TEXTURES = sample_textures()
 
@@ -79,14 +83,17 @@ def tile_preview(image: np.ndarray, times: int = 3) -> np.ndarray:
 
 
 def prepare_texture_dataset(sources: Sequence[str | Path] | str | Path, scale: int = DEFAULT_SCALE,
-                            seed: int = 0) -> Dataset:
-    """Random crops of 1..20 pictures for the `texture` preset. scale: each picture's short side is shrunk
-    to at most this many px first (64..1024): lower = larger texture elements in the output."""
+                            seed: int = 0, preset: str = TEXTURE_PRESET) -> Dataset:
+    """Random crops of 1..20 pictures for a texture preset (TEXTURE_PRESETS: its crop size). scale: each
+    picture's short side is shrunk to at most this many px first (64..1024, and at least the preset's
+    crops): lower = larger texture elements in the output."""
     if not sources:
         raise StudioError("Add a picture of the texture first (or pick a sample texture).")
+    if preset not in dict(TEXTURE_PRESETS):
+        raise StudioError(f"Unknown texture preset {preset!r}; choose one of: {', '.join(dict(TEXTURE_PRESETS))}.")
     scale = check_number("Texture scale", scale, MIN_SCALE, MAX_SCALE, whole=True)
     seed = check_number("Seed", seed, 0, MAX_SEED, whole=True)
-    return load_texture_dataset(sources, get_preset(TEXTURE_PRESET).crop_size, scale, seed=seed)
+    return load_texture_dataset(sources, get_preset(preset).crop_size, scale, seed=seed)
 
 
 def texture_quality(model_folder: ModelRef, dataset: Dataset, n: int = 256) -> str:
@@ -96,7 +103,9 @@ def texture_quality(model_folder: ModelRef, dataset: Dataset, n: int = 256) -> s
     bank = dataset.images.permute(0, 2, 3, 1).numpy()  # (N, S, S, 3) uint8 crops
     order = np.random.default_rng(0).permutation(len(bank))
     half = min(n, len(bank) // 2)
-    rep = texture_report(m, bank[order[:half]], bank[order[half:2 * half]])
+    # the score's 64 px crops, one from inside each training crop (those are 128 px)
+    real, other = (random_crops(list(bank[order[a:a + half]]), half, seed) for a, seed in ((0, 1), (half, 2)))
+    rep = texture_report(m, real, other)
     return (f"**Texture fidelity:** SWD {rep['swd']['mean']:.1f} against {rep['floor']['mean']:.1f} between two "
             f"sets of your picture's crops ({rep['ratio']:.1f}x; 1x = as alike as the picture is to itself, "
             "lower is better).")

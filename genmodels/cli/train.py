@@ -50,7 +50,8 @@ def build_parser() -> OneLineParser:
     p.add_argument("--fit", choices=FITS, default="crop", help="crop to square (default) or pad on white")
     p.add_argument("--scale", type=int, default=DEFAULT_SCALE,
                    help=f"texture models: shrink each picture's short side to at most this many px first "
-                        f"({MIN_SCALE}-{MAX_SCALE}, default {DEFAULT_SCALE}); lower = larger texture elements")
+                        f"({MIN_SCALE}-{MAX_SCALE}, and at least texture-large's 128 px crops; default {DEFAULT_SCALE}); "
+                        "lower = larger texture elements")
     p.add_argument("--no-labels", dest="labels", action="store_false",
                    help="train on every picture as one set, even when they sit in class sub-folders")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint")

@@ -47,9 +47,11 @@ class _PictureBuilder(_Builder):
             return
         rgb = _shrink(rgb, self.scale)
         crop = self.report.image_size
-        if min(rgb.shape[:2]) < crop:
-            self.skip(name, "too_small", f"smaller than the {crop} px crops the model learns from")
+        if min(rgb.shape[:2]) < crop // 2:
+            self.skip(name, "too_small", f"smaller than {crop // 2} px, half the {crop} px crops the model "
+                                         "learns from")
             return
+        rgb = _enlarge(rgb, crop)
         key = hashlib.blake2b(rgb.tobytes(), digest_size=16).digest()
         if key in self.exact:
             self.report.exact_duplicates += 1
@@ -67,6 +69,17 @@ def _shrink(rgb: np.ndarray, scale: int) -> np.ndarray:
     factor = scale / min(h, w)
     size = (max(1, round(w * factor)), max(1, round(h * factor)))
     return np.array(Image.fromarray(rgb).resize(size, Image.LANCZOS))
+
+
+def _enlarge(rgb: np.ndarray, size: int) -> np.ndarray:
+    """uint8 (H, W, 3) with its short side at least size px (Lanczos), aspect kept: a small swatch still
+    gives whole crops."""
+    h, w = rgb.shape[:2]
+    if min(h, w) >= size:
+        return rgb
+    factor = size / min(h, w)
+    new = (max(size, round(w * factor)), max(size, round(h * factor)))
+    return np.array(Image.fromarray(rgb).resize(new, Image.LANCZOS))
 
 
 def load_texture_dataset(sources: PathLike | Sequence[PathLike], crop_size: int = 64,

@@ -23,6 +23,10 @@ PRESETS: dict[str, ModelConfig] = {
     # waves keep regular patterns in phase (texture_waves.py), placed to a quarter cycle per crop (a period of
     # four crops, so tiles come in steps of 256 px). Folders saved without waves load as before.
     "texture": TextureConfig(waves=4, wave_period=4),
+    # For patterns larger than a 64 px crop (a brick wall's running bond): two scales (texture_detail.py), the
+    # generator learning from 128 px crops averaged down to 64 px, a detail network doubling its textures;
+    # waves placed to a half cycle per generator crop (a period of two crops: tiles in steps of 256 px).
+    "texture-large": TextureConfig(crop_size=128, detail_width=16, waves=4, wave_period=2),
 }
 
 

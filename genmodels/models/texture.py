@@ -20,13 +20,14 @@ patch_loss            the generator's second term: how far its patches' distribu
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 from .gan import init_dcgan_weights
-from .texture_waves import dominant_waves, wave_features
+from .texture_waves import PROMINENCE, dominant_waves, wave_features
 
 CROP_SIZES = (32, 48, 64, 96, 128)
 SHIFT_DIM = 2  # a picture's shift along x and y (fractions of the waves' period): the last noise channels
@@ -50,13 +51,16 @@ class TextureConfig:
     # The waves' period in crops: whole cycles per wave_period x crop_size px. 4 lets a repeat sit at any
     # quarter cycle per crop (a twill of 3.25 cycles per 64 px); 1 = whole cycles per crop (older folders).
     wave_period: int = 1
+    # Two scales (texture_detail.py): > 0 = the generator draws at half scale, from crops averaged down by 2,
+    # and a detail network this wide doubles its output; 0 = one scale (older folders).
+    detail_width: int = 0
 
     def __post_init__(self) -> None:
         if self.crop_size not in CROP_SIZES:
             raise ValueError(f"crop_size must be one of {CROP_SIZES}, got {self.crop_size}")
         if self.channels not in (1, 3):
             raise ValueError(f"channels must be 1 or 3, got {self.channels}")
-        if not (2 <= self.stages <= 5 and self.crop_size % 2 ** self.stages == 0):
+        if not (2 <= self.stages <= 5 and self.crop_size % (2 ** self.stages * self.scales) == 0):
             raise ValueError(f"stages must be 2..5 and divide the crop size into whole cells, got {self.stages}")
         if not (1 <= self.local_dim <= 256 and 0 <= self.global_dim <= 256):
             raise ValueError("local_dim must be 1..256 and global_dim 0..256")
@@ -66,6 +70,22 @@ class TextureConfig:
             raise ValueError(f"waves must be 0..16, got {self.waves}")
         if self.wave_period not in (1, 2, 4):
             raise ValueError(f"wave_period must be 1, 2 or 4 crops, got {self.wave_period}")
+        if not 0 <= self.detail_width <= 128:
+            raise ValueError(f"detail_width must be 0..128, got {self.detail_width}")
+
+    @property
+    def scales(self) -> int:
+        """1, or 2 with a detail network (the generator then draws at half scale)."""
+        return 2 if self.detail_width else 1
+
+    @property
+    def base_size(self) -> int:
+        """With two scales, the crops' side at half scale, where the generator learns; 0 with one."""
+        return self.crop_size // 2 if self.detail_width else 0
+
+    def base_config(self) -> "TextureConfig":
+        """The half-scale generator of a two-scale model: the same network on crops averaged down by 2."""
+        return dataclasses.replace(self, crop_size=self.crop_size // 2, detail_width=0)
 
     @property
     def image_size(self) -> int:
@@ -79,8 +99,8 @@ class TextureConfig:
 
     @property
     def stride(self) -> int:
-        """Pixels per noise cell."""
-        return 2 ** self.stages
+        """Pixels per noise cell (of the output: with two scales, twice the generator's)."""
+        return 2 ** self.stages * self.scales
 
     @property
     def period(self) -> int:
@@ -102,6 +122,8 @@ def _conv(c_in: int, c_out: int, bias: bool = False) -> nn.Conv2d:
 class TextureGenerator(nn.Module):
     def __init__(self, cfg: TextureConfig):
         super().__init__()
+        if cfg.detail_width:
+            raise ValueError("a two-scale texture config builds a TwoScaleTexture (texture_detail.py)")
         self.cfg = cfg
         widths = [min(cfg.g_max, cfg.g_width * 2 ** i) for i in reversed(range(cfg.stages + 1))]  # [128, .., 8]
         extra = 2 * cfg.waves  # each convolution also reads the waves' sin and cos
@@ -119,10 +141,10 @@ class TextureGenerator(nn.Module):
             self.register_buffer("waves", torch.zeros(cfg.waves, 2))
 
     @torch.no_grad()
-    def fit_waves(self, crops: torch.Tensor) -> None:
+    def fit_waves(self, crops: torch.Tensor, prominence: float = PROMINENCE) -> None:
         """Read the waves from the training crops (uint8 (N, C, S, S)); nothing to do without waves."""
         if self.cfg.waves:
-            self.waves.copy_(dominant_waves(crops.cpu(), self.cfg.waves, self.cfg.wave_period))
+            self.waves.copy_(dominant_waves(crops.cpu(), self.cfg.waves, self.cfg.wave_period, prominence))
 
     def forward(self, noise: torch.Tensor) -> torch.Tensor:
         """(B, z_dim, h, w) -> (B, C, h * stride, w * stride). With waves, every convolution also reads the

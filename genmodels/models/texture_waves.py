@@ -33,7 +33,7 @@ PROMINENCE, SHARE = 100.0, 0.25
 MIN_CYCLES = 2.0
 
 
-def dominant_waves(crops: torch.Tensor, k: int, periods: int = 1) -> torch.Tensor:
+def dominant_waves(crops: torch.Tensor, k: int, periods: int = 1, prominence: float = PROMINENCE) -> torch.Tensor:
     """The k strongest repeats of the crops' brightness as plane waves, float (k, 2) of whole cycles (along
     x, along y) per `periods` crop sides (1, 2 or 4), one of each +/- pair (n > 0, or n = 0 and m > 0),
     strongest first; (0, 0) rows (constant inputs, which the generator can ignore) pad the list when fewer
@@ -41,7 +41,7 @@ def dominant_waves(crops: torch.Tensor, k: int, periods: int = 1) -> torch.Tenso
 
     The crops' mean power spectrum (Hann-windowed, zero-padded SPECTRUM_PAD times, so a repeat is found to
     a quarter cycle per crop) is searched peak by peak, over its local maxima from MIN_CYCLES per crop up.
-    A peak counts as a repeat when it holds PROMINENCE times the median power of its ring and SHARE of the
+    A peak counts as a repeat when it holds `prominence` times the median power of its ring and SHARE of the
     strongest such peak's power; when the strongest itself does not stand out, the picture has no regular pattern and
     gets no waves. That keeps a twill's lines and leaves out repeats that vary from place to place (wood's
     grain, brick courses) and smooth spectra (marble, cobbles).
@@ -71,7 +71,7 @@ def dominant_waves(crops: torch.Tensor, k: int, periods: int = 1) -> torch.Tenso
         if n < 0 or (n == 0 and m < 0):
             m, n = -m, -n
         peak = power[row, col]
-        stands_out = peak >= PROMINENCE * power[ring].median()
+        stands_out = peak >= prominence * power[ring].median()
         if peak_index == 0 and not stands_out:  # the strongest repeat does not stand out: no regular pattern
             break
         if stands_out and peak >= SHARE * strongest and (m, n) not in [(0, 0), *found]:

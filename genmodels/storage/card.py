@@ -45,9 +45,11 @@ def render_card(meta: dict[str, Any], has_samples: bool, repo_id: str | None = N
         step = TextureConfig(**cfg).size_step
         waves = (f", with {cfg['waves']} periodic inputs read from the pictures' regular repeats"
                  if cfg.get("waves") else "")
+        scales = (", in two scales: the layout learnt from the crops at half scale, then a detail network"
+                  if cfg.get("detail_width") else "")
         what = (f"A seamless-texture GAN ({colour}; a spatial GAN with circular padding{waves}, trained on "
-                f"{cfg['crop_size']} px crops): it draws textures of any size from {max(64, step)} to 2048 px in "
-                f"steps of {step} px, and each one tiles with no seam,")
+                f"{cfg['crop_size']} px crops{scales}): it draws textures of any size from {max(64, step)} to 2048 "
+                f"px in steps of {step} px, and each one tiles with no seam,")
     card_data = ModelCardData(library_name=LIBRARY_NAME, license=license_id,
                               pipeline_tag="unconditional-image-generation", tags=tags)
     lines = [

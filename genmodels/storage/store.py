@@ -23,6 +23,7 @@ from ..errors import StudioError
 from ..models.gan import GANConfig, build_generator
 from ..models.presets import ModelConfig, model_kind
 from ..models.texture import TextureConfig, TextureGenerator
+from ..models.texture_detail import TwoScaleTexture
 from ..models.vae import VAE, VAEConfig
 from .card import render_card
 from .safe_tensors_io import (
@@ -93,14 +94,14 @@ class LoadedModel:
 
 def build_network(cfg: ModelConfig, init_seed: int = 0) -> nn.Module:
     """The network that draws images for a config: a Generator for a GAN, the VAE for a VAE, a
-    TextureGenerator for a texture model.
+    TextureGenerator (or, with two scales, a TwoScaleTexture) for a texture model.
 
     Initialisation draws from its own seeded RNG, so building (or loading) a model never moves the
     caller's global RNG and the same init_seed always gives the same starting weights."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(init_seed)
         if isinstance(cfg, TextureConfig):
-            return TextureGenerator(cfg)
+            return TwoScaleTexture(cfg) if cfg.detail_width else TextureGenerator(cfg)
         return build_generator(cfg) if isinstance(cfg, GANConfig) else VAE(cfg)
 
 

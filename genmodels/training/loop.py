@@ -111,8 +111,8 @@ class _Run:
         return training_latents(self.model_cfg, n, gen, y)
 
     @property
-    def two_stage_gan(self) -> bool:
-        return self.cfg.kind == "gan" and bool(self.model_cfg.base_size)
+    def two_stage_gan(self) -> bool:  # a two-stage GAN, or a texture GAN with two scales
+        return self.cfg.kind in ("gan", "texture") and bool(self.model_cfg.base_size)
 
     def _build(self) -> None:
         # channels_last for every network, the BatchNorm discriminator included: measured on a 2-core

@@ -113,7 +113,7 @@ RECIPE_LABELS = {RECOMMENDED_CHOICE: "Recommended (two-stage lite DCGAN)",
 # blinded to them let the textures come out evenly lit.
 TEXTURE_RECIPE = GANRecipeSpec(arch="texture", d_norm="spectral", loss="hinge", diff_augment=True, ema=True,
                                lr=5e-4, betas=(0.5, 0.99), cpu_batch=8, stats_weight=50.0,
-                               augment_policy="translation,cutout",
+                               augment_policy="translation,cutout", detail_from=0.7,
                                summary="spatial GAN, circular padding, patch D, DiffAugment (no colour), "
                                        "hinge loss, EMA")
 

@@ -203,16 +203,22 @@ def averaged_down(size: int) -> BaseOf:
 
 def detail_step(base_of: BaseOf, upsampler: nn.Module, critic_step: nn.Module, critic: nn.Module,
                 opt_up: torch.optim.Optimizer, opt_critic: torch.optim.Optimizer, real: torch.Tensor,
-                gen: torch.Generator, precision: str, device: torch.device) -> dict[str, torch.Tensor]:
+                gen: torch.Generator, precision: str, device: torch.device, margin: int = 0
+                ) -> dict[str, torch.Tensor]:
     """One update of a two-stage model's detail network (models/detail.py) on real (B, C, S, S).
 
     Its input is base_of(real, gen) (vae_reconstruction or averaged_down), its target the picture itself:
     an L1 term keeps it faithful, the patch critic's hinge loss makes it sharp. upsampler / critic_step:
     the modules to call (DDP-wrapped under torchrun); critic is the unwrapped critic, used without weight
-    gradients for the upsampler's update."""
+    gradients for the upsampler's update. margin: base px at each edge whose output a circular upsampler
+    draws from the crop's far edge (a texture's: DetailUpsampler.margin); only the inside is compared."""
     base = base_of(real, gen)  # (B, C, b, b)
     with autocast(precision, device):
         fake = upsampler(base)
+        if margin:
+            m, f = margin, real.shape[-1] // base.shape[-1]
+            inside = (..., slice(f * m, -f * m), slice(f * m, -f * m))
+            base, fake, real = base[..., m:-m, m:-m], fake[inside], real[inside]
         real_logits, fake_logits = critic_step(torch.cat([real, fake.detach()]), torch.cat([base, base])
                                                ).float().chunk(2)
         loss_d = d_loss(real_logits, fake_logits, "hinge")

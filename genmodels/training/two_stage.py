@@ -58,7 +58,8 @@ class DetailStage:
         world = dist.world_size()
         real = real[:max(1, DETAIL_BATCH // world)]
         losses = detail_step(self.base_of, self.upsampler_step, self.critic_step, self.critic,
-                             self.optimizers["detail"], self.optimizers["critic"], real, gen, precision, device)
+                             self.optimizers["detail"], self.optimizers["critic"], real, gen, precision, device,
+                             margin=self.net.detail.margin)
         dist.average_buffers([self.critic])
         images = len(real) * world
         ema_update(ema, self.net, 0.5 ** (images / DETAIL_EMA_IMAGES))

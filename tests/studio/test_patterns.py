@@ -24,6 +24,14 @@ def _bricks(path):
     return str(path)
 
 
+def test_the_large_pattern_size_learns_from_128_px_crops(client, tmp_path):
+    picture = [handle_file(_bricks(tmp_path / "bricks.png"))]
+    report, crops = client.predict(picture, 256, 0, "texture-large", api_name="/check_texture")
+    assert "random 128 x 128 px crops" in report and pixels(crops).ndim == 3
+    report, _ = client.predict(picture, 256, 0, "texture", api_name="/check_texture")
+    assert "random 64 x 64 px crops" in report
+
+
 def test_train_a_texture_then_draw_tiles_and_strips(client, tmp_path):
     picture = [handle_file(_bricks(tmp_path / "bricks.png"))]
     report, crops = client.predict(picture, 256, 0, api_name="/check_texture")

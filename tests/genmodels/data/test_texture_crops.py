@@ -53,14 +53,20 @@ def test_pictures_too_small_for_a_crop_are_skipped_with_the_reason(tmp_path):
     folder = tmp_path / "pics"
     folder.mkdir()
     _stripes(folder / "ok.png")
-    _stripes(folder / "tiny.png", width=40, height=40)
+    _stripes(folder / "tiny.png", width=30, height=40)
     (folder / "notes.txt").write_text("not a picture")
     ds = load_texture_dataset(folder, crops=20)
     assert ds.report.images_used == 1
     reasons = dict(ds.report.skipped)
-    assert "smaller than the 64 px crops" in reasons["tiny.png"] and "notes.txt" in reasons
+    assert "smaller than 32 px, half the 64 px crops" in reasons["tiny.png"] and "notes.txt" in reasons
     with pytest.raises(DatasetError, match="No usable picture"):
         load_texture_dataset(folder / "tiny.png")
+
+
+def test_a_picture_smaller_than_a_crop_but_at_least_half_of_it_is_enlarged(tmp_path):
+    ds = load_texture_dataset(_stripes(tmp_path / "swatch.png", width=150, height=90), crop_size=128, crops=8)
+    assert ds.report.images_used == 1 and ds.images.shape == (8, 3, 128, 128)
+    assert ds.images[:, 0].float().std() > 10  # the stripes, enlarged 128 / 90 times, not a flat colour
 
 
 def test_a_zip_of_pictures_works_and_more_than_twenty_files_are_refused(tmp_path):
