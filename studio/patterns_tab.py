@@ -22,6 +22,7 @@ import postprocess
 from . import gpu, recipes
 from .session import Pick, Session
 from .ui import (
+    LOSS_NAMES,
     SEED_MAX,
     SESSION_PREFIX,
     ModelCatalog,
@@ -37,7 +38,6 @@ from .ui import (
 PICTURE_TYPES = [".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".zip"]
 SIZES = [256, 512, 1024, 2048]  # the tile sizes offered; the API takes any multiple of the model's size step up to 2048
 PREVIEW_SIDE = 1200  # the 3 x 3 preview is shrunk to this many px a side for the browser
-LOSS_NAMES = {"d": "critic", "g": "generator"}
 
 
 def sample_textures() -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ import genmodels
 from . import gpu
 from .session import Session
 from .ui import (
+    LOSS_NAMES,
     SEED_MAX,
     SESSION_PREFIX,
     ModelCatalog,
@@ -27,9 +28,6 @@ from .ui import (
 IMAGE_TYPES = [".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".zip"]
 RECIPE_CHOICES = [(genmodels.RECIPE_LABELS[name], name)
                   for name in (genmodels.RECOMMENDED_CHOICE, *genmodels.MAIN_RECIPES)]
-LOSS_NAMES = {"d": "critic", "g": "generator", "loss": "total", "reconstruction": "reconstruction", "kl": "KL",
-              "laplacian": "edges (Lap1)", "detail_d": "detail critic", "detail_g": "detail",
-              "detail_l1": "detail L1"}
 
 
 @dataclass

@@ -22,6 +22,10 @@ BUILTIN_PREFIX = "builtin:"
 SESSION_PREFIX = "session:"
 SEED_MAX = genmodels.MAX_SEED  # a seed field's maximum: the API's own check
 FIRST_SEED_MAX = genmodels.MAX_SEED - genmodels.MAX_IMAGES  # for a run of seeds: first .. first + count - 1
+# what the Train and Patterns tabs' loss charts call a training event's losses
+LOSS_NAMES = {"d": "critic", "g": "generator", "loss": "total", "reconstruction": "reconstruction", "kl": "KL",
+              "laplacian": "edges (Lap1)", "detail_d": "detail critic", "detail_g": "detail",
+              "detail_l1": "detail L1"}
 
 
 def friendly(fn: Callable) -> Callable:
