@@ -120,6 +120,12 @@ def test_training_runs_the_generator_then_the_detail_network(bricks, tmp_path):
     assert "in two scales" in (tmp_path / "out" / "README.md").read_text()
     tile = genmodels.draw_texture(tmp_path / "out", 0, 256)
     assert tile.shape == (256, 256, 3)
+    # the same model folder format: a zip round trip draws the same tile, and a Hub-style load draws too
+    (tmp_path / "imported").mkdir()
+    back = genmodels.import_model_zip(genmodels.export_model_zip(tmp_path / "out", tmp_path / "wall.zip"),
+                                      tmp_path / "imported")
+    assert np.array_equal(genmodels.draw_texture(back, 0, 256), tile)
+    assert genmodels.LatentStudioModel.from_pretrained(tmp_path / "out").draw_texture(0, 512).shape == (512, 512, 3)
 
 
 @pytest.mark.slow
