@@ -1,10 +1,11 @@
-"""The detail stage of a two-stage VAE's or GAN's run (models/detail.py): its critic and optimisers, the
-step it began at, its steps and the average it draws with. The loop (loop.py) owns one DetailStage per
-two-stage model and hands it every step from `start_at` of the run on.
+"""The detail stage of a two-stage VAE's or GAN's run, or of a two-scale texture model's (models/detail.py,
+models/texture_detail.py): its critic and optimisers, the step it began at, its steps and the average it
+draws with. The loop (loop.py) owns one DetailStage per two-stage model and hands it every step from
+`start_at` of the run on.
 
-A two-stage VAE spends the first 30 % of its run on the first stage (VAE_DETAIL_FROM), a two-stage GAN
-the share its recipe names (recipes.py); the rest goes to the detail stage, which takes 16 pictures per
-step (small batches: more, cheaper steps) at Adam 2e-4 / (0.5, 0.99), pix2pix's
+A two-stage VAE spends the first 30 % of its run on the first stage (VAE_DETAIL_FROM), a two-stage GAN or
+texture model the share its recipe names (recipes.py); the rest goes to the detail stage, which takes up
+to 16 pictures per step (small batches: more, cheaper steps) at Adam 2e-4 / (0.5, 0.99), pix2pix's
 settings, and draws with an average of the detail network whose half-life is 2,000 pictures (README
 "Quality" has how these were chosen).
 """
