@@ -111,7 +111,7 @@ RECIPE_LABELS = {RECOMMENDED_CHOICE: "Recommended (two-stage lite DCGAN)",
 # minutes the number of steps and a signal from the first step matter most (README "Patterns"). DiffAugment
 # without its colour jitter: a texture's light and colour are part of what it is, and a discriminator
 # blinded to them let the textures come out evenly lit. A two-scale model (texture-large) trains its generator
-# for 70 % of the run, then its detail network (85 % gave no better layout and a blurrier picture).
+# for 70 % of the run, then its detail network (85 % drew the same layout and scored no better).
 TEXTURE_RECIPE = GANRecipeSpec(arch="texture", d_norm="spectral", loss="hinge", diff_augment=True, ema=True,
                                lr=5e-4, betas=(0.5, 0.99), cpu_batch=8, stats_weight=50.0,
                                augment_policy="translation,cutout", detail_from=0.7,
