@@ -44,7 +44,7 @@ def run_one(name: str, minutes: float, out: Path, preset: str = "texture") -> di
 
     import postprocess
     from genmodels.data.safe_image import load_image
-    from genmodels.data.texture_crops import DEFAULT_SCALE, _shrink, load_texture_dataset
+    from genmodels.data.texture_crops import DEFAULT_SCALE, _fit_short_side, load_texture_dataset
     from genmodels.evaluation.swd import swd
     from genmodels.evaluation.texture_quality import random_crops, texture_report
     from genmodels.generation.texture import morph_strip, tile
@@ -62,7 +62,7 @@ def run_one(name: str, minutes: float, out: Path, preset: str = "texture") -> di
     for last in train(cfg, dataset, folder, clock=time.process_time):
         pass
     model = load_model(folder)
-    source = _shrink(load_image(path), DEFAULT_SCALE)
+    source = _fit_short_side(load_image(path), 1, DEFAULT_SCALE)
     report = texture_report(model, random_crops([source], 256, 1), random_crops([source], 256, 2))
     half = source.shape[1] // 2
     halves = swd(random_crops([source[:, :half]], 256, 1), random_crops([source[:, half:]], 256, 2))["mean"]

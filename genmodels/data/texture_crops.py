@@ -45,13 +45,12 @@ class _PictureBuilder(_Builder):
         except ImageLoadError as err:
             self.skip(name, err.kind, err.reason)
             return
-        rgb = _shrink(rgb, self.scale)
         crop = self.report.image_size
         if min(rgb.shape[:2]) < crop // 2:
             self.skip(name, "too_small", f"smaller than {crop // 2} px, half the {crop} px crops the model "
                                          "learns from")
             return
-        rgb = _enlarge(rgb, crop)
+        rgb = _fit_short_side(rgb, crop, self.scale)  # the scale is at least a crop (checked below)
         key = hashlib.blake2b(rgb.tobytes(), digest_size=16).digest()
         if key in self.exact:
             self.report.exact_duplicates += 1
@@ -61,25 +60,17 @@ class _PictureBuilder(_Builder):
         self.names.append(name)
 
 
-def _shrink(rgb: np.ndarray, scale: int) -> np.ndarray:
-    """uint8 (H, W, 3) with its short side at most scale px (Lanczos), aspect kept."""
+def _fit_short_side(rgb: np.ndarray, low: int, high: int) -> np.ndarray:
+    """uint8 (H, W, 3) with its short side brought into low..high px (Lanczos), aspect kept: pictures are
+    shrunk to the scale their texture elements will have, and a small swatch is enlarged to whole crops."""
     h, w = rgb.shape[:2]
-    if min(h, w) <= scale:
+    short = min(h, w)
+    target = min(max(short, low), high)
+    if target == short:
         return rgb
-    factor = scale / min(h, w)
+    factor = target / short
     size = (max(1, round(w * factor)), max(1, round(h * factor)))
     return np.array(Image.fromarray(rgb).resize(size, Image.LANCZOS))
-
-
-def _enlarge(rgb: np.ndarray, size: int) -> np.ndarray:
-    """uint8 (H, W, 3) with its short side at least size px (Lanczos), aspect kept: a small swatch still
-    gives whole crops."""
-    h, w = rgb.shape[:2]
-    if min(h, w) >= size:
-        return rgb
-    factor = size / min(h, w)
-    new = (max(size, round(w * factor)), max(size, round(h * factor)))
-    return np.array(Image.fromarray(rgb).resize(new, Image.LANCZOS))
 
 
 def load_texture_dataset(sources: PathLike | Sequence[PathLike], crop_size: int = 64,
