@@ -24,7 +24,7 @@ from .texture import TextureConfig, TextureGenerator
 # fabric's twill 260 times): far below the one-scale bar, but as waves they keep the courses in step, and with
 # the bond inside a crop the generator then lays a running bond (without them: ladders of short joints and
 # overlong bricks). The sample marble and cobbles still get none at this bar (README "Patterns").
-PROMINENCE = 12.0
+HALF_SCALE_PROMINENCE = 12.0
 
 
 class TwoScaleTexture(nn.Module):
@@ -43,7 +43,7 @@ class TwoScaleTexture(nn.Module):
         """Read the generator's waves from the training crops (uint8 (N, C, S, S)) averaged down to its scale."""
         if self.cfg.waves:
             half = F.avg_pool2d(crops.float(), 2).round().to(torch.uint8)
-            self.base.fit_waves(half, PROMINENCE)
+            self.base.fit_waves(half, HALF_SCALE_PROMINENCE)
 
     def forward(self, noise: torch.Tensor) -> torch.Tensor:
         return self.detail(self.base(noise))
