@@ -389,8 +389,9 @@ def train(cfg: TrainConfig, dataset: Dataset, out_dir: str | Path, stop: threadi
     kind = ("diverged" if reason.startswith("diverged")
             else "finished" if reason in ("finished", "time budget reached") else "stopped")
     if lead:
-        why = "" if reason == "stopped" else f" ({reason})"  # a Stop click needs no reason; "interrupted" does
-        message = {"finished": f"Finished ({reason}) after {run.step} steps.",
+        # a Stop click or the step limit needs no reason; "interrupted" and "time budget reached" do
+        why = "" if reason in ("stopped", "finished") else f" ({reason})"
+        message = {"finished": f"Finished{why} after {run.step} steps.",
                    "diverged": f"Training {reason}. Try a lower learning rate."}.get(
             kind, f"Stopped{why} after {run.step} steps; the model so far is saved.")
         yield event(kind, preview=run.exported_samples, message=message, model_dir=model_dir)

@@ -76,7 +76,7 @@ def test_classic_gan_ranks_end_identical(pictures, tmp_path):
     state = assert_ranks_identical(tmp_path / "states")
     assert all(torch.isfinite(t).all() for t in state.values() if t.is_floating_point())
     assert_written_once(output, out)
-    assert "Finished (finished) after 4 steps." in output
+    assert "Finished after 4 steps." in output
 
     from genmodels import load_model
     from genmodels.training.checkpoint import load_checkpoint
