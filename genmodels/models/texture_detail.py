@@ -4,8 +4,8 @@ Why: a crop can only teach what fits in it. A brick is about 75 px long in a 256
 crop never holds two joints of one course, and a generator trained on such crops drew a maze of mortar
 crosses instead of a running bond. Averaged down by 2, a crop of twice the side holds the bond, and
 costs what a 64 px crop costs. The detail network (models/detail.py, circular: any size, still periodic)
-then learns from real pairs (the crop averaged down -> the crop) what the half scale lost: edges, grain,
-the mortar's grit. It is the two-stage GAN's split (models/gan.py TwoStageGenerator) applied to a texture:
+then learns from real pairs (the crop averaged down -> the crop) what the half scale lost; measured, it
+sharpens edges but draws no grit (README "Large patterns"). It is the two-stage GAN's split (models/gan.py TwoStageGenerator) applied to a texture:
 the loop trains the generator first, on averaged-down crops, then the detail network.
 
 TwoScaleTexture  noise (B, z_dim, h, w) -> texture (B, C, h * stride, w * stride), stride = 2 x the
