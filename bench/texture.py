@@ -4,7 +4,10 @@ the `texture` preset for the default budget (CPU time, one torch thread) and pri
   fidelity  SWD (x 1e3) between 64 x 64 crops of 16 drawn textures (256 px) and crops of the picture, per
             pyramid level and mean, beside the floor (two independent sets of the picture's crops) and, for
             scale, the picture's own halves (crops of its left half against crops of its right half, as
-            a multiple of the floor: how far a new piece of the same material is from this one);
+            a multiple of the floor: how far a new piece of the same material is from this one) and two
+            copies, the picture itself tiled 2 x 2 and cut into crops as the drawn textures are, as it is
+            (seams and all) and after the `seamless` edit: what a model that reproduced its picture
+            would score;
   seams     postprocess.seam_score of the drawn textures (1.0 = the wrap-around edge is like any other
             pair of neighbouring pixels), mean and worst of 16, beside the same ratio for the picture's own
             neighbouring rows and columns inside it (95th percentile: a regular pattern's rows differ by
@@ -66,6 +69,8 @@ def run_one(name: str, minutes: float, out: Path, preset: str = "texture") -> di
     report = texture_report(model, random_crops([source], 256, 1), random_crops([source], 256, 2))
     half = source.shape[1] // 2
     halves = swd(random_crops([source[:, :half]], 256, 1), random_crops([source[:, half:]], 256, 2))["mean"]
+    copies = [swd(random_crops([source], 256, 1), random_crops([tile(picture, 2)], 256, 3))["mean"]
+              for picture in (source, postprocess.seamless(source))]
     seams = [postprocess.seam_score(t) for t in report["textures"]]
     texture = report["textures"][0]
     Image.fromarray(tile(texture, 3)).save(out / f"{name}-tiled.png")
@@ -73,6 +78,7 @@ def run_one(name: str, minutes: float, out: Path, preset: str = "texture") -> di
     return {"texture": name, "steps": last.step, "crops_per_s": last.images_per_s,
             "swd": report["swd"]["levels"] | {"mean": report["swd"]["mean"]}, "floor": report["floor"]["mean"],
             "ratio": report["ratio"], "halves": halves / report["floor"]["mean"],
+            "copy": copies[0] / report["floor"]["mean"], "seamless_copy": copies[1] / report["floor"]["mean"],
             "seam_mean": float(np.mean(seams)), "seam_max": float(np.max(seams)),
             "inside_seam": inside_seam_range(source), "photo_seam": postprocess.seam_score(source),
             "photo_seam_after": postprocess.seam_score(postprocess.seamless(source))}
@@ -125,13 +131,14 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\n{args.preset}, {args.minutes:g} CPU-minutes per texture, one torch thread, training precision: "
           f"{precision}; SWD x 1e3 on 64 px crops (levels 64 / 32 / 16 px)")
     print(f"{'texture':<9} {'steps':>6} {'crops/s':>8} {'64':>6} {'32':>6} {'16':>6} {'mean':>6} {'floor':>6} "
-          f"{'x floor':>7} {'halves':>6} {'seam':>5} {'worst':>5} {'inside':>6} {'photo seam':>10} {'after edit':>10}")
+          f"{'x floor':>7} {'halves':>6} {'copy':>5} {'copy+edit':>9} {'seam':>5} {'worst':>5} {'inside':>6} "
+          f"{'photo seam':>10} {'after edit':>10}")
     for r in rows:
         s = r["swd"]
         print(f"{r['texture']:<9} {r['steps']:>6} {r['crops_per_s']:>8.0f} {s['64']:>6.1f} {s['32']:>6.1f} "
               f"{s['16']:>6.1f} {s['mean']:>6.1f} {r['floor']:>6.1f} {r['ratio']:>7.2f} {r['halves']:>6.2f} "
-              f"{r['seam_mean']:>5.2f} {r['seam_max']:>5.2f} {r['inside_seam']:>6.2f} {r['photo_seam']:>10.2f} "
-              f"{r['photo_seam_after']:>10.2f}")
+              f"{r['copy']:>5.2f} {r['seamless_copy']:>9.2f} {r['seam_mean']:>5.2f} {r['seam_max']:>5.2f} "
+              f"{r['inside_seam']:>6.2f} {r['photo_seam']:>10.2f} {r['photo_seam_after']:>10.2f}")
     seconds = draw_speed(args.out / rows[0]["texture"])
     print(f"\ndrawing a 1024 x 1024 texture: {seconds:.2f} s (best of 3, all threads)")
     results = {"rows": rows, "draw_1024_s": seconds, "precision": precision}
