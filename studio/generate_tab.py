@@ -136,8 +136,7 @@ def class_choices(classes: list[str]) -> list[tuple[str, str]]:
 
 def on_model_classes(catalog: ModelCatalog, sess: Session, model_key: str | None, current: str | None):
     """The class picker, "one of each class" and the class strength follow the picked model: shown with its
-    classes for a labelled model (keeping the class picked if the model has it; the strength only for a
-    labelled GAN), hidden otherwise."""
+    classes for a labelled model (keeping the class picked if the model has it), hidden otherwise."""
     try:
         info = genmodels.describe(catalog.folder(sess, model_key)) if model_key else {}
     except genmodels.StudioError:
@@ -155,7 +154,7 @@ def on_generate(catalog: ModelCatalog, draw: Callable, sess: Session, model_key:
                 class_strength: float | None = 1.0, each_draw: Callable = genmodels.each_class):
     """Generate: count images from first_seed on (of one class, for a labelled model, or any class when
     label is ""), or one image of each class from first_seed; the first is selected. class_strength: a
-    labelled GAN's (1 = as trained); other models take 1 (the hidden slider's value)."""
+    labelled model's (1 = as trained); other models take 1 (the hidden slider's value)."""
     folder = catalog.folder(sess, model_key)
     info = genmodels.describe(folder)
     label = label or None

@@ -27,7 +27,7 @@ Recipe = TypedDict("Recipe", {
     "model_key": str,  # this app's key for the model (never written into files: see plain())
     "seed": int, "variety": float,  # a drawn image
     "label": str,  # a labelled model's class the image was drawn for (absent: any class)
-    "class_strength": float,  # a labelled GAN's class strength, 1..3 (absent: 1, as trained)
+    "class_strength": float,  # a labelled model's class strength, 1..3 (absent: 1, as trained)
     "strength": float, "variation_seed": int, "variation_index": int,  # a variation of it
     "from": "Recipe",  # for a variation of a variation: the recipe it came from
     "latent": list[float], "source": str,  # an image known by its exact latent, and its caption

@@ -75,7 +75,7 @@ def image_model(model: ModelRef) -> LoadedModel:
 
 def describe(model: ModelRef) -> dict:
     """kind, image_size, channels, z_dim, name, preset, a one-line summary for the UI, can_encode,
-    class_strength (whether draws take a class strength: labelled GANs), classes (a
+    class_strength (whether draws take a class strength: labelled GANs and VAEs), classes (a
     labelled model's class names, else []) and latent_dim (numbers in one of its latents)."""
     m = get_model(model)
     cfg = m.config
@@ -87,7 +87,7 @@ def describe(model: ModelRef) -> dict:
         summary += f", {len(m.classes)} classes"
     return {"kind": m.kind, "image_size": cfg.image_size, "channels": cfg.channels, "z_dim": cfg.z_dim,
             "name": m.name, "preset": m.meta.get("preset"), "summary": summary,
-            "can_encode": m.kind == "vae", "class_strength": bool(m.class_tail), "classes": list(m.classes),
+            "can_encode": m.kind == "vae", "class_strength": sampling.takes_class_strength(m), "classes": list(m.classes),
             "latent_dim": m.latent_dim}
 
 
@@ -106,10 +106,10 @@ def class_index(m: LoadedModel, label: str | None) -> int | None:
 
 
 def check_class_strength(m: LoadedModel, strength: float) -> float:
-    """1 = as trained; 1..MAX_CLASS_STRENGTH for a labelled GAN (describe()["class_strength"])."""
+    """1 = as trained; 1..MAX_CLASS_STRENGTH for a labelled model (describe()["class_strength"])."""
     strength = check_number("Class strength", strength, 1.0, MAX_CLASS_STRENGTH)
-    if strength != 1.0 and not m.class_tail:
-        raise StudioError(f"{m.name} has no class weights to strengthen: class strength is for GANs trained "
+    if strength != 1.0 and not sampling.takes_class_strength(m):
+        raise StudioError(f"{m.name} has no classes to strengthen: class strength is for models trained "
                           "on class folders.")
     return strength
 
@@ -126,7 +126,7 @@ def generate(model: ModelRef, n: int = 16, seed: int = 0, variety: float = 1.0, 
              class_strength: float = 1.0) -> list[np.ndarray]:
     """n images (1..64) from seeds seed, seed+1, ...; variety 0..2 (1 = as trained); label: a class
     name of a labelled model (describe()["classes"]), None = any class; class_strength 1..3 (a labelled
-    GAN's: 1 = as trained, higher = more clearly the class, less varied; sampling.class_weights)."""
+    model's: 1 = as trained, higher = more clearly the class, less varied; sampling.model_latents)."""
     return draw(model, n, seed, variety, label, class_strength)[0]
 
 

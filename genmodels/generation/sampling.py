@@ -41,6 +41,13 @@ def prior_of(model: LoadedModel) -> MixturePrior | None:
 Labels = int | Sequence[int | None] | None
 
 
+def takes_class_strength(model: LoadedModel) -> bool:
+    """Whether a model's draws take a class strength: a labelled GAN (class weights) or a VAE with a
+    labelled prior (a class offset)."""
+    prior = prior_of(model)
+    return bool(model.class_tail) or (prior is not None and prior.component_class is not None)
+
+
 def seed_class(seed: int, n_classes: int) -> int:
     """The class a labelled GAN draws for a seed when none is asked for: uniform, from its own stream
     (so it does not move the seed's noise)."""
@@ -79,14 +86,15 @@ def model_latents(model: LoadedModel, seeds: Iterable[int], variety: float = 1.0
     seed's component (0 = that component's average image, 1 = as fitted).
     label (labelled models): a class index for every seed, or one per seed, None = any class. The
     same seed keeps its noise across classes, so it keeps what the model does not tie to the class.
-    class_strength: a labelled GAN's class weights (class_weights); other models ignore it."""
+    class_strength: a labelled GAN's class weights (class_weights), a labelled VAE's class offset
+    (MixturePrior.transform); 1 for a row without a class or an unlabelled model."""
     seeds = [int(s) for s in seeds]
     labels = row_labels(model, seeds, label)
     prior = prior_of(model)
     if prior is None:
         z = seed_latents(seeds, model.z_dim, variety)
     else:
-        z = prior.transform(seed_latents(seeds, model.z_dim).to(model.device), variety, labels).cpu()
+        z = prior.transform(seed_latents(seeds, model.z_dim).to(model.device), variety, labels, class_strength).cpu()
     if model.class_tail:  # a labelled GAN reads one-hot class weights after the noise
         z = torch.cat([z, class_weights(model.class_tail, labels, class_strength)], dim=1)
     return z

@@ -161,22 +161,36 @@ class MixturePrior(nn.Module):
 
     @torch.no_grad()
     def transform(self, eps: torch.Tensor, variety: float = 1.0,
-                  labels: list[int | None] | None = None) -> torch.Tensor:
+                  labels: list[int | None] | None = None, class_strength: float = 1.0) -> torch.Tensor:
         """Standard-normal rows eps (N, D) -> exact mixture draws (N, D) float32, one per row.
 
         u = Phi(eps_0) picks component k by the cumulative weights; u rescaled inside k's interval is
         uniform again, so v = (Phi^-1(u'), eps_1..) ~ N(0, I) and z = m_k + variety * L_k v.
         variety: 1 = as fitted, 0 = the component's mean. labels (one per row, None = any): a labelled
-        prior picks among that class's components only. Row by row in float64, so a row's result
-        never depends on the others in the batch."""
-        rows, cumulative = [], {}  # class (or None) -> its cumulative weights, computed once per call
+        prior picks among that class's components only. class_strength (a labelled prior's rows with a
+        label): 1 = as fitted; above 1 each draw moves (strength - 1) times the way from the mean of all
+        classes to its class's mean (class_offset). Row by row in float64, so a row's result never
+        depends on the others in the batch."""
+        rows, cumulative, offsets = [], {}, {}  # per class (or None), computed once per call
         for i, e in enumerate(eps.double()):
             label = labels[i] if labels is not None else None
             if label not in cumulative:
                 cumulative[label] = self._cumulative(label)
+                offsets[label] = (float(class_strength) - 1) * self.class_offset(label)
             k, v = self._split(e, cumulative[label])
-            rows.append(self.means[k].double() + float(variety) * (self.scale_tril[k].double() @ v))
+            rows.append(self.means[k].double() + float(variety) * (self.scale_tril[k].double() @ v) + offsets[label])
         return torch.stack(rows).float()
+
+    def class_offset(self, label: int | None) -> torch.Tensor:
+        """A class's mean latent minus the mean of all classes (D,) float64, zeros without a class: the way
+        a class strength above 1 pushes its draws, so what sets the class apart grows (the latent-space
+        counterpart of a labelled GAN's class weights pushed past the one-hot, sampling.class_weights)."""
+        if label is None or self.component_class is None:
+            return torch.zeros(self.means.shape[1], dtype=torch.float64, device=self.means.device)
+        w = self.weights.double().clamp_min(0)
+        mine = torch.where(self.component_class == int(label), w, torch.zeros_like(w))
+        means = self.means.double()
+        return mine @ means / mine.sum().clamp_min(1e-300) - w @ means / w.sum().clamp_min(1e-300)
 
     def _split(self, e: torch.Tensor, cum: torch.Tensor) -> tuple[int, torch.Tensor]:
         u = torch.special.ndtr(e[0])

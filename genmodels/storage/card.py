@@ -71,7 +71,7 @@ def render_card(meta: dict[str, Any], has_samples: bool, repo_id: str | None = N
                   f"Trained on a labelled set: it draws any of its {len(classes)} classes on request (`label=` in "
                   "Python, `--label` on the command line, the class picker in the studio):",
                   "", "Classes: " + ", ".join(markdown_text(str(c)) for c in classes) + ".", ""]
-        if kind == "gan":
+        if kind in ("gan", "vae"):
             lines += ["A class strength above 1 (`class_strength=` in Python, `--class-strength` on the command "
                       "line, the Class strength slider in the studio; up to 3) draws each class more clearly, "
                       "with less variety between seeds.", ""]

@@ -64,7 +64,7 @@ def test_a_class_strength_is_refused_out_of_range_or_without_class_weights(label
     for bad in (0.5, 3.5, float("nan")):
         with pytest.raises(StudioError, match="Class strength"):
             genmodels.generate(labelled, 1, label="dogs", class_strength=bad)
-    with pytest.raises(StudioError, match="no class weights"):
+    with pytest.raises(StudioError, match="no classes to strengthen"):
         genmodels.generate(gan_folder, 1, class_strength=2.0)
     assert genmodels.generate(gan_folder, 1, class_strength=1.0)  # 1 is "as trained" for every model
     assert not genmodels.describe(gan_folder)["class_strength"]

@@ -74,6 +74,18 @@ def test_a_labelled_prior_draws_only_from_the_class_asked_for():
     assert torch.equal(prior.transform(eps[:1], labels=[1]), ones[:1])  # row by row: batch-independent
 
 
+def test_a_class_strength_moves_a_labelled_prior_draw_along_its_class_offset():
+    prior = _two_class_prior()
+    # class 1's mean (10, 5) minus the mean of all classes 0.5 * (-10, 0) + 0.25 * (10, 0) + 0.25 * (10, 10)
+    assert torch.allclose(prior.class_offset(1), torch.tensor([10.0, 2.5], dtype=torch.float64))
+    assert torch.equal(prior.class_offset(None), torch.zeros(2, dtype=torch.float64))
+    eps = torch.randn(50, 2, generator=torch.Generator().manual_seed(1))
+    plain, strong = prior.transform(eps, labels=[1] * 50), prior.transform(eps, labels=[1] * 50, class_strength=3.0)
+    assert torch.allclose(strong - plain, torch.tensor([20.0, 5.0]).expand(50, 2), atol=1e-5)
+    assert torch.equal(prior.transform(eps, class_strength=3.0), prior.transform(eps))  # no class, no offset
+    assert torch.equal(MixturePrior(2, 2).class_offset(0), torch.zeros(2, dtype=torch.float64))  # unlabelled
+
+
 def test_an_unlabelled_prior_keeps_its_weight_keys():
     assert set(MixturePrior(2, 4).state_dict()) == {"weights", "means", "scale_tril"}
     assert "component_class" in MixturePrior(2, 4, labelled=True).state_dict()

@@ -1,6 +1,7 @@
 """Training on class folders: the labelled GAN and VAE train, save, load, resume and draw by class."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import genmodels
@@ -69,7 +70,14 @@ def test_a_labelled_vae_fits_a_prior_per_class(pets, tmp_path):
     assert set(owners.tolist()) == {0, 1}
     _, z = genmodels.draw(tmp_path / "v", 8, seed=0, label="dogs")
     assert genmodels.latent_classes(tmp_path / "v", z) == ["dogs"] * 8
-    assert "--class-strength" not in (tmp_path / "v" / "README.md").read_text()  # a VAE's classes have no strength
+    assert genmodels.describe(tmp_path / "v")["class_strength"]  # the class offset of its prior
+    assert "--class-strength" in (tmp_path / "v" / "README.md").read_text()
+    _, strong = genmodels.draw(tmp_path / "v", 8, seed=0, label="dogs", class_strength=2.0)
+    offset = model.network.prior.class_offset(1).float().numpy()
+    assert np.allclose(strong - z, offset, atol=1e-5)  # each draw moved once more along dogs' way from the mix
+    assert genmodels.latent_classes(tmp_path / "v", strong) == ["dogs"] * 8
+    _, any_class = genmodels.draw(tmp_path / "v", 8, seed=0, class_strength=2.0)
+    assert np.array_equal(any_class, genmodels.draw(tmp_path / "v", 8, seed=0)[1])  # no class asked: no offset
 
 
 def test_recipes_without_class_support_say_so(pets, tmp_path):
