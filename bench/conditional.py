@@ -13,8 +13,8 @@ same CPU time; then scores:
 - overall SWD of the labelled model (classes drawn in the data's proportions) and of the unlabelled
   model, against the same half of the data, beside the floor.
 
-Fidelity, SWD and spread are printed for each --class-strength (a labelled GAN's draw setting, 1 = as
-trained; sampling.class_weights), by default 1 and 2.
+Fidelity, SWD and spread are printed for each --class-strength (a labelled model's draw setting, 1 = as
+trained; sampling.model_latents), by default 1 and 2.
 
     python -m bench.conditional [--minutes 10] [--vae] [--jobs 2] [--per-class 100] [--class-strength 1 2]
                                 [--data NPZ] [--out DIR] [--reuse]
@@ -209,7 +209,7 @@ def overall_swd(folder: Path, real: np.ndarray, labels: np.ndarray | None, names
 
 def _many(folder: Path, n: int, seed: int, labels: list[str] | None, class_strength: float = 1.0) -> np.ndarray:
     """n draws from seeds seed.. (64 per call, the facade's maximum), of labels[i] for seed + i; a class
-    strength other than 1 only for a labelled GAN (every model draws at 1)."""
+    strength other than 1 only for a labelled model (every model draws at 1)."""
     from functools import partial
 
     from genmodels import generate as plain
@@ -231,7 +231,7 @@ def main() -> None:
     parser.add_argument("--per-class", type=int, default=100, help="drawn pictures per class for fidelity")
     parser.add_argument("--overall", type=int, default=512, help="drawn pictures for the overall SWD")
     parser.add_argument("--class-strength", type=float, nargs="+", default=[1.0, 2.0],
-                        help="labelled GANs' class strengths to score at (default 1 2)")
+                        help="labelled models' class strengths to score at (default 1 2)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
