@@ -276,15 +276,17 @@ def main() -> None:
     t = time.perf_counter()
     classifier = train_classifier(real[~test], labels[~test], len(names), args.seed)
     held = predict(classifier, real[test])
-    per_class_real = [float((held[labels[test] == k] == k).mean()) for k in range(len(names))]
+    per_class_real = _per_class_accuracy(held, labels[test], len(names))
     print(f"\nClassifier (trained on {int((~test).sum())} real pictures in {time.perf_counter() - t:.0f} s): "
           f"held-out accuracy {float((held == labels[test]).mean()):.1%}, mean over classes "
           f"{np.mean(per_class_real):.1%}")
     # What fidelity means: new pictures as typical of their class as the held-out ones score the line above;
     # the classifier knows its own training pictures, so a model that copied the data would score these.
     seen, every = predict(classifier, real[~test]), predict(classifier, real)
-    print(f"  the same, mean over classes, on its own training pictures {_class_mean(seen, labels[~test], names):.1%}"
-          f", on all real pictures {_class_mean(every, labels, names):.1%} (a model that copied its pictures)")
+    on_seen = np.mean(_per_class_accuracy(seen, labels[~test], len(names)))
+    on_all = np.mean(_per_class_accuracy(every, labels, len(names)))
+    print(f"  the same, mean over classes, on its own training pictures {on_seen:.1%}, on all real pictures "
+          f"{on_all:.1%} (a model that copied its pictures)")
 
     floor = overall_swd_floor(real, args.seed)
     for name, r in trained.items():
@@ -307,9 +309,9 @@ def main() -> None:
     print("\nModels:", ", ".join(str(r["folder"]) for r in trained.values()))
 
 
-def _class_mean(predicted: np.ndarray, labels: np.ndarray, names: list[str]) -> float:
-    """Accuracy per class, averaged over the classes."""
-    return float(np.mean([(predicted[labels == k] == k).mean() for k in range(len(names))]))
+def _per_class_accuracy(predicted: np.ndarray, labels: np.ndarray, n_classes: int) -> list[float]:
+    """The share of each class's pictures predicted as that class."""
+    return [float((predicted[labels == k] == k).mean()) for k in range(n_classes)]
 
 
 def overall_swd_floor(real: np.ndarray, seed: int) -> float:

@@ -69,8 +69,9 @@ def run_one(name: str, minutes: float, out: Path, preset: str = "texture") -> di
     report = texture_report(model, random_crops([source], 256, 1), random_crops([source], 256, 2))
     half = source.shape[1] // 2
     halves = swd(random_crops([source[:, :half]], 256, 1), random_crops([source[:, half:]], 256, 2))["mean"]
+    made_seamless = postprocess.seamless(source)
     copies = [swd(random_crops([source], 256, 1), random_crops([tile(picture, 2)], 256, 3))["mean"]
-              for picture in (source, postprocess.seamless(source))]
+              for picture in (source, made_seamless)]
     seams = [postprocess.seam_score(t) for t in report["textures"]]
     texture = report["textures"][0]
     Image.fromarray(tile(texture, 3)).save(out / f"{name}-tiled.png")
@@ -81,7 +82,7 @@ def run_one(name: str, minutes: float, out: Path, preset: str = "texture") -> di
             "copy": copies[0] / report["floor"]["mean"], "seamless_copy": copies[1] / report["floor"]["mean"],
             "seam_mean": float(np.mean(seams)), "seam_max": float(np.max(seams)),
             "inside_seam": inside_seam_range(source), "photo_seam": postprocess.seam_score(source),
-            "photo_seam_after": postprocess.seam_score(postprocess.seamless(source))}
+            "photo_seam_after": postprocess.seam_score(made_seamless)}
 
 
 def inside_seam_range(picture: np.ndarray, percentile: float = 95) -> float:
