@@ -87,8 +87,8 @@ def describe(model: ModelRef) -> dict:
         summary += f", {len(m.classes)} classes"
     return {"kind": m.kind, "image_size": cfg.image_size, "channels": cfg.channels, "z_dim": cfg.z_dim,
             "name": m.name, "preset": m.meta.get("preset"), "summary": summary,
-            "can_encode": m.kind == "vae", "class_strength": sampling.takes_class_strength(m), "classes": list(m.classes),
-            "latent_dim": m.latent_dim}
+            "can_encode": m.kind == "vae", "class_strength": sampling.takes_class_strength(m),
+            "classes": list(m.classes), "latent_dim": m.latent_dim}
 
 
 # ---- checks on values a user (or an API caller) can send -------------------------------------

@@ -70,11 +70,10 @@ def render_card(meta: dict[str, Any], has_samples: bool, repo_id: str | None = N
         lines += ["## Classes", "",
                   f"Trained on a labelled set: it draws any of its {len(classes)} classes on request (`label=` in "
                   "Python, `--label` on the command line, the class picker in the studio):",
-                  "", "Classes: " + ", ".join(markdown_text(str(c)) for c in classes) + ".", ""]
-        if kind in ("gan", "vae"):
-            lines += ["A class strength above 1 (`class_strength=` in Python, `--class-strength` on the command "
-                      "line, the Class strength slider in the studio; up to 3) draws each class more clearly, "
-                      "with less variety between seeds.", ""]
+                  "", "Classes: " + ", ".join(markdown_text(str(c)) for c in classes) + ".", "",
+                  "A class strength above 1 (`class_strength=` in Python, `--class-strength` on the command "
+                  "line, the Class strength slider in the studio; up to 3) draws each class more clearly, "
+                  "with less variety between seeds.", ""]
     training = meta.get("training")
     if training:
         lines += ["## Training", ""]
