@@ -119,6 +119,9 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Patte
             with gr.Row():
                 seed = gr.Number(value=0, precision=0, minimum=0, maximum=SEED_MAX, label="Seed", min_width=100)
                 dice = gr.Button("🎲", scale=0, min_width=50)
+            crisp = gr.Checkbox(False, label="Crisp detail", elem_id="pattern-crisp",
+                                info="Rebuilds the tile's detail from small pieces of your pictures (the model "
+                                     "keeps them): sharper grain and edges, same layout; about 2 s more at 1024 px")
             draw = gr.Button("Draw a tile", variant="primary", elem_id="pattern-draw")
             seed_b = gr.Number(value=1, precision=0, minimum=0, maximum=SEED_MAX, label="Morph into seed")
             morph = gr.Button("Draw a morph strip", elem_id="pattern-morph")
@@ -145,7 +148,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Patte
     picker.focus(partial(texture_choices, catalog), [session, picker], picker, api_name=False, queue=False)
     dice.click(new_seed, None, seed, api_name=False, queue=False)
     drawn = DrawView(preview, info, file)
-    draw.click(partial(on_draw, catalog), [session, picker, seed, size], components(drawn),
+    draw.click(partial(on_draw, catalog), [session, picker, seed, size, crisp], components(drawn),
                api_name="draw_texture", concurrency_id="draw")
     morph.click(partial(on_morph, catalog), [session, picker, seed, seed_b, size], components(drawn),
                 api_name="morph_texture", concurrency_id="draw")
@@ -259,18 +262,20 @@ def _shown(sess: Session, image: np.ndarray, recipe: recipes.Recipe, preview: np
 
 
 @friendly
-def on_draw(catalog: ModelCatalog, sess: Session, key: str | None, seed: float, size: int):
-    """A seamless tile at size px, shown repeated 3 x 3 (shrunk for the browser)."""
+def on_draw(catalog: ModelCatalog, sess: Session, key: str | None, seed: float, size: int, crisp: bool = False):
+    """A seamless tile at size px, shown repeated 3 x 3 (shrunk for the browser); crisp: detail from the
+    model's swatches."""
     folder, name = _model(catalog, sess, key)
-    seed, size = int(finite(seed, "Seed")), int(finite(size, "Size"))
-    tile = genmodels.draw_texture(folder, seed, size)
+    seed, size, crisp = int(finite(seed, "Seed")), int(finite(size, "Size")), bool(crisp)
+    tile = genmodels.draw_texture(folder, seed, size, crisp)
     tiled = genmodels.tile_preview(tile, 3)
     if tiled.shape[0] > PREVIEW_SIDE:
         tiled = np.asarray(Image.fromarray(tiled).resize((PREVIEW_SIDE, PREVIEW_SIDE), Image.LANCZOS))
     seam = postprocess.seam_score(tile)
-    text = (f"Seed {seed}, {size} x {size} px. Seam score {seam:.2f} (1.00 = the edges meet like any two "
-            "neighbouring pixels). The download is one tile: repeat it as far as you like.")
-    return _shown(sess, tile, recipes.from_texture(name, key, seed, size), tiled, text)
+    text = (f"Seed {seed}, {size} x {size} px{', crisp detail' if crisp else ''}. Seam score {seam:.2f} (1.00 = "
+            "the edges meet like any two neighbouring pixels). The download is one tile: repeat it as far as you "
+            "like.")
+    return _shown(sess, tile, recipes.from_texture(name, key, seed, size, crisp=crisp), tiled, text)
 
 
 @friendly

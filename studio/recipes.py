@@ -7,8 +7,9 @@ A recipe is a small JSON dict. The ones the studio writes:
   {... , "strength": a, "variation_seed": t, "variation_index": i, "from": {...}}   a variation
   {"model": name, "model_key": key, "latent": [z_dim numbers], ...}                 anything else
                                                                                     (blend frame, upload)
-  {"model": name, "model_key": key, "seed": s, "texture_size": px (, "morph_to": t)} a texture (or a morph
-                                                                                    strip from s to t)
+  {"model": name, "model_key": key, "seed": s, "texture_size": px (, "morph_to": t) a texture (or a morph
+   (, "crisp": true)}                                                               strip from s to t; a tile
+                                                                                    with crisp detail)
 plus, optionally, "edits": an edit stack (postprocess.EditStack.to_dict()). "model_key" is an
 internal key of this app; PNG files carry only "model" (the name), which the reader matches to a model.
 """
@@ -32,6 +33,7 @@ Recipe = TypedDict("Recipe", {
     "from": "Recipe",  # for a variation of a variation: the recipe it came from
     "latent": list[float], "source": str,  # an image known by its exact latent, and its caption
     "texture_size": int, "morph_to": int,  # a texture model's tile (its side) or morph strip (its width, seed B)
+    "crisp": bool,  # a texture tile drawn with crisp detail (absent: without)
     "edits": dict,  # an edit stack (postprocess.EditStack.to_dict())
     "error": str,  # a stored favourite this app cannot redraw
     # kept for people: how an explored or found image was made
@@ -56,12 +58,15 @@ def from_seed(model: str, model_key: str, seed: int, variety: float = 1.0, label
     return recipe
 
 
-def from_texture(model: str, model_key: str, seed: int, size: int, morph_to: int | None = None) -> Recipe:
-    """A texture model's seamless tile of seed at size px, or its morph strip (size px wide) from seed to
-    morph_to."""
+def from_texture(model: str, model_key: str, seed: int, size: int, morph_to: int | None = None,
+                 crisp: bool = False) -> Recipe:
+    """A texture model's seamless tile of seed at size px (crisp: with crisp detail), or its morph strip
+    (size px wide) from seed to morph_to."""
     recipe: Recipe = {"model": model, "model_key": model_key, "seed": int(seed), "texture_size": int(size)}
     if morph_to is not None:
         recipe["morph_to"] = int(morph_to)
+    if crisp:
+        recipe["crisp"] = True
     return recipe
 
 
@@ -96,6 +101,7 @@ def caption(recipe: Recipe) -> str:
         text = f"morph from seed {recipe.get('seed')} to {recipe['morph_to']}"
     elif "texture_size" in recipe:
         text = f"texture, seed {recipe.get('seed')}, {recipe['texture_size']} px"
+        text += ", crisp" if recipe.get("crisp") is True else ""
     elif "seed" in recipe and "latent" not in recipe:
         text = f"seed {recipe['seed']}" + (f", {recipe['label']}" if recipe.get("label") else "")
         if "strength" in recipe:
@@ -114,7 +120,8 @@ def describe_recipe(recipe: Recipe, edits: postprocess.EditStack | None = None) 
         parts.append(f"morph from seed {recipe.get('seed')} to {recipe['morph_to']}, "
                      f"{recipe.get('texture_size')} px wide")
     elif "texture_size" in recipe:
-        parts.append(f"seamless texture, seed {recipe.get('seed')}, {recipe['texture_size']} px")
+        parts.append(f"seamless texture, seed {recipe.get('seed')}, {recipe['texture_size']} px"
+                     + (", crisp detail" if recipe.get("crisp") is True else ""))
     elif "seed" in recipe:
         parts.append(f"seed {recipe['seed']}")
         if recipe.get("label"):

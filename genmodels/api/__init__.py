@@ -58,6 +58,7 @@ from .texture import (
     SAMPLE_TEXTURES,
     TEXTURE_PRESETS,
     draw_texture,
+    has_swatches,
     morph_texture,
     prepare_texture_dataset,
     texture_model,
@@ -88,7 +89,7 @@ __all__ = [
     "find_in_model", "move_along",
     "SAMPLE_IMAGES", "can_resume", "dataset_views", "nearest_training", "originality_index", "prepare_dataset",
     "preset_name", "quality_summary", "release_memory", "run_training",
-    "DEFAULT_TEXTURE_SCALE", "MAX_TEXTURE_SCALE", "MIN_TEXTURE_SCALE", "SAMPLE_TEXTURES", "TEXTURE_PRESETS", "draw_texture", "morph_texture", "prepare_texture_dataset", "texture_model", "texture_quality",
+    "DEFAULT_TEXTURE_SCALE", "MAX_TEXTURE_SCALE", "MIN_TEXTURE_SCALE", "SAMPLE_TEXTURES", "TEXTURE_PRESETS", "draw_texture", "has_swatches", "morph_texture", "prepare_texture_dataset", "texture_model", "texture_quality",
     "texture_views",
     "tile_preview",
 ]

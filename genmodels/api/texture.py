@@ -3,6 +3,7 @@
     ds = prepare_texture_dataset("bricks.png")                    # random 64 px crops of the picture
     for ev in run_training(ds, "texture", "recommended", 5, "out/bricks", stop): ...
     tile = draw_texture("out/bricks", seed=0, size=1024)          # uint8 (1024, 1024, 3), tiles seamlessly
+    tile = draw_texture("out/bricks", 0, 1024, crisp=True)        # the same layout, detail from the picture
     strip = morph_texture("out/bricks", 0, 1, width=2048)         # seed 0's texture turning into seed 1's
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ from ..data.previews import preview_grid
 from ..data.texture_crops import DEFAULT_SCALE, MAX_SCALE, MIN_SCALE, load_texture_dataset
 from ..errors import StudioError
 from ..evaluation.texture_quality import random_crops, texture_report
-from ..generation import texture
+from ..generation import texture, texture_crisp
 from ..generation.texture import MAX_SIZE, MIN_SIZE
 from ..models.presets import get_preset
 from ..storage.cache import ModelRef, get_model
@@ -52,12 +53,26 @@ def _size(m: LoadedModel, value, what: str) -> int:
     return value
 
 
-def draw_texture(model: ModelRef, seed: int = 0, size: int = 512) -> np.ndarray:
+def draw_texture(model: ModelRef, seed: int = 0, size: int = 512, crisp: bool = False) -> np.ndarray:
     """The seamless texture of seed: uint8 (size, size, 3) that tiles with period size. size: 64..2048 px,
-    a multiple of the model's size step (config.size_step: 256 for the `texture` preset)."""
+    a multiple of the model's size step (config.size_step: 256 for the `texture` preset). crisp: rebuild
+    its detail from small pieces of the training pictures the model keeps (its swatches; about 2 s more
+    for 1024 px), so grain, edges and grit come out sharp; the layout stays the network's."""
     m = texture_model(model)
     seed = check_number("Seed", seed, 0, MAX_SEED, whole=True)
-    return texture.draw_texture(m.network, m.config, seed, _size(m, size, "Texture size"))
+    if not isinstance(crisp, bool):
+        raise StudioError(f"crisp must be True or False, got {crisp!r}.")
+    size = _size(m, size, "Texture size")
+    if crisp and m.swatches is None:
+        raise StudioError(f"{m.name} keeps no swatches of its pictures (a model trained before crisp detail, or "
+                          "one shared without them), so it cannot draw crisp detail: draw without it, or retrain.")
+    drawn = texture.draw_texture(m.network, m.config, seed, size)
+    return texture_crisp.crisp(drawn, m.swatches) if crisp else drawn
+
+
+def has_swatches(model: ModelRef) -> bool:
+    """Whether a texture model can draw crisp detail (it keeps swatches of its pictures)."""
+    return texture_model(model).swatches is not None
 
 
 def morph_height(m: LoadedModel, width: int) -> int:

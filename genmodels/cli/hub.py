@@ -13,8 +13,8 @@ def build_parser():
     p = OneLineParser(prog="python -m genmodels.hub", description=(
         "Push a model folder to the Hugging Face Hub, or pull one into a folder. Uses your usual "
         "huggingface_hub login (`hf auth login`) or the HF_TOKEN environment variable; HF_ENDPOINT picks "
-        "another Hub. Only config.json, model.safetensors, README.md, samples.png and directions.safetensors "
-        "are sent or fetched."))
+        "another Hub. Only config.json, model.safetensors, README.md, samples.png, directions.safetensors and "
+        "swatches.safetensors are sent or fetched."))
     sub = p.add_subparsers(dest="command", required=True, metavar="{push,pull}")
     push = sub.add_parser("push", help="upload a model folder in one commit, with a fresh model card",
                           description="Upload a model folder (or a built-in model's name) to REPO_ID in one "

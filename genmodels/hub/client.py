@@ -4,7 +4,7 @@
   python -m genmodels.hub pull REPO_ID [--revision R] --out FOLDER [--overwrite]
 
 Only the fixed files of the model format travel (config.json, model.safetensors, README.md, samples.png,
-directions.safetensors),
+directions.safetensors, swatches.safetensors),
 and only safetensors are ever read: a repo that holds pickle weights but no model.safetensors is refused
 before anything is downloaded. Pulled files live in the huggingface_hub cache, so a model pulled once
 loads again with no network. Repo ids and revisions are checked before any request.
@@ -46,6 +46,7 @@ from ..storage.store import (
     load_model,
     read_config,
 )
+from ..storage.swatches import SWATCH_BYTES, SWATCHES_FILE
 from .errors import (
     HubError,
     HubOfflineError,
@@ -64,7 +65,7 @@ from .errors import (
 
 REQUIRED_FILES = (CONFIG_FILE, WEIGHTS_FILE)
 MAX_BYTES = {CONFIG_FILE: 1 << 20, CARD_FILE: 1 << 20, SAMPLES_FILE: 16 << 20, WEIGHTS_FILE: MAX_FILE_BYTES,
-             DIRECTIONS_FILE: 4 << 20}
+             DIRECTIONS_FILE: 4 << 20, SWATCHES_FILE: SWATCH_BYTES + (1 << 20)}
 DEFAULT_TIMEOUT_S = 30.0  # the longest wait for any one answer from the Hub
 SAMPLE_SEEDS = range(16)  # the grid drawn for a card when the folder has no samples.png
 _KEEP_CACHED = (HubOfflineError, HubTimeoutError, HubRateLimitError, HubServerError)
@@ -135,9 +136,10 @@ def push_model(folder: str | Path, repo_id: str, token: str | None, private: boo
     meta, config_bytes = _public_config(folder, meta)
     files = {CONFIG_FILE: config_bytes, WEIGHTS_FILE: (folder / WEIGHTS_FILE).read_bytes(),
              SAMPLES_FILE: _samples_png(folder, model)}
-    directions = folder / DIRECTIONS_FILE
-    if directions.is_file() and directions.stat().st_size <= MAX_BYTES[DIRECTIONS_FILE]:
-        files[DIRECTIONS_FILE] = directions.read_bytes()
+    for optional in (DIRECTIONS_FILE, SWATCHES_FILE):
+        path = folder / optional
+        if path.is_file() and path.stat().st_size <= MAX_BYTES[optional]:
+            files[optional] = path.read_bytes()
     api = HfApi(endpoint=endpoint, library_name=LIBRARY_NAME)
     with time_limit(timeout_s):
         if "/" not in repo_id:  # "name" alone is in the token owner's account
@@ -147,7 +149,8 @@ def push_model(folder: str | Path, repo_id: str, token: str | None, private: boo
         if private and not info.private:
             raise HubError(f"{repo_id} already exists and is public, so nothing was pushed: choose a new "
                            "name, or make the repo private on the Hub first.")
-        files[CARD_FILE] = render_card(meta, has_samples=True, repo_id=repo_id).encode()
+        files[CARD_FILE] = render_card(meta, has_samples=True, repo_id=repo_id,
+                                       has_swatches=SWATCHES_FILE in files).encode()
         operations = [CommitOperationAdd(path_in_repo=name, path_or_fileobj=files[name])
                       for name in PORTABLE_FILES if name in files]
         message = (commit_message or "").strip() or f"Upload {meta.get('name') or repo_id} from Latent Studio"

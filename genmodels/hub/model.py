@@ -7,9 +7,9 @@
 
 Built on huggingface_hub's ModelHubMixin (not PyTorchModelHubMixin, which falls back to unpickling a
 pytorch_model.bin). The folder format is the studio's own (config.json, model.safetensors, README.md,
-samples.png, directions.safetensors), and every transfer goes through genmodels.hub: a pull resolves
-the revision once and downloads every file at that commit (snapshot_download), only safetensors are
-read, and a push is one commit into a repo made with create_repo(exist_ok=True).
+samples.png, directions.safetensors, swatches.safetensors), and every transfer goes through genmodels.hub:
+a pull resolves the revision once and downloads every file at that commit (snapshot_download), only
+safetensors are read, and a push is one commit into a repo made with create_repo(exist_ok=True).
 """
 from __future__ import annotations
 
@@ -46,10 +46,10 @@ class LatentStudioModel(ModelHubMixin, library_name=LIBRARY_NAME, pipeline_tag="
         """A labelled model's class names ([] for one trained without classes)."""
         return list(self.model.classes)
 
-    def draw_texture(self, seed: int = 0, size: int = 512) -> np.ndarray:
+    def draw_texture(self, seed: int = 0, size: int = 512, crisp: bool = False) -> np.ndarray:
         """Texture models: the seamless texture of seed, uint8 (size, size, 3); size 64..2048, a multiple
-        of 16. It tiles with period size."""
-        return api.draw_texture(self.model, seed, size)
+        of the model's size step. It tiles with period size. crisp: detail from the model's swatches."""
+        return api.draw_texture(self.model, seed, size, crisp)
 
     def morph_texture(self, seed_a: int, seed_b: int, width: int = 1024) -> np.ndarray:
         """Texture models: a strip (width x width / 4) turning seed_a's texture into seed_b's."""

@@ -18,10 +18,12 @@ _LICENSE_ID = re.compile(r"[a-z0-9][a-z0-9.+-]{0,63}")  # Hub license ids (mit, 
 _IMAGE_COUNT_KEYS = ("images_used", "image_count", "images", "n_images", "count")
 
 
-def render_card(meta: dict[str, Any], has_samples: bool, repo_id: str | None = None) -> str:
+def render_card(meta: dict[str, Any], has_samples: bool, repo_id: str | None = None,
+                has_swatches: bool = False) -> str:
     """meta is config.json's content: kind, preset, config, name, and optional training/dataset/credit/license.
 
-    repo_id, when the card is for a Hub repo, adds how to pull the model with Latent Studio."""
+    repo_id, when the card is for a Hub repo, adds how to pull the model with Latent Studio. has_swatches:
+    the folder keeps crops of its training pictures (a texture model's swatches.safetensors)."""
     kind = meta["kind"]
     name = meta.get("name") or "Latent Studio model"
     cfg = meta["config"]
@@ -97,6 +99,12 @@ def render_card(meta: dict[str, Any], has_samples: bool, repo_id: str | None = N
                   f"- near copies of a training picture among {quality.get('images')} drawn images: "
                   f"{quality.get('near_copy_rate', 0):.1%}", ""]
     lines += _prior_lines(meta)
+    if has_swatches:
+        lines += ["## Swatches", "",
+                  "`swatches.safetensors` keeps small crops of the training pictures, from which textures are "
+                  "drawn with crisp detail (`crisp=True` in Python, `--crisp` on the command line, Crisp detail "
+                  "in the studio). Anyone who has this model can see them; delete the file to share the model "
+                  "without them (it then draws without crisp detail).", ""]
     if meta.get("credit"):
         lines += ["## Credits", "", str(meta["credit"]), ""]
     lines += [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ from .safe_tensors_io import (
     write_bytes_atomic,
     write_tensors_atomic,
 )
+from .swatches import SWATCHES_FILE, load_swatches
 
 FORMAT_VERSION = 1
 CONFIG_FILE = "config.json"
@@ -41,11 +43,13 @@ SAMPLES_FILE = "samples.png"
 DIRECTIONS_FILE = "directions.safetensors"  # the Explore tab's directions (directions.py), optional
 MODEL_FILES = (CONFIG_FILE, WEIGHTS_FILE, CARD_FILE)  # what a folder must hold; samples.png is optional
 # Every file that travels with a model (zips, Hub pushes and pulls); nothing else ever does.
-PORTABLE_FILES = (CONFIG_FILE, WEIGHTS_FILE, CARD_FILE, SAMPLES_FILE, DIRECTIONS_FILE)
+PORTABLE_FILES = (CONFIG_FILE, WEIGHTS_FILE, CARD_FILE, SAMPLES_FILE, DIRECTIONS_FILE, SWATCHES_FILE)
 PICKLE_SUFFIXES = (".pt", ".pth", ".bin", ".pkl", ".pickle", ".ckpt", ".joblib")
 _CONFIG_TYPES = {"gan": GANConfig, "vae": VAEConfig, "texture": TextureConfig}
 MAX_NAME = 100  # characters in a model's name
 WEIGHT_DTYPES = (torch.float32, torch.float16, torch.bfloat16)  # what floating weights may be stored as
+
+log = logging.getLogger(__name__)
 
 
 class ModelLoadError(StudioError):
@@ -60,6 +64,7 @@ class LoadedModel:
     config: ModelConfig
     network: nn.Module
     meta: dict[str, Any] = field(default_factory=dict)
+    swatches: torch.Tensor | None = None  # a texture model's crops of its pictures, for crisp detail
 
     @property
     def z_dim(self) -> int:
@@ -125,8 +130,9 @@ def save_model(folder: str | Path, network: nn.Module, cfg: ModelConfig, meta: d
     write_tensors_atomic(folder / WEIGHTS_FILE, state, metadata={"format": "pt", "kind": content["kind"]})
     if sample_grid is not None:
         write_bytes_atomic(folder / SAMPLES_FILE, _png_bytes(sample_grid))
-    write_bytes_atomic(folder / CARD_FILE, render_card(content, has_samples=sample_grid is not None
-                                                       or (folder / SAMPLES_FILE).exists()).encode())
+    has_samples = sample_grid is not None or (folder / SAMPLES_FILE).exists()
+    card = render_card(content, has_samples, has_swatches=(folder / SWATCHES_FILE).is_file())
+    write_bytes_atomic(folder / CARD_FILE, card.encode())
     write_bytes_atomic(folder / CONFIG_FILE, json.dumps(content, indent=2, sort_keys=True).encode())
     return folder
 
@@ -232,7 +238,17 @@ def load_model(folder: str | Path) -> LoadedModel:
     _check_state(network, tensors, folder.name)
     network.load_state_dict(tensors, strict=True)
     network.eval()
-    return LoadedModel(kind=content["kind"], config=cfg, network=network, meta=content)
+    return LoadedModel(kind=content["kind"], config=cfg, network=network, meta=content,
+                       swatches=_swatches(folder) if content["kind"] == "texture" else None)
+
+
+def _swatches(folder: Path) -> torch.Tensor | None:
+    """A texture model's swatches; an unreadable file costs crisp detail, not the model (logged)."""
+    try:
+        return load_swatches(folder)
+    except SafetensorsFileError as exc:
+        log.warning("%s: %s It draws without crisp detail.", folder.name, exc)
+        return None
 
 
 def _check_state(network: nn.Module, tensors: dict[str, torch.Tensor], name: str) -> None:

@@ -52,6 +52,13 @@ def test_train_a_texture_then_draw_tiles_and_strips(client, tmp_path):
     assert np.array_equal(pixels(preview)[:256, :256], tile) and np.array_equal(pixels(preview)[256:512, :256], tile)
     recipe = postprocess.read_png_recipe(png)["recipe"]
     assert recipe["seed"] == 3 and recipe["texture_size"] == 256 and "model_key" not in recipe
+    assert "crisp" not in recipe
+
+    preview, info, png = client.predict("session:my-texture-1", 3, 256, True, api_name="/draw_texture")
+    crisp = np.asarray(Image.open(png).convert("RGB"))
+    assert "crisp detail" in info and crisp.shape == tile.shape and not np.array_equal(crisp, tile)
+    assert np.array_equal(pixels(preview)[256:512, 256:512], crisp)
+    assert postprocess.read_png_recipe(png)["recipe"]["crisp"] is True
 
     strip, info, png = client.predict("session:my-texture-1", 0, 1, 512, api_name="/morph_texture")
     assert pixels(strip).shape == (256, 512, 3) and "seed 1 (right)" in info

@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 import genmodels
@@ -50,6 +51,25 @@ def test_a_few_steps_export_a_texture_model(picture, tmp_path):
     assert not genmodels.load_model(tmp_path / "out").network.training  # drawn in eval mode: circular padding
 
 
+def test_a_texture_model_keeps_swatches_and_draws_crisp_detail_from_them(picture, tmp_path):
+    data = load_texture_dataset(picture, crops=32)
+    list(train(_cfg(max_steps=2), data, tmp_path / "out"))
+    m = genmodels.load_model(tmp_path / "out")
+    assert torch.equal(m.swatches, data.images)  # a small bank is kept whole
+    assert "## Swatches" in (tmp_path / "out" / "README.md").read_text()
+    plain = genmodels.draw_texture(m, 0, 256)
+    crisp = genmodels.draw_texture(m, 0, 256, crisp=True)
+    assert crisp.shape == plain.shape and not np.array_equal(crisp, plain)
+    assert np.array_equal(crisp, genmodels.draw_texture(m, 0, 256, crisp=True))
+    assert genmodels.has_swatches(m)
+    m.swatches = None  # a model trained before swatches, or shared without them
+    assert not genmodels.has_swatches(m)
+    with pytest.raises(genmodels.StudioError, match="keeps no swatches"):
+        genmodels.draw_texture(m, 0, 256, crisp=True)
+    with pytest.raises(genmodels.StudioError, match="True or False"):
+        genmodels.draw_texture(m, 0, 256, crisp="yes")
+
+
 @pytest.mark.slow
 def test_a_resumed_texture_run_continues_exactly(picture, tmp_path):
     assert_resume_is_exact(_cfg(max_steps=6, seed=3), load_texture_dataset(picture, crops=32), tmp_path, stop_after=3)
@@ -75,9 +95,12 @@ def test_the_command_lines_train_and_draw_textures(picture, tmp_path):
     r = run("genmodels.sample", "--model", tmp_path / "tex", "--size", 1024, "--seed", 0, "--out", tmp_path / "t.png")
     assert r.returncode == 0, r.stderr
     assert Image.open(tmp_path / "t.png").size == (1024, 1024)
+    r = run("genmodels.sample", "--model", tmp_path / "tex", "--size", 256, "--crisp", "--out", tmp_path / "c.png")
+    assert r.returncode == 0 and "crisp detail" in r.stdout, r.stderr
+    assert Image.open(tmp_path / "c.png").size == (256, 256)
     r = run("genmodels.sample", "--model", tmp_path / "tex", "--morph", 0, 1, "--size", 1024, "--out", tmp_path / "m.png")
     assert r.returncode == 0, r.stderr
     assert Image.open(tmp_path / "m.png").size == (1024, 256)
-    for args in (["--size", 1000], ["--size", 4096], ["--blend", 0, 1]):
+    for args in (["--size", 1000], ["--size", 4096], ["--blend", 0, 1], ["--morph", 0, 1, "--crisp"]):
         r = run("genmodels.sample", "--model", tmp_path / "tex", *args, "--out", tmp_path / "x.png")
         assert r.returncode != 0 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr

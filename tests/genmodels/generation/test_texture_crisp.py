@@ -1,0 +1,70 @@
+"""Crisp detail: a drawn texture rebuilt from pieces of the model's swatches keeps its layout, takes the
+swatches' sharpness, still tiles, and comes out the same every time."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageFilter
+
+import postprocess
+from genmodels.generation.texture_crisp import crisp
+
+
+def _bricks(size: int = 128) -> np.ndarray:
+    """A sharp periodic wall (period 32 x 16 px): red bricks in a running bond, grey joints."""
+    img = np.full((size, size, 3), (160, 160, 150), np.uint8)
+    for y in range(0, size, 16):
+        shift = 16 if (y // 16) % 2 else 0
+        for x in range(-32, size, 32):
+            x0 = x + shift
+            img[y + 2:y + 14, max(0, x0 + 2):max(0, min(size, x0 + 30))] = (170, 60, 40)
+    return img
+
+
+def _swatches(picture: np.ndarray, side: int = 32) -> torch.Tensor:
+    tiles = [picture[y:y + side, x:x + side] for y in range(0, 64, 8) for x in range(0, 64, 8)]
+    return torch.from_numpy(np.stack(tiles)).permute(0, 3, 1, 2).contiguous()
+
+
+def _soft(picture: np.ndarray) -> np.ndarray:
+    """The picture blurred (circularly, as a tile): what a soft network draws."""
+    big = Image.fromarray(np.tile(picture, (3, 3, 1))).filter(ImageFilter.GaussianBlur(2))
+    h, w = picture.shape[:2]
+    return np.asarray(big)[h:2 * h, w:2 * w]
+
+
+def test_a_soft_texture_takes_the_swatches_sharpness_and_keeps_its_layout():
+    sharp = _bricks()
+    soft = _soft(sharp)
+    out = crisp(soft, _swatches(sharp))
+    before = np.abs(soft.astype(int) - sharp).mean()
+    after = np.abs(out.astype(int) - sharp).mean()
+    assert out.shape == sharp.shape and out.dtype == np.uint8
+    assert after < before / 3  # the same wall, with sharp edges again
+    # its colours are the swatches': almost every pixel is brick red or joint grey, none of the blur's mixes
+    near = np.minimum(np.abs(out.astype(int) - (170, 60, 40)).sum(2), np.abs(out.astype(int) - (160, 160, 150)).sum(2))
+    assert (near < 12).mean() > 0.9  # (of the blurred input: 0.25)
+
+
+def test_a_crisp_tile_still_tiles_and_wraps_round():
+    sharp = _bricks()
+    soft = _soft(sharp)
+    swatches = _swatches(sharp)
+    out = crisp(soft, swatches)
+    assert postprocess.seam_score(out) <= 1.15
+    # patches wrap round the edges: moving the texture by whole steps moves the result with it
+    moved = crisp(np.roll(soft, (8, 16), (0, 1)), swatches)
+    assert np.abs(moved.astype(int) - np.roll(out, (8, 16), (0, 1))).mean() < 0.5
+
+
+def test_crisp_detail_is_the_same_every_time():
+    sharp = _bricks(64)
+    noise = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    swatches = _swatches(np.tile(sharp, (2, 2, 1)))
+    assert np.array_equal(crisp(noise, swatches), crisp(noise, swatches))
+
+
+def test_sides_must_be_whole_steps():
+    with pytest.raises(ValueError, match="multiples of 8"):
+        crisp(np.zeros((60, 64, 3), np.uint8), _swatches(_bricks()))
