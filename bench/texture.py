@@ -7,15 +7,18 @@ the `texture` preset for the default budget (CPU time, one torch thread) and pri
             a multiple of the floor: how far a new piece of the same material is from this one) and two
             copies, the picture itself tiled 2 x 2 and cut into crops as the drawn textures are, as it is
             (seams and all) and after the `seamless` edit: what a model that reproduced its picture
-            would score;
+            would score; and the same 16 textures with crisp detail (drawn from the model's swatches,
+            generation/texture_crisp.py) beside them;
   seams     postprocess.seam_score of the drawn textures (1.0 = the wrap-around edge is like any other
             pair of neighbouring pixels), mean and worst of 16, beside the same ratio for the picture's own
             neighbouring rows and columns inside it (95th percentile: a regular pattern's rows differ by
             their phase, so even an invisible edge scores up to about that), and the picture's own seam
             before and after the `seamless` edit;
-  speed     training crops/s, and drawing one 1024 x 1024 texture (best of 3, all threads);
+  speed     training crops/s, and drawing one 1024 x 1024 texture (best of 3, all threads), without and
+            with crisp detail;
 
-and save, per picture, a 3 x 3 tiled preview of one 512 px texture and a morph strip.
+and save, per picture, a 3 x 3 tiled preview of one 256 px texture (and of it with crisp detail) and a
+morph strip.
 
     python -m bench.texture [--minutes 5] [--textures bricks wood ...] [--preset texture-large] [--jobs 2]
                             [--out DIR]
@@ -51,6 +54,7 @@ def run_one(name: str, minutes: float, out: Path, preset: str = "texture") -> di
     from genmodels.evaluation.swd import swd
     from genmodels.evaluation.texture_quality import random_crops, texture_report
     from genmodels.generation.texture import morph_strip, tile
+    from genmodels.generation.texture_crisp import crisp
     from genmodels.models.presets import get_preset
     from genmodels.storage.store import load_model
     from genmodels.training.config import TrainConfig
@@ -73,13 +77,20 @@ def run_one(name: str, minutes: float, out: Path, preset: str = "texture") -> di
     copies = [swd(random_crops([source], 256, 1), random_crops([tile(picture, 2)], 256, 3))["mean"]
               for picture in (source, made_seamless)]
     seams = [postprocess.seam_score(t) for t in report["textures"]]
+    crisp_textures = [crisp(t, model.swatches) for t in report["textures"]]
+    crisp_swd = swd(random_crops([source], 256, 1), random_crops(crisp_textures, 256, 3))
+    crisp_seams = [postprocess.seam_score(t) for t in crisp_textures]
     texture = report["textures"][0]
     Image.fromarray(tile(texture, 3)).save(out / f"{name}-tiled.png")
+    Image.fromarray(tile(crisp_textures[0], 3)).save(out / f"{name}-crisp-tiled.png")
     Image.fromarray(morph_strip(model.network, model.config, 0, 1, 1024, 256)).save(out / f"{name}-morph.png")
     return {"texture": name, "steps": last.step, "crops_per_s": last.images_per_s,
             "swd": report["swd"]["levels"] | {"mean": report["swd"]["mean"]}, "floor": report["floor"]["mean"],
             "ratio": report["ratio"], "halves": halves / report["floor"]["mean"],
             "copy": copies[0] / report["floor"]["mean"], "seamless_copy": copies[1] / report["floor"]["mean"],
+            "crisp_swd": crisp_swd["levels"] | {"mean": crisp_swd["mean"]},
+            "crisp_ratio": crisp_swd["mean"] / report["floor"]["mean"],
+            "crisp_seam_mean": float(np.mean(crisp_seams)), "crisp_seam_max": float(np.max(crisp_seams)),
             "seam_mean": float(np.mean(seams)), "seam_max": float(np.max(seams)),
             "inside_seam": inside_seam_range(source), "photo_seam": postprocess.seam_score(source),
             "photo_seam_after": postprocess.seam_score(made_seamless)}
@@ -97,15 +108,16 @@ def inside_seam_range(picture: np.ndarray, percentile: float = 95) -> float:
     return float(np.percentile((rows[:n] / rows.mean() + cols[:n] / cols.mean()) / 2, percentile))
 
 
-def draw_speed(folder: Path) -> float:
-    """Seconds to draw one 1024 x 1024 texture, best of 3, with torch's default threads."""
+def draw_speed(folder: Path, crisp: bool = False) -> float:
+    """Seconds to draw one 1024 x 1024 texture (with crisp detail or not), best of 3, with torch's default
+    threads."""
     from genmodels.api.texture import draw_texture
 
-    draw_texture(folder, 0, 1024)
+    draw_texture(folder, 0, 1024, crisp)
     times = []
     for seed in range(3):
         t0 = time.perf_counter()
-        draw_texture(folder, seed, 1024)
+        draw_texture(folder, seed, 1024, crisp)
         times.append(time.perf_counter() - t0)
     return min(times)
 
@@ -140,9 +152,16 @@ def main(argv: list[str] | None = None) -> None:
               f"{s['16']:>6.1f} {s['mean']:>6.1f} {r['floor']:>6.1f} {r['ratio']:>7.2f} {r['halves']:>6.2f} "
               f"{r['copy']:>5.2f} {r['seamless_copy']:>9.2f} {r['seam_mean']:>5.2f} {r['seam_max']:>5.2f} "
               f"{r['inside_seam']:>6.2f} {r['photo_seam']:>10.2f} {r['photo_seam_after']:>10.2f}")
-    seconds = draw_speed(args.out / rows[0]["texture"])
-    print(f"\ndrawing a 1024 x 1024 texture: {seconds:.2f} s (best of 3, all threads)")
-    results = {"rows": rows, "draw_1024_s": seconds, "precision": precision}
+    print("\nwith crisp detail (the same 16 textures rebuilt from the model's swatches)")
+    print(f"{'texture':<9} {'64':>6} {'32':>6} {'16':>6} {'mean':>6} {'x floor':>7} {'seam':>5} {'worst':>5}")
+    for r in rows:
+        s = r["crisp_swd"]
+        print(f"{r['texture']:<9} {s['64']:>6.1f} {s['32']:>6.1f} {s['16']:>6.1f} {s['mean']:>6.1f} "
+              f"{r['crisp_ratio']:>7.2f} {r['crisp_seam_mean']:>5.2f} {r['crisp_seam_max']:>5.2f}")
+    seconds, crisp_seconds = (draw_speed(args.out / rows[0]["texture"], crisp) for crisp in (False, True))
+    print(f"\ndrawing a 1024 x 1024 texture: {seconds:.2f} s, with crisp detail {crisp_seconds:.2f} s "
+          "(best of 3, all threads)")
+    results = {"rows": rows, "draw_1024_s": seconds, "draw_1024_crisp_s": crisp_seconds, "precision": precision}
     (args.out / "results.json").write_text(json.dumps(results, indent=2))
     print(f"tiled previews and morph strips: {args.out}")
 

@@ -32,6 +32,7 @@ MAX_BANK = 16384  # swatch patches per size, chosen at random (seeded) when the 
 SEARCH_DIMS = 16  # PCA directions the search compares patches in
 GROUPS, PROBES, KMEANS_ROUNDS = 64, 3, 8
 SHARPNESS = 4.0  # a patch's weight: its squared match error to the power -SHARPNESS
+GRID_OFFSET = 2  # px; patches start at GRID_OFFSET + k * step (half the smallest step)
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,9 @@ def crisp(texture: np.ndarray, swatches: torch.Tensor) -> np.ndarray:
     banks = banks_for(swatches)
     x = torch.from_numpy(np.ascontiguousarray(texture)).permute(2, 0, 1)[None].float() / 255
     shape = tuple(x.shape[2:])
+    # the patch grid sits GRID_OFFSET px in from the edges: the wrap-around edge then falls where the same
+    # patches cover both sides (smooth), not on a line where the covering patches change (a visible seam)
+    x = torch.roll(x, (GRID_OFFSET, GRID_OFFSET), (2, 3))
     for size, step, rounds in SCHEDULE:
         bank = banks[size]
         for _ in range(rounds):
@@ -153,4 +157,5 @@ def crisp(texture: np.ndarray, swatches: torch.Tensor) -> np.ndarray:
             chosen = bank.patches[_nearest(queries, bank)]
             error = (queries - chosen).pow(2).sum(1)
             x = _fold_wrapping(chosen, (error + 1e-3).pow(-SHARPNESS), shape, size, step)
+    x = torch.roll(x, (-GRID_OFFSET, -GRID_OFFSET), (2, 3))
     return (x[0].permute(1, 2, 0).clamp(0, 1) * 255).round().to(torch.uint8).numpy()

@@ -12,14 +12,16 @@ from genmodels.generation.texture_crisp import crisp
 
 
 def _bricks(size: int = 128) -> np.ndarray:
-    """A sharp periodic wall (period 32 x 16 px): red bricks in a running bond, grey joints."""
-    img = np.full((size, size, 3), (160, 160, 150), np.uint8)
+    """A sharp periodic wall (period 32 x 16 px): red bricks in a running bond, grey joints, with a little
+    grain (a real picture has no two patches exactly alike)."""
+    img = np.full((size, size, 3), (160, 160, 150), np.int16)
     for y in range(0, size, 16):
         shift = 16 if (y // 16) % 2 else 0
         for x in range(-32, size, 32):
             x0 = x + shift
             img[y + 2:y + 14, max(0, x0 + 2):max(0, min(size, x0 + 30))] = (170, 60, 40)
-    return img
+    grain = np.random.default_rng(0).integers(-4, 5, (32, 32, 1))  # periodic too, so the wall tiles
+    return (img + np.tile(grain, (size // 32, size // 32, 1))).astype(np.uint8)
 
 
 def _swatches(picture: np.ndarray, side: int = 32) -> torch.Tensor:
@@ -44,7 +46,7 @@ def test_a_soft_texture_takes_the_swatches_sharpness_and_keeps_its_layout():
     assert after < before / 3  # the same wall, with sharp edges again
     # its colours are the swatches': almost every pixel is brick red or joint grey, none of the blur's mixes
     near = np.minimum(np.abs(out.astype(int) - (170, 60, 40)).sum(2), np.abs(out.astype(int) - (160, 160, 150)).sum(2))
-    assert (near < 12).mean() > 0.9  # (of the blurred input: 0.25)
+    assert (near < 16).mean() > 0.9  # (of the blurred input: 0.25)
 
 
 def test_a_crisp_tile_still_tiles_and_wraps_round():
