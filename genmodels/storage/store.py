@@ -1,4 +1,5 @@
-"""The model folder format: config.json + model.safetensors + README.md (+ samples.png).
+"""The model folder format: config.json + model.safetensors + README.md (+ samples.png, directions.safetensors,
+and for a texture model swatches.safetensors).
 
 config.json holds {"format_version", "kind": "gan"|"vae"|"texture", "preset", "config": {dataclass fields}, "name",
 and optional "training", "dataset", "credit", "license"}. model.safetensors holds the network that

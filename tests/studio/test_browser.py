@@ -73,3 +73,7 @@ def test_patterns_trains_on_a_sample_texture_and_draws_a_tiled_preview(page, tmp
     page.get_by_text("Seam score", exact=False).first.wait_for()
     assert page.locator("#pattern-preview img").count() == 1
     page.screenshot(path=str(shots / "patterns.png"), full_page=True)
+    page.locator("#pattern-crisp input").check()  # the same tile, its detail from the picture's pieces
+    page.locator("#pattern-draw").click()
+    page.get_by_text("px, crisp detail", exact=False).first.wait_for()
+    assert page.locator("#pattern-preview img").count() == 1
