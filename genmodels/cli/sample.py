@@ -61,7 +61,7 @@ def build_parser() -> OneLineParser:
                         f"says which; default {TEXTURE_SIZE}); the tile repeats with no seam")
     p.add_argument("--crisp", action="store_true",
                    help="texture models: rebuild the tile's detail from small pieces of the training pictures the "
-                        "model keeps (its swatches): sharper grain and edges, the same layout, about 2 s more "
+                        "model keeps (its swatches): sharper grain and edges, the same layout, about 1.5 s more "
                         "for 1024 px")
     p.add_argument("--steps", type=int, default=10, help="blend frames including both ends, 2-120 (default 10)")
     p.add_argument("--path", choices=["smooth", "linear"], default="smooth", help="blend path (default smooth)")

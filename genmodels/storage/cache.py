@@ -1,7 +1,7 @@
 """The loaded-model cache: a model folder is loaded once and reused while its weights file is unchanged.
 
-Folders are keyed by content (path + weights file size and mtime + device), so repeated calls cost
-nothing and an overwritten folder reloads. The 16 most recently used stay loaded.
+Folders are keyed by content (path + the weights' and swatches' sizes and mtimes + device), so repeated
+calls cost nothing and an overwritten folder reloads. The 16 most recently used stay loaded.
 """
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from .store import WEIGHTS_FILE, LoadedModel, ModelLoadError, load_model
+from .swatches import SWATCHES_FILE
 
 ModelRef = str | Path | LoadedModel
 
@@ -27,6 +28,15 @@ def set_device(device: str) -> str:
     return device
 
 
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """An optional file's size and mtime (None when absent): adding or removing it reloads the model."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
+
+
 def get_model(model: ModelRef) -> LoadedModel:
     """Resolve a folder (cached by content) or pass a LoadedModel through."""
     if isinstance(model, LoadedModel):
@@ -38,7 +48,7 @@ def get_model(model: ModelRef) -> LoadedModel:
     except OSError:
         raise ModelLoadError(f"No model found at {Path(model).name or model}.") from None
     device = _device
-    key = (str(folder), stat.st_size, stat.st_mtime_ns, device)
+    key = (str(folder), stat.st_size, stat.st_mtime_ns, _stamp(folder / SWATCHES_FILE), device)
     with _cache_lock:
         if key in _cache:
             _cache.move_to_end(key)

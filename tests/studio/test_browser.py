@@ -64,16 +64,17 @@ def test_patterns_trains_on_a_sample_texture_and_draws_a_tiled_preview(page, tmp
     page.get_by_role("tab", name="Patterns").click()
     page.locator("#pattern-sample input").click()
     page.get_by_role("option", name="Bricks").click()
-    page.get_by_text("random 64 x 64 px crops", exact=False).first.wait_for()  # the crops it will learn from
+    page.get_by_text("random 128 x 128 px crops", exact=False).first.wait_for()  # Large, the default
     page.locator("#pattern-start").click()
     page.get_by_text("crops/s", exact=False).first.wait_for()
     page.locator("#pattern-stop").click()
     page.get_by_text("Draw with it below", exact=False).first.wait_for()
+    assert page.locator("#pattern-crisp input").is_checked()  # the model keeps pieces of the picture
     page.locator("#pattern-draw").click()
-    page.get_by_text("Seam score", exact=False).first.wait_for()
+    page.get_by_text("px, crisp detail. Seam score", exact=False).first.wait_for()
     assert page.locator("#pattern-preview img").count() == 1
     page.screenshot(path=str(shots / "patterns.png"), full_page=True)
-    page.locator("#pattern-crisp input").check()  # the same tile, its detail from the picture's pieces
+    page.locator("#pattern-crisp input").uncheck()  # the same tile as the network draws it
     page.locator("#pattern-draw").click()
-    page.get_by_text("px, crisp detail", exact=False).first.wait_for()
+    page.get_by_text("px. Seam score", exact=False).first.wait_for()
     assert page.locator("#pattern-preview img").count() == 1

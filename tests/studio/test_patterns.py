@@ -34,8 +34,8 @@ def test_the_large_pattern_size_learns_from_128_px_crops(client, tmp_path):
 
 def test_train_a_texture_then_draw_tiles_and_strips(client, tmp_path):
     picture = [handle_file(_bricks(tmp_path / "bricks.png"))]
-    report, crops = client.predict(picture, 256, 0, api_name="/check_texture")
-    assert "random 64 x 64 px crops" in report and pixels(crops).ndim == 3
+    report, crops = client.predict(picture, 256, 0, api_name="/check_texture")  # Large, the tab's default
+    assert "random 128 x 128 px crops" in report and pixels(crops).ndim == 3
     job = client.submit(picture, 256, 0.5, 0, api_name="/train_texture")
     for update in job:
         if "Step" in update[0]:
@@ -45,7 +45,7 @@ def test_train_a_texture_then_draw_tiles_and_strips(client, tmp_path):
     assert "Draw with it below" in status and zip_path.endswith(".zip")
     assert "Texture fidelity" in quality and picker["value"] == "session:my-texture-1"
 
-    preview, info, png = client.predict("session:my-texture-1", 3, 256, api_name="/draw_texture")
+    preview, info, png = client.predict("session:my-texture-1", 3, 256, False, api_name="/draw_texture")
     assert pixels(preview).shape == (768, 768, 3) and "Seam score" in info  # the tile repeated 3 x 3
     tile = np.asarray(Image.open(png).convert("RGB"))
     assert tile.shape == (256, 256, 3)
@@ -54,7 +54,7 @@ def test_train_a_texture_then_draw_tiles_and_strips(client, tmp_path):
     assert recipe["seed"] == 3 and recipe["texture_size"] == 256 and "model_key" not in recipe
     assert "crisp" not in recipe
 
-    preview, info, png = client.predict("session:my-texture-1", 3, 256, True, api_name="/draw_texture")
+    preview, info, png = client.predict("session:my-texture-1", 3, 256, api_name="/draw_texture")  # crisp: default
     crisp = np.asarray(Image.open(png).convert("RGB"))
     assert "crisp detail" in info and crisp.shape == tile.shape and not np.array_equal(crisp, tile)
     assert np.array_equal(pixels(preview)[256:512, 256:512], crisp)
@@ -84,3 +84,24 @@ def test_only_the_sample_textures_can_be_picked_by_path(client):
     files = client.predict(sample, api_name="/use_sample_texture")
     assert len(files) == 1
     assert patterns_tab.use_sample("/etc/passwd") is None
+
+
+def test_crisp_detail_is_offered_only_for_a_model_that_keeps_swatches(tmp_path):
+    import torch
+
+    from genmodels.models.presets import PRESETS
+    from genmodels.models.texture import TextureGenerator
+    from genmodels.storage.store import save_model
+    from genmodels.storage.swatches import save_swatches
+
+    folder = save_model(tmp_path / "t", TextureGenerator(PRESETS["texture"]).eval(), PRESETS["texture"], {"name": "t"})
+
+    class Catalog:  # the one call crisp_choice makes
+        def folder(self, session, key):
+            return str(folder)
+
+    off = patterns_tab.crisp_choice(Catalog(), None, "session:t")
+    assert off["value"] is False and off["interactive"] is False and "no pieces" in off["info"]
+    save_swatches(folder, torch.zeros(4, 3, 64, 64, dtype=torch.uint8))
+    on = patterns_tab.crisp_choice(Catalog(), None, "session:t")  # the cached model reloads with them
+    assert on["value"] is True and on["interactive"] is True
