@@ -92,9 +92,7 @@ def banks_for(swatches: torch.Tensor) -> dict[int, PatchBank]:
 
 def _unfold_wrapping(x: torch.Tensor, size: int, step: int) -> torch.Tensor:
     """(1, C, H, W) -> (H W / step^2, C size size): the patches starting every step px, wrapping round."""
-    x = torch.cat([x, x[:, :, :size - 1]], 2)
-    x = torch.cat([x, x[:, :, :, :size - 1]], 3)
-    return F.unfold(x, size, stride=step)[0].T
+    return F.unfold(F.pad(x, (0, size - 1, 0, size - 1), mode="circular"), size, stride=step)[0].T
 
 
 def _fold_wrapping(patches: torch.Tensor, weights: torch.Tensor, shape: tuple[int, int], size: int,

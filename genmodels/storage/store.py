@@ -34,7 +34,7 @@ from .safe_tensors_io import (
     write_bytes_atomic,
     write_tensors_atomic,
 )
-from .swatches import SWATCHES_FILE, load_swatches
+from .swatches import SWATCHES_FILE, load_swatches, save_swatches
 
 FORMAT_VERSION = 1
 CONFIG_FILE = "config.json"
@@ -112,8 +112,10 @@ def build_network(cfg: ModelConfig, init_seed: int = 0) -> nn.Module:
 
 
 def save_model(folder: str | Path, network: nn.Module, cfg: ModelConfig, meta: dict[str, Any] | None = None,
-               sample_grid: np.ndarray | None = None, half_precision: bool = False) -> Path:
-    """Write a model folder. meta may carry name, preset, training, dataset, credit, license.
+               sample_grid: np.ndarray | None = None, half_precision: bool = False,
+               swatches: torch.Tensor | None = None) -> Path:
+    """Write a model folder. meta may carry name, preset, training, dataset, credit, license. swatches: a
+    texture model's training crops, of which swatches.safetensors keeps what fits (swatches.py).
 
     half_precision stores floating weights as float16 (half the size; pixels move by < 1/8 of a level):
     the built-in models use it to fit the repository's size budget. Loading casts back to float32."""
@@ -131,6 +133,8 @@ def save_model(folder: str | Path, network: nn.Module, cfg: ModelConfig, meta: d
     write_tensors_atomic(folder / WEIGHTS_FILE, state, metadata={"format": "pt", "kind": content["kind"]})
     if sample_grid is not None:
         write_bytes_atomic(folder / SAMPLES_FILE, _png_bytes(sample_grid))
+    if swatches is not None:
+        save_swatches(folder, swatches)
     has_samples = sample_grid is not None or (folder / SAMPLES_FILE).exists()
     card = render_card(content, has_samples, has_swatches=(folder / SWATCHES_FILE).is_file())
     write_bytes_atomic(folder / CARD_FILE, card.encode())

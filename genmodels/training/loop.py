@@ -33,7 +33,6 @@ from ..models.presets import get_preset
 from ..models.texture import TextureConfig, TextureDiscriminator, patch_loss
 from ..storage.safe_tensors_io import remove_stale_temps, write_tensors_atomic
 from ..storage.store import MODEL_FILES, SAMPLES_FILE, build_network, save_model
-from ..storage.swatches import save_swatches
 from . import distributed as dist
 from .checkpoint import (
     CHECKPOINT_FILE,
@@ -306,9 +305,8 @@ class _Run:
         model_cfg = net.cfg if self.cfg.kind == "vae" else self.model_cfg
         if self.cfg.kind == "gan":  # the folder records the preset's D norm: D is not part of the model
             model_cfg = dataclasses.replace(model_cfg, d_norm=get_preset(self.cfg.preset).d_norm)
-        if self.cfg.kind == "texture":  # before the card, which mentions them
-            save_swatches(self.out_dir, self.dataset.images)
-        save_model(self.out_dir, net, model_cfg, meta, samples)
+        swatches = self.dataset.images if self.cfg.kind == "texture" else None  # for crisp detail
+        save_model(self.out_dir, net, model_cfg, meta, samples, swatches=swatches)
         return str(self.out_dir)
 
 

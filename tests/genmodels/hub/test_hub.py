@@ -379,29 +379,3 @@ def test_copy_model_folder_overwrites_only_model_files(server, cache, gan_folder
         hub.copy_model_folder(pulled, out)
     hub.copy_model_folder(pulled, out, overwrite=True)
     assert (out / "keep.txt").read_text() == "mine" and load_model(out).kind == "gan"
-
-
-def test_a_texture_model_travels_like_any_other(server, cache, tmp_path):
-    import numpy as np
-
-    import genmodels
-    from genmodels.models.presets import PRESETS
-    from genmodels.models.texture import TextureGenerator
-    from genmodels.storage.store import save_model
-    from genmodels.storage.swatches import save_swatches
-
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        folder = save_model(tmp_path / "bricks", TextureGenerator(PRESETS["texture"]).eval(), PRESETS["texture"],
-                            {"name": "bricks", "preset": "texture"})  # no samples.png: drawn at push time
-    swatches = torch.randint(0, 256, (8, 3, 64, 64), dtype=torch.uint8)
-    save_swatches(folder, swatches)
-    hub.push_model(folder, "tester/bricks", WRITE, endpoint=server.url)
-    assert server.files("tester/bricks")["samples.png"].startswith(b"\x89PNG")
-    card = server.files("tester/bricks")["README.md"].decode()
-    assert "texture-synthesis" in card and "## Swatches" in card
-    pulled = hub.pull_model("tester/bricks", cache_dir=cache, endpoint=server.url)
-    assert np.array_equal(genmodels.draw_texture(pulled, 0, 256), genmodels.draw_texture(folder, 0, 256))
-    assert torch.equal(genmodels.load_model(pulled).swatches, swatches)
-    assert np.array_equal(genmodels.draw_texture(pulled, 0, 256, crisp=True),
-                          genmodels.draw_texture(folder, 0, 256, crisp=True))

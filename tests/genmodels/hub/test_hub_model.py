@@ -1,6 +1,6 @@
 """LatentStudioModel (ModelHubMixin): from_pretrained from a folder or the (local) Hub, save_pretrained,
-push_to_hub, generate; pulls at one commit; directions.safetensors travels with pushes and zips; the card
-shows how to load the model."""
+push_to_hub, generate; pulls at one commit; directions.safetensors (and a texture model's swatches) travel
+with pushes and zips; the card shows how to load the model."""
 from __future__ import annotations
 
 import numpy as np
@@ -100,3 +100,26 @@ def test_directions_travel_with_model_zips(gan_with_directions, tmp_path):
     archive = genmodels.export_model_zip(gan_with_directions, tmp_path / "m.zip")
     imported = genmodels.import_model_zip(archive, tmp_path)
     assert (imported / DIRECTIONS_FILE).read_bytes() == (gan_with_directions / DIRECTIONS_FILE).read_bytes()
+
+
+def test_a_texture_model_travels_with_its_swatches(server, tmp_path):
+    import torch
+
+    from genmodels.models.presets import PRESETS
+    from genmodels.models.texture import TextureGenerator
+    from genmodels.storage.store import save_model
+
+    swatches = torch.randint(0, 256, (8, 3, 64, 64), dtype=torch.uint8)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        folder = save_model(tmp_path / "bricks", TextureGenerator(PRESETS["texture"]).eval(), PRESETS["texture"],
+                            {"name": "bricks", "preset": "texture"}, swatches=swatches)  # no samples.png
+    hub.push_model(folder, "tester/bricks", WRITE, endpoint=server.url)
+    assert server.files("tester/bricks")["samples.png"].startswith(b"\x89PNG")  # drawn at push time
+    card = server.files("tester/bricks")["README.md"].decode()
+    assert "texture-synthesis" in card and "## Swatches" in card
+    pulled = hub.pull_model("tester/bricks", cache_dir=tmp_path / "hf-cache", endpoint=server.url)
+    assert np.array_equal(genmodels.draw_texture(pulled, 0, 256), genmodels.draw_texture(folder, 0, 256))
+    assert torch.equal(load_model(pulled).swatches, swatches)
+    assert np.array_equal(genmodels.draw_texture(pulled, 0, 256, crisp=True),
+                          genmodels.draw_texture(folder, 0, 256, crisp=True))
