@@ -50,3 +50,17 @@ def assert_resume_is_exact(cfg, dataset, tmp_path: Path, stop_after: int) -> Non
     b, _ = load_checkpoint(tmp_path / "split" / "checkpoint")
     assert a.keys() == b.keys()
     assert all(torch.equal(a[k], b[k]) for k in a), [k for k in a if not torch.equal(a[k], b[k])][:3]
+
+
+def texture_folder(folder: Path, name: str = "t", swatches=None) -> Path:
+    """An untrained `texture` model folder (fixed weights, no samples.png), with swatches if given."""
+    import torch
+
+    from genmodels.models.presets import PRESETS
+    from genmodels.models.texture import TextureGenerator
+    from genmodels.storage.store import save_model
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        network = TextureGenerator(PRESETS["texture"]).eval()
+    return save_model(folder, network, PRESETS["texture"], {"name": name, "preset": "texture"}, swatches=swatches)

@@ -89,12 +89,10 @@ def test_only_the_sample_textures_can_be_picked_by_path(client):
 def test_crisp_detail_is_offered_only_for_a_model_that_keeps_swatches(tmp_path):
     import torch
 
-    from genmodels.models.presets import PRESETS
-    from genmodels.models.texture import TextureGenerator
-    from genmodels.storage.store import save_model
     from genmodels.storage.swatches import save_swatches
+    from tests.train_helpers import texture_folder
 
-    folder = save_model(tmp_path / "t", TextureGenerator(PRESETS["texture"]).eval(), PRESETS["texture"], {"name": "t"})
+    folder = texture_folder(tmp_path / "t")
 
     class Catalog:  # the one call crisp_choice makes
         def folder(self, session, key):

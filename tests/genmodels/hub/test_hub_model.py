@@ -105,15 +105,10 @@ def test_directions_travel_with_model_zips(gan_with_directions, tmp_path):
 def test_a_texture_model_travels_with_its_swatches(server, tmp_path):
     import torch
 
-    from genmodels.models.presets import PRESETS
-    from genmodels.models.texture import TextureGenerator
-    from genmodels.storage.store import save_model
+    from tests.train_helpers import texture_folder
 
     swatches = torch.randint(0, 256, (8, 3, 64, 64), dtype=torch.uint8)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        folder = save_model(tmp_path / "bricks", TextureGenerator(PRESETS["texture"]).eval(), PRESETS["texture"],
-                            {"name": "bricks", "preset": "texture"}, swatches=swatches)  # no samples.png
+    folder = texture_folder(tmp_path / "bricks", "bricks", swatches)  # no samples.png
     hub.push_model(folder, "tester/bricks", WRITE, endpoint=server.url)
     assert server.files("tester/bricks")["samples.png"].startswith(b"\x89PNG")  # drawn at push time
     card = server.files("tester/bricks")["README.md"].decode()

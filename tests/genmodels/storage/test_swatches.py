@@ -7,11 +7,9 @@ import logging
 import pytest
 import torch
 
-from genmodels.models.presets import PRESETS
-from genmodels.models.texture import TextureGenerator
 from genmodels.storage.model_zip import export_zip, import_zip
 from genmodels.storage.safe_tensors_io import write_tensors_atomic
-from genmodels.storage.store import load_model, save_model
+from genmodels.storage.store import load_model
 from genmodels.storage.swatches import (
     MAX_SWATCHES,
     SWATCHES_FILE,
@@ -20,6 +18,7 @@ from genmodels.storage.swatches import (
     pick_swatches,
     save_swatches,
 )
+from tests.train_helpers import texture_folder
 
 
 def _crops(n: int, side: int) -> torch.Tensor:
@@ -55,14 +54,8 @@ def test_a_malformed_file_is_refused(tmp_path, tensors):
         load_swatches(tmp_path)
 
 
-def _texture_folder(path):
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        return save_model(path, TextureGenerator(PRESETS["texture"]).eval(), PRESETS["texture"], {"name": "t"})
-
-
 def test_a_bad_swatches_file_costs_crisp_detail_not_the_model(tmp_path, caplog):
-    folder = _texture_folder(tmp_path / "t")
+    folder = texture_folder(tmp_path / "t")
     (folder / SWATCHES_FILE).write_bytes(b"\xff" * 64)
     with caplog.at_level(logging.WARNING):
         model = load_model(folder)
@@ -71,9 +64,7 @@ def test_a_bad_swatches_file_costs_crisp_detail_not_the_model(tmp_path, caplog):
 
 
 def test_swatches_travel_in_a_model_zip_and_the_card_says_so(tmp_path):
-    (tmp_path / "t").mkdir()
-    save_swatches(tmp_path / "t", _crops(8, 64))
-    folder = _texture_folder(tmp_path / "t")  # saved after the swatches, as training does: the card mentions them
+    folder = texture_folder(tmp_path / "t", swatches=_crops(8, 64))  # as training saves it
     assert "## Swatches" in (folder / "README.md").read_text()
     (tmp_path / "in").mkdir()
     imported = import_zip(export_zip(folder, tmp_path / "t.zip"), tmp_path / "in")
