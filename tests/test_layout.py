@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS = [["errors", "checks", "text"], ["imaging"], ["models"], ["data"], ["storage"], ["generation"],
           ["explore", "evaluation"], ["training"], ["api"], ["hub"], ["cli"]]
 # The command lines, and the studio's low-priority edit worker (a child process the studio starts itself).
-ENTRY_POINTS = {"genmodels/train.py", "genmodels/sample.py", "genmodels/hub/__main__.py", "studio/edit_worker.py"}
+ENTRY_POINTS = {"genmodels/train.py", "genmodels/sample.py", "genmodels/hub/__main__.py", "studio/edit_worker.py",
+                "genmodels/training/__main__.py"}
 
 
 def _imports(path: Path, package: str) -> set[str]:

@@ -18,6 +18,7 @@ from ..data.previews import augmented_preview, class_preview, preview_grid
 from ..errors import StudioError
 from ..models.presets import get_preset, preset_for
 from ..storage.resources import sample_images
+from ..training.child import train_in_child
 from ..training.config import TrainConfig
 from ..training.loop import train
 from ..training.progress import TrainEvent
@@ -64,12 +65,15 @@ def dataset_views(dataset: Dataset) -> tuple[str, np.ndarray, np.ndarray]:
 
 def run_training(dataset: Dataset, preset: str, recipe: str, minutes: float, out_dir: str | Path,
                  stop: threading.Event, resume: bool = False, seed: int = 0, batch_size: int | None = None,
-                 preview_every: int = 50, device: str = "auto") -> Iterator[TrainEvent]:
+                 preview_every: int = 50, device: str = "auto", in_child: bool = True) -> Iterator[TrainEvent]:
     """Train and stream events; the model folder lands in out_dir (see train.train). device: "auto" (the
-    GPU when there is one), "cpu" or "cuda"."""
+    GPU when there is one), "cpu" or "cuda". in_child: run it in a child process (training.child: a
+    server's worker thread runs torch slower); False runs it in the calling thread."""
     recipe = None if recipe == RECOMMENDED_CHOICE else recipe  # None: the bench's winner (DEFAULT_RECIPE)
     cfg = TrainConfig(preset=preset, recipe=recipe, minutes=minutes, seed=seed, batch_size=batch_size,
                       preview_every=preview_every, checkpoint_minutes=1.0, device=device)
+    if in_child:
+        return train_in_child(cfg, dataset, out_dir, stop, resume=resume)
     return _then_release_memory(train(cfg, dataset, out_dir, stop=stop, resume=resume))
 
 
