@@ -37,15 +37,17 @@ GRID_OFFSET = 2  # px; patches start at GRID_OFFSET + k * step (half the smalles
 
 @dataclass(frozen=True)
 class PatchBank:
-    """The swatch patches of one size: raw (n, 3 p p) in 0..1, and their PCA coordinates for the search."""
+    """The swatch patches of one size: raw, as the columns of (3 p p, n) in 0..1, and their PCA coordinates
+    for the search."""
     size: int
-    patches: torch.Tensor
-    mean: torch.Tensor
+    columns: torch.Tensor
     basis: torch.Tensor  # (3 p p, SEARCH_DIMS)
-    coords: torch.Tensor  # (n, SEARCH_DIMS)
-    half_norms: torch.Tensor  # (n,): |coords|^2 / 2
-    centroids: torch.Tensor  # (GROUPS, SEARCH_DIMS): the k-means groups of coords
+    offset: torch.Tensor  # (SEARCH_DIMS,): the patches' mean in PCA coordinates
+    centroids: torch.Tensor  # (GROUPS, SEARCH_DIMS): the k-means groups of the coordinates
     members: tuple[torch.Tensor, ...]  # the bank indices in each group
+    # each group's members as (SEARCH_DIMS + 1, m) columns [coords; |coords|^2 / 2]: a query [q, -1] times
+    # them scores q.c - |c|^2 / 2, which is largest for the nearest c, in one matrix product
+    scorers: tuple[torch.Tensor, ...]
 
 
 def patch_bank(swatches: torch.Tensor, size: int) -> PatchBank:
@@ -63,7 +65,9 @@ def patch_bank(swatches: torch.Tensor, size: int) -> PatchBank:
     coords = (patches - mean) @ basis
     centroids, group = _kmeans(coords, min(GROUPS, len(coords)))
     members = tuple((group == g).nonzero()[:, 0] for g in range(len(centroids)))
-    return PatchBank(size, patches, mean, basis, coords, (coords * coords).sum(1) / 2, centroids, members)
+    scored = torch.cat([coords, (coords * coords).sum(1, keepdim=True) / 2], 1)
+    scorers = tuple(scored[m].T.contiguous() for m in members)
+    return PatchBank(size, patches.T.contiguous(), basis, mean @ basis, centroids, members, scorers)
 
 
 def _kmeans(points: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -91,45 +95,46 @@ def banks_for(swatches: torch.Tensor) -> dict[int, PatchBank]:
 
 
 def _unfold_wrapping(x: torch.Tensor, size: int, step: int) -> torch.Tensor:
-    """(1, C, H, W) -> (H W / step^2, C size size): the patches starting every step px, wrapping round."""
-    return F.unfold(F.pad(x, (0, size - 1, 0, size - 1), mode="circular"), size, stride=step)[0].T
+    """(1, C, H, W) -> (C size size, H W / step^2): the patches starting every step px, wrapping round, as
+    columns (the layout F.fold takes back, so no patch is ever transposed)."""
+    return F.unfold(F.pad(x, (0, size - 1, 0, size - 1), mode="circular"), size, stride=step)[0]
 
 
-def _fold_wrapping(patches: torch.Tensor, weights: torch.Tensor, shape: tuple[int, int], size: int,
+def _fold_wrapping(stacked: torch.Tensor, weights: torch.Tensor, shape: tuple[int, int], size: int,
                    step: int) -> torch.Tensor:
-    """The weighted average of overlapping patches (n, C size size) placed as _unfold_wrapping took them."""
+    """The weighted average of overlapping patches placed as _unfold_wrapping took them. stacked:
+    ((C + 1) size size, n), the patches' colours in its first C size size rows (the last size size rows
+    are free: they take the weights, so that one fold sums both); weights (n,)."""
     h, w = shape
     ramp = torch.arange(size, dtype=torch.float32) - (size - 1) / 2
     window = torch.exp(-0.5 * (ramp / (size / 2.5)) ** 2)
-    weights = weights[:, None] * (window[:, None] * window[None]).flatten()[None]  # (n, size size)
-    channels = patches.shape[1] // (size * size)
-    padded = (h + size - 1, w + size - 1)
-    weighted = patches.view(len(patches), channels, -1) * weights[:, None]
-    total = F.fold(weighted.view(len(patches), -1).T[None], padded, size, stride=step)
-    norm = F.fold(weights.T[None], padded, size, stride=step)
-
-    def wrap(t: torch.Tensor) -> torch.Tensor:  # what spilled past an edge belongs at the opposite one
-        t = t.clone()
-        t[:, :, :size - 1] += t[:, :, h:]
-        t = t[:, :, :h]
-        t[:, :, :, :size - 1] += t[:, :, :, w:]
-        return t[:, :, :, :w]
-
-    return wrap(total) / wrap(norm)
+    area = size * size
+    channels = len(stacked) // area - 1
+    torch.mul((window[:, None] * window[None]).flatten()[:, None], weights[None], out=stacked[channels * area:])
+    stacked[:channels * area].view(channels, area, -1).mul_(stacked[channels * area:])
+    sums = F.fold(stacked[None], (h + size - 1, w + size - 1), size, stride=step)
+    sums[:, :, :size - 1] += sums[:, :, h:]  # what spilled past an edge belongs at the opposite one
+    sums = sums[:, :, :h]
+    sums[:, :, :, :size - 1] += sums[:, :, :, w:]
+    sums = sums[:, :, :, :w]
+    return sums[:, :channels] / sums[:, channels:]
 
 
 def _nearest(queries: torch.Tensor, bank: PatchBank) -> torch.Tensor:
-    """Index of each query patch's nearest bank patch among the members of its PROBES nearest groups (in
-    the bank's PCA coordinates)."""
-    coords = (queries - bank.mean) @ bank.basis
+    """For each query patch (a column of queries), the index of its nearest bank patch among the members
+    of its PROBES nearest groups (in the bank's PCA coordinates)."""
+    coords = (bank.basis.T @ queries).T - bank.offset
     probes = torch.cdist(coords, bank.centroids).topk(min(PROBES, len(bank.centroids)), largest=False).indices
+    asked = torch.cat([coords, coords.new_full((len(coords), 1), -1.0)], 1)
     best = torch.full((len(coords),), -torch.inf)
     found = torch.zeros(len(coords), dtype=torch.long)
-    for g, members in enumerate(bank.members):
-        asking = (probes == g).any(1).nonzero()[:, 0]
+    flat = probes.flatten()  # each query's groups, sorted by group: the queries asking each group, in order
+    askers = (torch.argsort(flat, stable=True) // probes.shape[1]).split(
+        torch.bincount(flat, minlength=len(bank.members)).tolist())
+    for g, (members, asking) in enumerate(zip(bank.members, askers)):
         if len(asking) == 0 or len(members) == 0:
             continue
-        score, pick = (coords[asking] @ bank.coords[members].T - bank.half_norms[members]).max(1)
+        score, pick = (asked[asking] @ bank.scorers[g]).max(1)
         better = score > best[asking]
         best[asking[better]] = score[better]
         found[asking[better]] = members[pick[better]]
@@ -152,8 +157,9 @@ def crisp(texture: np.ndarray, swatches: torch.Tensor) -> np.ndarray:
         bank = banks[size]
         for _ in range(rounds):
             queries = _unfold_wrapping(x, size, step)
-            chosen = bank.patches[_nearest(queries, bank)]
-            error = (queries - chosen).pow(2).sum(1)
-            x = _fold_wrapping(chosen, (error + 1e-3).pow(-SHARPNESS), shape, size, step)
+            stacked = queries.new_empty(len(queries) + size * size, queries.shape[1])
+            chosen = torch.index_select(bank.columns, 1, _nearest(queries, bank), out=stacked[:len(queries)])
+            error = queries.sub_(chosen).square_().sum(0)  # the queries are not needed after this
+            x = _fold_wrapping(stacked, (error + 1e-3).pow(-SHARPNESS), shape, size, step)
     x = torch.roll(x, (-GRID_OFFSET, -GRID_OFFSET), (2, 3))
     return (x[0].permute(1, 2, 0).clamp(0, 1) * 255).round().to(torch.uint8).numpy()
