@@ -25,6 +25,7 @@ from .ui import (
     LOSS_NAMES,
     SEED_MAX,
     SESSION_PREFIX,
+    LiveUpdates,
     ModelCatalog,
     components,
     finite,
@@ -140,8 +141,9 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Patte
     inputs = [session, uploads, scale, minutes, train_seed, pattern]
     for button, resume_run, name in ((start, False, "train_texture"), (resume, True, "resume_texture")):
         armed = button.click(arm_run, session, None, queue=False, api_name=False, show_progress="hidden")
+        # "minimal": Gradio's full overlay on every output, redrawn all run long, took 40 % of the steps
         armed.then(partial(on_train, catalog, view, resume_run=resume_run), inputs, components(view),
-                   api_name=name, concurrency_id="train", concurrency_limit=1)
+                   api_name=name, concurrency_id="train", concurrency_limit=1, show_progress="minimal")
     stop.click(on_stop, session, status, api_name="stop_texture", concurrency_limit=None, queue=False)
     picker.focus(partial(texture_choices, catalog), [session, picker], picker, api_name=False, queue=False)
     picker.change(partial(crisp_choice, catalog), [session, picker], crisp, api_name=False, queue=False,
@@ -212,7 +214,7 @@ def on_train(catalog: ModelCatalog, view: PatternsView, sess: Session, pictures,
     dataset = _dataset(sess, pictures, scale, training_seed, preset)
     sess.texture_run.folder = out
     rows: list[dict] = []
-    last = None
+    last, fresh, updates = None, False, LiveUpdates()
     # live textures every 200 steps: drawing them (four 256 px textures) every 50 took a quarter of the run
     events = genmodels.run_training(dataset, preset, genmodels.RECOMMENDED_CHOICE,
                                     finite(time_minutes, "Time budget"), out, sess.texture_run.stop,
@@ -222,7 +224,7 @@ def on_train(catalog: ModelCatalog, view: PatternsView, sess: Session, pictures,
         for name, value in ev.losses.items():
             rows.append({"step": ev.step, "value": value, "loss": LOSS_NAMES.get(name, name)})
         if ev.preview is not None:
-            last = ev.preview
+            last, fresh = ev.preview, True
         if ev.kind in ("finished", "stopped", "diverged"):
             key = f"{SESSION_PREFIX}{Path(out).name}"
             sess.models[key] = str(out)
@@ -235,9 +237,12 @@ def on_train(catalog: ModelCatalog, view: PatternsView, sess: Session, pictures,
                    view.model: model_update(catalog, sess, key),
                    view.quality: genmodels.texture_quality(out, dataset)}
             return
+        if not updates.due(now_anyway=fresh or bool(ev.message)):  # "started", checkpoints: worth showing
+            continue
         text = f"{ev.message or 'Training…'} Step {ev.step} · {ev.images_per_s:.0f} crops/s · {time_left(ev.eta_s)}"
         yield {view.status: progress_html(ev.fraction, text), view.chart: pd.DataFrame(rows) if rows else None,
-               view.samples: last, view.download: None}
+               view.samples: last if fresh else gr.skip(), view.download: None}
+        fresh = False
 
 
 def texture_choices(catalog: ModelCatalog, sess: Session, current: str | None):

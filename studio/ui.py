@@ -7,6 +7,7 @@ import functools
 import inspect
 import math
 import secrets
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -79,6 +80,22 @@ def progress_html(fraction: float, text: str) -> str:
     return (f'<div class="ls-progress" role="progressbar" aria-valuenow="{pct:.0f}" aria-valuemin="0" '
             f'aria-valuemax="100"><div class="ls-progress-fill" style="width:{pct:.1f}%"></div></div>'
             f'<p class="ls-progress-text">{text}</p>')
+
+
+class LiveUpdates:
+    """When a training run's page should next be updated. A run makes a few events a second; each update
+    re-sends the whole loss chart and the browser redraws it, on the cores the run itself trains on, so
+    the page is updated at most every `seconds` (and at once when there are new samples to show)."""
+
+    def __init__(self, seconds: float = 2.0):
+        self.seconds, self.last = seconds, -math.inf
+
+    def due(self, now_anyway: bool = False) -> bool:
+        now = time.monotonic()
+        if now_anyway or now - self.last >= self.seconds:
+            self.last = now
+            return True
+        return False
 
 
 def time_left(seconds: float | None) -> str:

@@ -121,3 +121,28 @@ def test_the_picker_starts_with_the_largest_gan(tmp_path):
     catalog = ModelCatalog(tmp_path)
     assert list(catalog.builtins) == ["builtin:c-gan-64", "builtin:b-vae-64", "builtin:a-classic-32"]
     assert catalog.default() == "builtin:c-gan-64"
+
+
+def test_a_training_page_is_updated_at_most_every_two_seconds_unless_there_is_news(monkeypatch):
+    from studio import ui
+
+    clock = [100.0]
+    monkeypatch.setattr(ui.time, "monotonic", lambda: clock[0])
+    updates = ui.LiveUpdates(2.0)
+    assert updates.due()  # the first event shows at once
+    clock[0] += 1.0
+    assert not updates.due() and updates.due(now_anyway=True)  # new samples or a message: at once
+    clock[0] += 1.9
+    assert not updates.due()
+    clock[0] += 0.2
+    assert updates.due()
+
+
+def test_training_runs_show_a_minimal_progress_overlay(tmp_path):
+    # the full overlay on every output, redrawn all run long, cost a third of a run's steps in Chromium
+    from studio.app import build_demo
+
+    demo = build_demo(tiny_weights(tmp_path))
+    shown = {dep.api_name: dep.show_progress for dep in demo.fns.values() if dep.api_name}
+    for name in ("train", "resume_training", "train_texture", "resume_texture"):
+        assert shown[name] == "minimal", name
