@@ -192,4 +192,3 @@ def _read_exactly(source: BinaryIO, size: int) -> bytes:
     if len(data) != size:
         raise EOFError("the other process closed the pipe mid-message")
     return data
-
