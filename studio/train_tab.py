@@ -163,8 +163,6 @@ def on_train(catalog: ModelCatalog, view: TrainView, sess: Session, pictures, mo
             rows.append({"step": ev.step, "value": value, "loss": LOSS_NAMES.get(name, name)})
         if ev.preview is not None:
             last_grid, fresh = ev.preview, True
-        text = (f"{ev.message or 'Training…'} Step {ev.step} · {ev.images_per_s:.0f} images/s · "
-                f"{time_left(ev.eta_s)}")
         if ev.kind in ("finished", "stopped", "diverged"):
             key = f"{SESSION_PREFIX}{Path(out).name}"
             sess.models[key] = str(out)
@@ -177,6 +175,8 @@ def on_train(catalog: ModelCatalog, view: TrainView, sess: Session, pictures, mo
             return
         if not updates.due(now_anyway=fresh or bool(ev.message)):  # "started", checkpoints: worth showing
             continue
+        text = (f"{ev.message or 'Training…'} Step {ev.step} · {ev.images_per_s:.0f} images/s · "
+                f"{time_left(ev.eta_s)}")
         yield {view.status: progress_html(ev.fraction, text), view.chart: pd.DataFrame(rows) if rows else None,
                view.grid: last_grid if fresh else gr.skip(), view.download: None}
         fresh = False
