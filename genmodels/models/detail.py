@@ -26,6 +26,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .circular import CircularConv2d
+
 L1_WEIGHT = 10.0  # the per-pixel L1 to the real picture, against the adversarial term's 1
 
 
@@ -42,6 +44,8 @@ def wrapped_upsample(x: torch.Tensor, factor: int) -> torch.Tensor:
 
 
 def _conv(c_in: int, c_out: int, padding_mode: str = "zeros") -> nn.Conv2d:
+    if padding_mode == "circular":
+        return CircularConv2d(c_in, c_out, 3, 1, 1)
     return nn.Conv2d(c_in, c_out, 3, 1, 1, padding_mode=padding_mode)
 
 
