@@ -97,7 +97,10 @@ def banks_for(swatches: torch.Tensor) -> dict[int, PatchBank]:
 def _unfold_wrapping(x: torch.Tensor, size: int, step: int) -> torch.Tensor:
     """(1, C, H, W) -> (C size size, H W / step^2): the patches starting every step px, wrapping round, as
     columns (the layout F.fold takes back, so no patch is ever transposed)."""
-    return F.unfold(F.pad(x, (0, size - 1, 0, size - 1), mode="circular"), size, stride=step)[0]
+    padded = F.pad(x, (0, size - 1, 0, size - 1), mode="circular")[0]
+    windows = padded.unfold(1, size, step).unfold(2, size, step)  # (C, rows, cols, size, size), a view
+    # one strided copy into F.unfold's layout: twice as fast as F.unfold itself on one picture
+    return windows.permute(0, 3, 4, 1, 2).reshape(len(padded) * size * size, -1)
 
 
 def _fold_wrapping(stacked: torch.Tensor, weights: torch.Tensor, shape: tuple[int, int], size: int,
@@ -120,11 +123,21 @@ def _fold_wrapping(stacked: torch.Tensor, weights: torch.Tensor, shape: tuple[in
     return sums[:, :channels] / sums[:, channels:]
 
 
+def _smallest(distances: np.ndarray, k: int) -> torch.Tensor:
+    """The columns of each row's k smallest distances (n, k), nearest first; distances is overwritten. k passes
+    of numpy's vectorised argmin: 4 times as fast as torch.topk for 3 of 64."""
+    rows, found = np.arange(len(distances)), []
+    for _ in range(k):
+        found.append(distances.argmin(1))
+        distances[rows, found[-1]] = np.inf
+    return torch.from_numpy(np.stack(found, 1))
+
+
 def _nearest(queries: torch.Tensor, bank: PatchBank) -> torch.Tensor:
     """For each query patch (a column of queries), the index of its nearest bank patch among the members
     of its PROBES nearest groups (in the bank's PCA coordinates)."""
     coords = (bank.basis.T @ queries).T - bank.offset
-    probes = torch.cdist(coords, bank.centroids).topk(min(PROBES, len(bank.centroids)), largest=False).indices
+    probes = _smallest(torch.cdist(coords, bank.centroids).numpy(), min(PROBES, len(bank.centroids)))
     asked = torch.cat([coords, coords.new_full((len(coords), 1), -1.0)], 1)
     best = torch.full((len(coords),), -torch.inf)
     found = torch.zeros(len(coords), dtype=torch.long)
@@ -134,7 +147,10 @@ def _nearest(queries: torch.Tensor, bank: PatchBank) -> torch.Tensor:
     for g, (members, asking) in enumerate(zip(bank.members, askers)):
         if len(asking) == 0 or len(members) == 0:
             continue
-        score, pick = (asked[asking] @ bank.scorers[g]).max(1)
+        scores = (asked[asking] @ bank.scorers[g]).numpy()
+        # numpy's argmax is vectorised; torch's max(1) with indices took 5 times as long here, more than the product
+        pick = torch.from_numpy(scores.argmax(1))
+        score = torch.from_numpy(np.take_along_axis(scores, pick.numpy()[:, None], 1)[:, 0])
         better = score > best[asking]
         best[asking[better]] = score[better]
         found[asking[better]] = members[pick[better]]
