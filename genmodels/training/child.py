@@ -128,7 +128,9 @@ def serve() -> None:
     """In the child: read the request, train, write each event; "stop" (or the parent gone) stops the run."""
     events = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # a stray print() must not corrupt the event stream
-    source = sys.stdin.buffer
+    # unbuffered: the stop watcher below is still blocked reading when the run ends, and a thread blocked in a
+    # buffered reader holds its lock, over which the interpreter's shutdown aborts (exit code -6)
+    source = os.fdopen(os.dup(0), "rb", buffering=0)
     try:
         cfg, dataset, out_dir, resume = _read_request(source)
         stop = threading.Event()
@@ -187,8 +189,13 @@ def _read_array(source: BinaryIO) -> np.ndarray:
     return read_array(io.BytesIO(_read_exactly(source, size)), allow_pickle=False)
 
 
-def _read_exactly(source: BinaryIO, size: int) -> bytes:
-    data = source.read(size)
-    if len(data) != size:
-        raise EOFError("the other process closed the pipe mid-message")
+def _read_exactly(source: BinaryIO, size: int) -> bytearray:
+    """size bytes; an unbuffered pipe returns what has arrived, so read on until all have."""
+    data, got = bytearray(size), 0
+    view = memoryview(data)
+    while got < size:
+        n = source.readinto(view[got:])
+        if not n:
+            raise EOFError("the other process closed the pipe mid-message")
+        got += n
     return data

@@ -94,3 +94,23 @@ def test_a_child_that_dies_ends_the_run_with_one_sentence(dataset, tmp_path):
     with pytest.raises(StudioError, match="ended without finishing .*exit code -9"):
         list(events)
     assert not _children()
+
+
+def test_the_child_exits_cleanly_after_its_last_event(dataset, tmp_path):
+    """Its stop watcher still waits on stdin when the run ends: the child must exit with 0, not abort in the
+    interpreter's shutdown over a reader that thread holds."""
+    import subprocess
+    import sys
+
+    from genmodels.training.child import _read_event, _send_request
+
+    child = subprocess.Popen([sys.executable, "-m", "genmodels.training"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _send_request(child.stdin, config(max_steps=2), dataset, tmp_path / "m", False)
+    kinds = []
+    while (event := _read_event(child.stdout)) is not None:
+        kinds.append(event.kind)
+    assert kinds[-1] == "finished"
+    assert child.wait(60) == 0, child.stderr.read().decode()[-2000:]
+    assert b"Fatal Python error" not in child.stderr.read()
+    child.stdin.close()
