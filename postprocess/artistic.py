@@ -182,7 +182,8 @@ def neon(image: np.ndarray, strength: float = 1.0, glow: float = 0.5, image_colo
     if image_colours:
         # Each pixel's hue at full value and doubled saturation; grey pixels give white light.
         hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
-        hsv[..., 1] = cv2.multiply(hsv[..., 1], 2.0)
+        # convertScaleAbs, not cv2.multiply(x, 2.0): OpenCV 5 reads a 1 x 1 picture's plane as a scalar there
+        hsv[..., 1] = cv2.convertScaleAbs(hsv[..., 1], alpha=2.0)
         hsv[..., 2] = 255
         tube_colour = cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
     else:
