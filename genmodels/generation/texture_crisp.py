@@ -53,11 +53,15 @@ class PatchBank:
 def patch_bank(swatches: torch.Tensor, size: int) -> PatchBank:
     """The bank of size x size patches of uint8 swatches (n, 3, s, s), every BANK_STEP px."""
     pixels = swatches.float() / 255
-    patches = F.unfold(pixels, size, stride=BANK_STEP)  # (n, 3 p p, L)
-    patches = patches.permute(0, 2, 1).reshape(-1, patches.shape[1])
-    if len(patches) > MAX_BANK:
-        keep = torch.randperm(len(patches), generator=torch.Generator().manual_seed(0))[:MAX_BANK]
-        patches = patches[keep.sort().values]
+    # every patch as a view (n, rows, cols, 3, p, p); only the ones kept are copied out
+    windows = pixels.unfold(2, size, BANK_STEP).unfold(3, size, BANK_STEP).permute(0, 2, 3, 1, 4, 5)
+    n, rows, cols = windows.shape[:3]
+    if n * rows * cols > MAX_BANK:
+        keep = torch.randperm(n * rows * cols, generator=torch.Generator().manual_seed(0))[:MAX_BANK].sort().values
+        patches = windows[keep // (rows * cols), keep // cols % rows, keep % cols]
+    else:
+        patches = windows
+    patches = patches.reshape(-1, 3 * size * size)  # F.unfold's order: channel, row, column
     mean = patches.mean(0)
     centred = (patches - mean).double()
     _, vectors = torch.linalg.eigh(centred.T @ centred)  # ascending eigenvalues; deterministic

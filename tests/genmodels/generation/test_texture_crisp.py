@@ -70,3 +70,20 @@ def test_crisp_detail_is_the_same_every_time():
 def test_sides_must_be_whole_steps():
     with pytest.raises(ValueError, match="multiples of 8"):
         crisp(np.zeros((60, 64, 3), np.uint8), _swatches(_bricks()))
+
+
+@pytest.mark.parametrize("keep_at_most", [50, 10**6])
+def test_the_patch_bank_holds_the_swatches_patches_in_unfold_order(monkeypatch, keep_at_most):
+    """The bank copies out only the patches it keeps: they are the ones the plain recipe (every patch unfolded,
+    a seeded random choice of them) would keep, in the same order and layout."""
+    from genmodels.generation import texture_crisp
+
+    monkeypatch.setattr(texture_crisp, "MAX_BANK", keep_at_most)
+    swatches = torch.randint(0, 256, (3, 3, 24, 24), dtype=torch.uint8, generator=torch.Generator().manual_seed(2))
+    every = torch.nn.functional.unfold(swatches.float() / 255, 8, stride=texture_crisp.BANK_STEP)
+    every = every.permute(0, 2, 1).reshape(-1, every.shape[1])
+    if len(every) > keep_at_most:
+        chosen = torch.randperm(len(every), generator=torch.Generator().manual_seed(0))[:keep_at_most]
+        every = every[chosen.sort().values]
+    bank = texture_crisp.patch_bank(swatches, 8)
+    assert torch.equal(bank.columns, every.T)
