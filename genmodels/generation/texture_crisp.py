@@ -153,8 +153,9 @@ def _nearest(queries: torch.Tensor, bank: PatchBank) -> torch.Tensor:
             continue
         scores = (asked[asking] @ bank.scorers[g]).numpy()
         # numpy's argmax is vectorised; torch's max(1) with indices took 5 times as long here, more than the product
-        pick = torch.from_numpy(scores.argmax(1))
-        score = torch.from_numpy(np.take_along_axis(scores, pick.numpy()[:, None], 1)[:, 0])
+        pick = scores.argmax(1)
+        score = torch.from_numpy(np.take_along_axis(scores, pick[:, None], 1)[:, 0])
+        pick = torch.from_numpy(pick)
         better = score > best[asking]
         best[asking[better]] = score[better]
         found[asking[better]] = members[pick[better]]

@@ -258,7 +258,6 @@ def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
 
 
 @torch.no_grad()
-@torch.no_grad()
 def recalibrate_batchnorm(G: nn.Module, latents: Callable[[int, torch.Generator], torch.Tensor],
                           gen: torch.Generator, batches: int = 16, batch_size: int = 64) -> None:
     """Re-estimate G's BatchNorm running statistics for its final weights (cumulative average over
