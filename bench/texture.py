@@ -7,8 +7,8 @@ the `texture` preset for the default budget (CPU time, one torch thread) and pri
             a multiple of the floor: how far a new piece of the same material is from this one) and two
             copies, the picture itself tiled 2 x 2 and cut into crops as the drawn textures are, as it is
             (seams and all) and after the `seamless` edit: what a model that reproduced its picture
-            would score; and the same 16 textures with crisp detail (drawn from the model's swatches,
-            generation/texture_crisp.py) beside them;
+            would score; and the same 16 seeds with crisp detail (drawn from the model's swatches,
+            generation/texture_crisp.py, as the app draws them) beside them;
   seams     postprocess.seam_score of the drawn textures (1.0 = the wrap-around edge is like any other
             pair of neighbouring pixels), mean and worst of 16, beside the same ratio for the picture's own
             neighbouring rows and columns inside it (95th percentile: a regular pattern's rows differ by
@@ -53,7 +53,7 @@ def run_one(name: str, minutes: float, out: Path, preset: str = "texture") -> di
     from genmodels.data.texture_crops import DEFAULT_SCALE, _fit_short_side, load_texture_dataset
     from genmodels.evaluation.swd import swd
     from genmodels.evaluation.texture_quality import random_crops, texture_report
-    from genmodels.generation.texture import morph_strip, tile
+    from genmodels.generation.texture import draw_texture, morph_strip, tile
     from genmodels.generation.texture_crisp import crisp
     from genmodels.models.presets import get_preset
     from genmodels.storage.store import load_model
@@ -77,7 +77,9 @@ def run_one(name: str, minutes: float, out: Path, preset: str = "texture") -> di
     copies = [swd(random_crops([source], 256, 1), random_crops([tile(picture, 2)], 256, 3))["mean"]
               for picture in (source, made_seamless)]
     seams = [postprocess.seam_score(t) for t in report["textures"]]
-    crisp_textures = [crisp(t, model.swatches) for t in report["textures"]]
+    # as the app draws them: from the same seeds' layouts (a two-scale model's detail network left out)
+    crisp_textures = [crisp(draw_texture(model.network, model.config, seed, 256, layout=True), model.swatches)
+                      for seed in range(len(report["textures"]))]
     crisp_swd = swd(random_crops([source], 256, 1), random_crops(crisp_textures, 256, 3))
     crisp_seams = [postprocess.seam_score(t) for t in crisp_textures]
     texture = report["textures"][0]

@@ -57,8 +57,9 @@ def _size(m: LoadedModel, value, what: str) -> int:
 def draw_texture(model: ModelRef, seed: int = 0, size: int = 512, crisp: bool = False) -> np.ndarray:
     """The seamless texture of seed: uint8 (size, size, 3) that tiles with period size. size: 64..2048 px,
     a multiple of the model's size step (config.size_step: 256 for the `texture` preset). crisp: rebuild
-    its detail from small pieces of the training pictures the model keeps (its swatches; about 1.5 s more
-    for 1024 px with two threads), so grain, edges and grit come out sharp; the layout stays the network's."""
+    its detail from small pieces of the training pictures the model keeps (its swatches; about 0.3 s more
+    for 1024 px with two threads, and a second more the first time, to index them), so grain, edges and grit
+    come out sharp; the layout stays the network's."""
     m = texture_model(model)
     seed = check_number("Seed", seed, 0, MAX_SEED, whole=True)
     if not isinstance(crisp, bool):
@@ -67,8 +68,10 @@ def draw_texture(model: ModelRef, seed: int = 0, size: int = 512, crisp: bool = 
     if crisp and m.swatches is None:
         raise StudioError(f"{m.name} keeps no swatches of its pictures (a model trained before crisp detail, or "
                           "one shared without them), so it cannot draw crisp detail: draw without it, or retrain.")
-    drawn = texture.draw_texture(m.network, m.config, seed, size)
-    return texture_crisp.crisp(drawn, m.swatches) if crisp else drawn
+    if not crisp:
+        return texture.draw_texture(m.network, m.config, seed, size)
+    # crisp detail redraws the detail from the swatches: a two-scale model's detail network is skipped
+    return texture_crisp.crisp(texture.draw_texture(m.network, m.config, seed, size, layout=True), m.swatches)
 
 
 def has_swatches(model: ModelRef) -> bool:

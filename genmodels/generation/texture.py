@@ -12,6 +12,7 @@ import torch
 
 from ..imaging.tensors import to_images
 from ..models.texture import SHIFT_DIM, TextureConfig
+from ..models.texture_detail import TwoScaleTexture
 from .sampling import grid
 
 MIN_SIZE, MAX_SIZE = 64, 2048  # texture sides in px
@@ -49,17 +50,21 @@ def seed_noise(cfg: TextureConfig, seed: int, cells_h: int, cells_w: int) -> tor
 
 
 @torch.inference_mode()
-def render(network: torch.nn.Module, noise: torch.Tensor) -> np.ndarray:
-    """A noise grid (1, z_dim, h, w) -> uint8 (h * stride, w * stride, 3)."""
+def render(network: torch.nn.Module, noise: torch.Tensor, layout: bool = False) -> np.ndarray:
+    """A noise grid (1, z_dim, h, w) -> uint8 (h * stride, w * stride, 3). layout: a two-scale model's texture
+    without its detail network (TwoScaleTexture.layout); a one-scale model has nothing to leave out."""
     network.eval()
     device = next(network.parameters()).device
-    return to_images(network(noise.to(device)))[0]
+    draw = network.layout if layout and isinstance(network, TwoScaleTexture) else network
+    return to_images(draw(noise.to(device)))[0]
 
 
-def draw_texture(network: torch.nn.Module, cfg: TextureConfig, seed: int, size: int) -> np.ndarray:
-    """The seamless texture of one seed: uint8 (size, size, 3); it tiles with period size."""
+def draw_texture(network: torch.nn.Module, cfg: TextureConfig, seed: int, size: int, layout: bool = False
+                 ) -> np.ndarray:
+    """The seamless texture of one seed: uint8 (size, size, 3); it tiles with period size. layout: what crisp
+    detail starts from (render's layout), the same texture with soft detail."""
     cells = check_size(cfg, size) // cfg.stride
-    return render(network, seed_noise(cfg, seed, cells, cells))
+    return render(network, seed_noise(cfg, seed, cells, cells), layout)
 
 
 def _ramp(cells: int) -> torch.Tensor:

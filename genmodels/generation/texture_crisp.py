@@ -4,14 +4,15 @@ pictures (the model's swatches, storage/swatches.py) replace its soft detail.
 This is texture optimisation (Kwatra et al. 2005, "Texture Optimization for Example-based Synthesis")
 started from the network's texture instead of noise, so the layout stays the network's:
 
-  search   every patch of the texture (p x p px, one every `step` px, wrapping round its edges) finds its
+  search   every patch of the texture (p x p px, one every p / 2 px, wrapping round its edges) finds its
            nearest patch among the swatches' (compared in the swatch patches' main PCA directions)
   blend    each pixel becomes the average of the nearest patches that cover it, weighted by a Gaussian
            window and by how well each patch matched: |error|^-8, far steeper than Kwatra's robust
            |error|^-1.2, so where patches disagree the best match all but wins and thin lines (wood's
            grain, marble's veins) stay sharp instead of averaging into a blur
 
-repeated `rounds` times per patch size, large patches first (they settle shapes), small ones last.
+repeated `rounds` times per patch size, large patches first (32 px pieces carry a brick's joints, a stretch of
+grain or of vein whole), small ones last (they mend the joins between the large ones).
 Patches wrap round the texture's edges, so a texture that tiles still tiles, with period its size.
 The search is an inverted file (as faiss's IVF index): the bank's patches are grouped by k-means, and a
 texture patch is compared only with the members of its PROBES nearest groups, about 1/20 of a brute-force
@@ -26,22 +27,23 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-SCHEDULE = ((16, 8, 2), (8, 4, 2))  # (patch px, step px, rounds)
+SCHEDULE = ((32, 2), (16, 2), (8, 1))  # (patch px, rounds); patches start every patch / 2 px
 BANK_STEP = 2  # px between the swatch patches a texture may copy
 MAX_BANK = 16384  # swatch patches per size, chosen at random (seeded) when the swatches hold more
 SEARCH_DIMS = 16  # PCA directions the search compares patches in
+PCA_SIDE = 16  # px: larger patches are compared averaged down to this side
 GROUPS, PROBES, KMEANS_ROUNDS = 64, 3, 8
 SHARPNESS = 4.0  # a patch's weight: its squared match error to the power -SHARPNESS
-GRID_OFFSET = 2  # px; patches start at GRID_OFFSET + k * step (half the smallest step)
+GRID_OFFSET = 2  # px; patches start at GRID_OFFSET + k * p / 2 (half the smallest step)
 
 
 @dataclass(frozen=True)
 class PatchBank:
-    """The swatch patches of one size: raw, as the columns of (3 p p, n) in 0..1, and their PCA coordinates
-    for the search."""
+    """The swatch patches of one size: raw, as the rows of uint8 (n, 3 p p) (a quarter of float32's memory
+    and of the bytes a draw gathers), and their PCA coordinates for the search."""
     size: int
-    columns: torch.Tensor
-    basis: torch.Tensor  # (3 p p, SEARCH_DIMS)
+    patches: torch.Tensor
+    basis: torch.Tensor  # (3 p p, SEARCH_DIMS), for pixels in 0..1
     offset: torch.Tensor  # (SEARCH_DIMS,): the patches' mean in PCA coordinates
     centroids: torch.Tensor  # (GROUPS, SEARCH_DIMS): the k-means groups of the coordinates
     members: tuple[torch.Tensor, ...]  # the bank indices in each group
@@ -52,26 +54,38 @@ class PatchBank:
 
 def patch_bank(swatches: torch.Tensor, size: int) -> PatchBank:
     """The bank of size x size patches of uint8 swatches (n, 3, s, s), every BANK_STEP px."""
-    pixels = swatches.float() / 255
     # every patch as a view (n, rows, cols, 3, p, p); only the ones kept are copied out
-    windows = pixels.unfold(2, size, BANK_STEP).unfold(3, size, BANK_STEP).permute(0, 2, 3, 1, 4, 5)
+    windows = swatches.unfold(2, size, BANK_STEP).unfold(3, size, BANK_STEP).permute(0, 2, 3, 1, 4, 5)
     n, rows, cols = windows.shape[:3]
     if n * rows * cols > MAX_BANK:
         keep = torch.randperm(n * rows * cols, generator=torch.Generator().manual_seed(0))[:MAX_BANK].sort().values
-        patches = windows[keep // (rows * cols), keep // cols % rows, keep % cols]
-    else:
-        patches = windows
-    patches = patches.reshape(-1, 3 * size * size)  # F.unfold's order: channel, row, column
+        windows = windows[keep // (rows * cols), keep // cols % rows, keep % cols]
+    raw = windows.reshape(-1, 3 * size * size).contiguous()  # F.unfold's order: channel, row, column
+    patches = raw.float() / 255
     mean = patches.mean(0)
-    centred = (patches - mean).double()
-    _, vectors = torch.linalg.eigh(centred.T @ centred)  # ascending eigenvalues; deterministic
-    basis = vectors[:, -SEARCH_DIMS:].flip(1).float().contiguous()
+    basis = _pca_basis(patches, size)
     coords = (patches - mean) @ basis
     centroids, group = _kmeans(coords, min(GROUPS, len(coords)))
     members = tuple((group == g).nonzero()[:, 0] for g in range(len(centroids)))
     scored = torch.cat([coords, (coords * coords).sum(1, keepdim=True) / 2], 1)
     scorers = tuple(scored[m].T.contiguous() for m in members)
-    return PatchBank(size, patches.T.contiguous(), basis, mean @ basis, centroids, members, scorers)
+    return PatchBank(size, raw, basis, mean @ basis, centroids, members, scorers)
+
+
+def _pca_basis(patches: torch.Tensor, size: int) -> torch.Tensor:
+    """The patches' (n, 3 p p) main SEARCH_DIMS directions (3 p p, SEARCH_DIMS). Patches larger than PCA_SIDE
+    are averaged down to it first and the directions spread back over each averaged block: their main
+    directions are smooth anyway, and a full 3072-dimensional covariance of 32 px patches took 10 s."""
+    factor = max(1, size // PCA_SIDE)
+    small = F.avg_pool2d(patches.view(-1, 3, size, size), factor).flatten(1) if factor > 1 else patches
+    centred = (small - small.mean(0)).double()
+    _, vectors = torch.linalg.eigh(centred.T @ centred)  # ascending eigenvalues; deterministic
+    basis = vectors[:, -SEARCH_DIMS:].flip(1).float()
+    if factor > 1:  # a pixel of the small patch stands for factor x factor pixels, each weighing 1 / factor^2
+        side = size // factor
+        basis = basis.view(3, side, side, -1).repeat_interleave(factor, 1).repeat_interleave(factor, 2)
+        basis = basis.reshape(3 * size * size, -1) / factor ** 2
+    return basis.contiguous()
 
 
 def _kmeans(points: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -89,7 +103,9 @@ def _kmeans(points: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
 def _banks(swatches: tuple[bytes, tuple[int, ...]]) -> tuple[PatchBank, ...]:
     data, shape = swatches
     tensor = torch.frombuffer(bytearray(data), dtype=torch.uint8).reshape(shape)
-    return tuple(patch_bank(tensor, size) for size in sorted({p for p, _, _ in SCHEDULE}))
+    # a patch size needs swatches twice its side: then its patches start anywhere (every BANK_STEP px) in a
+    # swatch's middle, and a query finds one in step with it; a few fixed places draw joints out of step
+    return tuple(patch_bank(tensor, size) for size in sorted({p for p, _ in SCHEDULE if 2 * p <= shape[-1]}))
 
 
 def banks_for(swatches: torch.Tensor) -> dict[int, PatchBank]:
@@ -98,33 +114,48 @@ def banks_for(swatches: torch.Tensor) -> dict[int, PatchBank]:
     return {bank.size: bank for bank in _banks((t.numpy().tobytes(), tuple(t.shape)))}
 
 
-def _unfold_wrapping(x: torch.Tensor, size: int, step: int) -> torch.Tensor:
-    """(1, C, H, W) -> (C size size, H W / step^2): the patches starting every step px, wrapping round, as
-    columns (the layout F.fold takes back, so no patch is ever transposed)."""
-    padded = F.pad(x, (0, size - 1, 0, size - 1), mode="circular")[0]
+def _patches_wrapping(x: torch.Tensor, size: int) -> torch.Tensor:
+    """(C, H, W) -> (H W / step^2, C size size): the patches starting every step = size / 2 px, wrapping round,
+    one per row in the order of their corners (row by row), each laid out as F.unfold's (channel, row, column)."""
+    step = size // 2
+    padded = F.pad(x[None], (0, size - step, 0, size - step), mode="circular")[0]
     windows = padded.unfold(1, size, step).unfold(2, size, step)  # (C, rows, cols, size, size), a view
-    # one strided copy into F.unfold's layout: twice as fast as F.unfold itself on one picture
-    return windows.permute(0, 3, 4, 1, 2).reshape(len(padded) * size * size, -1)
+    return windows.permute(1, 2, 0, 3, 4).reshape(-1, len(x) * size * size)
 
 
-def _fold_wrapping(stacked: torch.Tensor, weights: torch.Tensor, shape: tuple[int, int], size: int,
-                   step: int) -> torch.Tensor:
-    """The weighted average of overlapping patches placed as _unfold_wrapping took them. stacked:
-    ((C + 1) size size, n), the patches' colours in its first C size size rows (the last size size rows
-    are free: they take the weights, so that one fold sums both); weights (n,)."""
-    h, w = shape
+@lru_cache(maxsize=4)
+def _window(size: int) -> torch.Tensor:
+    """A patch's Gaussian weight (size, size): its middle counts most where patches overlap."""
     ramp = torch.arange(size, dtype=torch.float32) - (size - 1) / 2
-    window = torch.exp(-0.5 * (ramp / (size / 2.5)) ** 2)
-    area = size * size
-    channels = len(stacked) // area - 1
-    torch.mul((window[:, None] * window[None]).flatten()[:, None], weights[None], out=stacked[channels * area:])
-    stacked[:channels * area].view(channels, area, -1).mul_(stacked[channels * area:])
-    sums = F.fold(stacked[None], (h + size - 1, w + size - 1), size, stride=step)
-    sums[:, :, :size - 1] += sums[:, :, h:]  # what spilled past an edge belongs at the opposite one
-    sums = sums[:, :, :h]
-    sums[:, :, :, :size - 1] += sums[:, :, :, w:]
-    sums = sums[:, :, :, :w]
-    return sums[:, :channels] / sums[:, channels:]
+    g = torch.exp(-0.5 * (ramp / (size / 2.5)) ** 2)
+    return g[:, None] * g[None]
+
+
+def _blend_wrapping(patches: torch.Tensor, weights: torch.Tensor, shape: tuple[int, int], size: int
+                    ) -> torch.Tensor:
+    """The weighted average (C, H, W) of overlapping patches placed as _patches_wrapping took them. patches
+    (n, C size size) is overwritten; weights (n,). Every other patch of every other row (four such phases)
+    lie side by side without overlapping, so each phase is added onto the canvas in one strided add: F.fold's
+    general sum of the same took several times as long."""
+    h, w = shape
+    step = size // 2
+    rows, cols = h // step, w // step
+    factor = weights.view(rows, cols, 1, 1) * _window(size)  # (rows, cols, size, size)
+    weighted = patches.view(rows, cols, -1, size, size).mul_(factor[:, :, None])
+    sums = patches.new_zeros(len(weighted[0, 0]) + 1, h + step, w + step)  # colours, then the weights' sum
+    for a in (0, 1):
+        for b in (0, 1):
+            phase = weighted[a::2, b::2]
+            r, c = phase.shape[:2]
+            if r and c:
+                target = sums[:, a * step:a * step + r * size, b * step:b * step + c * size]
+                target = target.unflatten(1, (r, size)).unflatten(3, (c, size))  # (C + 1, r, size, c, size)
+                target[:-1] += phase.permute(2, 0, 3, 1, 4)
+                target[-1] += factor[a::2, b::2].permute(0, 2, 1, 3)
+    sums[:, :step] += sums[:, h:]  # what spilled past an edge belongs at the opposite one
+    sums[:, :, :step] += sums[:, :, w:]
+    sums = sums[:, :h, :w]
+    return sums[:-1] / sums[-1:]
 
 
 def _smallest(distances: np.ndarray, k: int) -> torch.Tensor:
@@ -138,49 +169,50 @@ def _smallest(distances: np.ndarray, k: int) -> torch.Tensor:
 
 
 def _nearest(queries: torch.Tensor, bank: PatchBank) -> torch.Tensor:
-    """For each query patch (a column of queries), the index of its nearest bank patch among the members
-    of its PROBES nearest groups (in the bank's PCA coordinates)."""
-    coords = (bank.basis.T @ queries).T - bank.offset
+    """For each query patch (a row of queries), the index of its nearest bank patch among the members of its
+    PROBES nearest groups (in the bank's PCA coordinates)."""
+    coords = queries @ bank.basis - bank.offset
     probes = _smallest(torch.cdist(coords, bank.centroids).numpy(), min(PROBES, len(bank.centroids)))
-    asked = torch.cat([coords, coords.new_full((len(coords), 1), -1.0)], 1)
-    best = torch.full((len(coords),), -torch.inf)
-    found = torch.zeros(len(coords), dtype=torch.long)
-    flat = probes.flatten()  # each query's groups, sorted by group: the queries asking each group, in order
-    askers = (torch.argsort(flat, stable=True) // probes.shape[1]).split(
-        torch.bincount(flat, minlength=len(bank.members)).tolist())
-    for g, (members, asking) in enumerate(zip(bank.members, askers)):
-        if len(asking) == 0 or len(members) == 0:
-            continue
-        scores = (asked[asking] @ bank.scorers[g]).numpy()
-        # numpy's argmax is vectorised; torch's max(1) with indices took 5 times as long here, more than the product
-        pick = scores.argmax(1)
-        score = torch.from_numpy(np.take_along_axis(scores, pick[:, None], 1)[:, 0])
-        pick = torch.from_numpy(pick)
-        better = score > best[asking]
-        best[asking[better]] = score[better]
-        found[asking[better]] = members[pick[better]]
-    return found
+    n, k = probes.shape
+    # each (query, probe) pair is a slot; sorted by group, the slots asking one group sit together
+    flat = probes.flatten()
+    slots = torch.argsort(flat, stable=True)
+    asked = torch.cat([coords, coords.new_full((n, 1), -1.0)], 1)[slots // k]
+    best = np.full(n * k, -np.inf, np.float32)  # each slot's best score and bank patch
+    found = np.zeros(n * k, np.int64)
+    start, counts = 0, torch.bincount(flat, minlength=len(bank.members)).tolist()
+    for members, scorer, count in zip(bank.members, bank.scorers, counts):
+        if count and len(members):
+            scores = (asked[start:start + count] @ scorer).numpy()
+            # numpy's argmax is vectorised; torch's max(1) with indices took 5 times as long here, more than the product
+            pick = scores.argmax(1)
+            taken = slots[start:start + count].numpy()
+            best[taken] = scores[np.arange(count), pick]
+            found[taken] = members.numpy()[pick]
+        start += count
+    nearest = best.reshape(n, k).argmax(1)  # of each query's slots, the best
+    return torch.from_numpy(found.reshape(n, k)[np.arange(n), nearest])
 
 
 @torch.inference_mode()
 def crisp(texture: np.ndarray, swatches: torch.Tensor) -> np.ndarray:
     """The texture (uint8 (H, W, 3), H and W multiples of 8) rebuilt from pieces of the swatches (uint8
-    (n, 3, s, s), s >= 16): same layout, the swatches' detail. It tiles with period (H, W) as before."""
+    (n, 3, s, s), s >= 16): same layout, the swatches' detail. It tiles with period (H, W) as before. Patches
+    larger than half the swatches, or whose step (half their side) does not divide H and W, are left out."""
     if texture.shape[0] % 8 or texture.shape[1] % 8:
         raise ValueError(f"crisp detail needs a texture whose sides are multiples of 8 px, got {texture.shape[:2]}")
     banks = banks_for(swatches)
-    x = torch.from_numpy(np.ascontiguousarray(texture)).permute(2, 0, 1)[None].float() / 255
-    shape = tuple(x.shape[2:])
+    x = torch.from_numpy(np.ascontiguousarray(texture)).permute(2, 0, 1).float() / 255
+    shape = tuple(x.shape[1:])
     # the patch grid sits GRID_OFFSET px in from the edges: the wrap-around edge then falls where the same
     # patches cover both sides (smooth), not on a line where the covering patches change (a visible seam)
-    x = torch.roll(x, (GRID_OFFSET, GRID_OFFSET), (2, 3))
-    for size, step, rounds in SCHEDULE:
-        bank = banks[size]
-        for _ in range(rounds):
-            queries = _unfold_wrapping(x, size, step)
-            stacked = queries.new_empty(len(queries) + size * size, queries.shape[1])
-            chosen = torch.index_select(bank.columns, 1, _nearest(queries, bank), out=stacked[:len(queries)])
-            error = queries.sub_(chosen).square_().sum(0)  # the queries are not needed after this
-            x = _fold_wrapping(stacked, (error + 1e-3).pow(-SHARPNESS), shape, size, step)
-    x = torch.roll(x, (-GRID_OFFSET, -GRID_OFFSET), (2, 3))
-    return (x[0].permute(1, 2, 0).clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+    x = torch.roll(x, (GRID_OFFSET, GRID_OFFSET), (1, 2))
+    for size, rounds in SCHEDULE:
+        bank = banks.get(size)
+        for _ in range(rounds if bank and not (shape[0] % (size // 2) or shape[1] % (size // 2)) else 0):
+            queries = _patches_wrapping(x, size)
+            chosen = bank.patches.index_select(0, _nearest(queries, bank)).float().div_(255)
+            error = queries.sub_(chosen).square_().sum(1)  # the queries are not needed after this
+            x = _blend_wrapping(chosen, (error + 1e-3).pow(-SHARPNESS), shape, size)
+    x = torch.roll(x, (-GRID_OFFSET, -GRID_OFFSET), (1, 2))
+    return (x.permute(1, 2, 0).clamp(0, 1) * 255).round().to(torch.uint8).numpy()

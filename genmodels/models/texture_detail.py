@@ -9,7 +9,8 @@ sharpens edges but draws no grit (README "Large patterns"). It is the two-stage 
 the loop trains the generator first, on averaged-down crops, then the detail network.
 
 TwoScaleTexture  noise (B, z_dim, h, w) -> texture (B, C, h * stride, w * stride), stride = 2 x the
-                 generator's; .base is a TextureGenerator for cfg.base_config(), .detail the upsampler
+                 generator's; .base is a TextureGenerator for cfg.base_config(), .detail the upsampler;
+                 .layout(noise) the same size without the detail network (for crisp detail)
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .detail import DetailUpsampler
+from .detail import DetailUpsampler, wrapped_upsample
 from .texture import TextureConfig, TextureGenerator
 
 # At half scale a brick wall's courses stand 14 times above their ring of the spectrum (texture_waves.py; the
@@ -47,3 +48,9 @@ class TwoScaleTexture(nn.Module):
 
     def forward(self, noise: torch.Tensor) -> torch.Tensor:
         return self.detail(self.base(noise))
+
+    def layout(self, noise: torch.Tensor) -> torch.Tensor:
+        """The generator's half-scale texture enlarged by wrapped bilinear upsampling, without the detail
+        network: what crisp detail (generation/texture_crisp.py) starts from, since it redraws the detail from
+        the swatches anyway, and at a quarter of the cost."""
+        return wrapped_upsample(self.base(noise), self.detail.factor).clamp(-1, 1)

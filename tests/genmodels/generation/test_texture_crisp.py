@@ -86,4 +86,42 @@ def test_the_patch_bank_holds_the_swatches_patches_in_unfold_order(monkeypatch, 
         chosen = torch.randperm(len(every), generator=torch.Generator().manual_seed(0))[:keep_at_most]
         every = every[chosen.sort().values]
     bank = texture_crisp.patch_bank(swatches, 8)
-    assert torch.equal(bank.columns, every.T)
+    assert torch.equal(bank.patches.float() / 255, every)
+
+
+@pytest.mark.parametrize("h, w, size", [(24, 40, 16), (32, 16, 8), (8, 8, 16)])
+def test_the_patches_and_their_blend_are_the_plain_recipes(h, w, size):
+    """Patches start every size / 2 px and wrap round; the blend is each pixel's weighted average of the
+    patches covering it (Gaussian window times the patch's weight), whatever the number of rows and columns
+    (odd counts too, where the wrapped last patch overlaps the first)."""
+    from genmodels.generation import texture_crisp
+
+    gen = torch.Generator().manual_seed(1)
+    x = torch.rand(3, h, w, generator=gen)
+    step = size // 2
+    patches = texture_crisp._patches_wrapping(x, size)
+    corners = [(r, c) for r in range(0, h, step) for c in range(0, w, step)]
+    assert patches.shape == (len(corners), 3 * size * size)
+    sums, weight = torch.zeros(3, h, w), torch.zeros(h, w)
+    weights = torch.rand(len(corners), generator=gen) + 0.1
+    window = texture_crisp._window(size)
+    for patch, wt, (r, c) in zip(patches, weights, corners):
+        ys, xs = (r + torch.arange(size)) % h, (c + torch.arange(size)) % w
+        assert torch.equal(patch.view(3, size, size), x[:, ys][:, :, xs])
+        for i, y in enumerate(ys):  # wrapped indices repeat when the patch is wider than the picture
+            for j, xx in enumerate(xs):
+                sums[:, y, xx] += wt * window[i, j] * patch.view(3, size, size)[:, i, j]
+                weight[y, xx] += wt * window[i, j]
+    blended = texture_crisp._blend_wrapping(patches.clone(), weights, (h, w), size)
+    assert torch.allclose(blended, sums / weight, atol=1e-5)
+
+
+def test_a_patch_size_is_used_only_with_swatches_twice_its_side():
+    from genmodels.generation.texture_crisp import banks_for
+
+    gen = torch.Generator().manual_seed(3)
+    for side, sizes in ((16, {8}), (32, {8, 16}), (64, {8, 16, 32})):
+        swatches = torch.randint(0, 256, (4, 3, side, side), dtype=torch.uint8, generator=gen)
+        assert set(banks_for(swatches)) == sizes
+    texture = np.random.default_rng(0).integers(0, 256, (40, 48, 3), dtype=np.uint8)  # sides not whole 16 px steps
+    assert crisp(texture, swatches).shape == texture.shape  # the 32 px patches sit that one out

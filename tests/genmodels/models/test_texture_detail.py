@@ -85,6 +85,36 @@ def test_the_two_scale_network_draws_at_twice_its_generators_scale():
     assert type(build_network(dataclasses.replace(cfg, crop_size=64, detail_width=0))).__name__ == "TextureGenerator"
 
 
+def test_the_layout_is_the_generators_texture_enlarged_and_still_tiles():
+    cfg = get_preset("texture-large")
+    torch.manual_seed(0)
+    net = build_network(cfg).eval()
+    noise = torch.randn(1, cfg.z_dim, 2, 3)
+    with torch.no_grad():
+        layout = net.layout(noise)
+        assert layout.shape == net(noise).shape == (1, 3, 64, 96)
+        assert torch.equal(layout, wrapped_upsample(net.base(noise), 2).clamp(-1, 1))
+        # the grid tiled 2 x 2 draws the layout tiled 2 x 2: it is periodic as the full texture is
+        assert torch.allclose(net.layout(noise.repeat(1, 1, 2, 2)), layout.repeat(1, 1, 2, 2), atol=1e-5)
+
+
+def test_a_layout_is_drawn_without_the_detail_network_and_a_one_scale_texture_as_it_is():
+    from genmodels.generation.texture import draw_texture, seed_noise
+    from genmodels.imaging.tensors import to_images
+
+    cfg = get_preset("texture-large")
+    torch.manual_seed(0)
+    net = build_network(cfg)
+    torch.nn.init.normal_(net.detail.net[-1].weight, std=0.1)  # a trained detail network adds something
+    layout = draw_texture(net, cfg, 3, 256, layout=True)
+    with torch.no_grad():
+        assert np.array_equal(layout, to_images(net.layout(seed_noise(cfg, 3, 8, 8)))[0])
+    assert not np.array_equal(layout, draw_texture(net, cfg, 3, 256))
+    fine = get_preset("texture")
+    one_scale = build_network(fine)
+    assert np.array_equal(draw_texture(one_scale, fine, 3, 256, layout=True), draw_texture(one_scale, fine, 3, 256))
+
+
 def test_the_waves_are_read_at_the_generators_scale():
     # stripes 16 px apart in 128 px crops: 8 cycles per 64 px generator crop at half scale, 16 per period of two
     rows = (np.arange(128) // 8 % 2 * 200).astype(np.uint8)
