@@ -209,7 +209,9 @@ def crisp(texture: np.ndarray, swatches: torch.Tensor) -> np.ndarray:
     x = torch.roll(x, (GRID_OFFSET, GRID_OFFSET), (1, 2))
     for size, rounds in SCHEDULE:
         bank = banks.get(size)
-        for _ in range(rounds if bank and not (shape[0] % (size // 2) or shape[1] % (size // 2)) else 0):
+        if bank is None or shape[0] % (size // 2) or shape[1] % (size // 2):
+            continue  # patches larger than half the swatches, or whose step does not divide the sides
+        for _ in range(rounds):
             queries = _patches_wrapping(x, size)
             chosen = bank.patches.index_select(0, _nearest(queries, bank)).float().div_(255)
             error = queries.sub_(chosen).square_().sum(1)  # the queries are not needed after this
