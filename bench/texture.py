@@ -14,6 +14,10 @@ the `texture` preset for the default budget (CPU time, one torch thread) and pri
             neighbouring rows and columns inside it (95th percentile: a regular pattern's rows differ by
             their phase, so even an invisible edge scores up to about that), and the picture's own seam
             before and after the `seamless` edit;
+  grid      how much more a texture steps across the columns (rows) at one place in every 16 px than across
+            the average column (row), the larger direction, mean of 16 textures, beside the picture's own:
+            crisp detail's patches start every 16 px, and joins along straight lines there raise it (a
+            mosaic of squares); about the picture's own figure = no grid to see;
   speed     training crops/s, and drawing one 1024 x 1024 texture (best of 3, all threads), without and
             with crisp detail;
 
@@ -94,6 +98,7 @@ def run_one(name: str, minutes: float, out: Path, preset: str = "texture") -> di
             "crisp_swd": crisp_swd["levels"] | {"mean": crisp_swd["mean"]},
             "crisp_ratio": crisp_swd["mean"] / report["floor"]["mean"],
             "crisp_seam_mean": float(np.mean(crisp_seams)), "crisp_seam_max": float(np.max(crisp_seams)),
+            "crisp_grid": float(np.mean([grid_score(t) for t in crisp_textures])), "picture_grid": grid_score(source),
             "seam_mean": float(np.mean(seams)), "seam_max": float(np.max(seams)),
             "inside_seam": inside_seam_range(source), "photo_seam": postprocess.seam_score(source),
             "photo_seam_after": postprocess.seam_score(made_seamless)}
@@ -109,6 +114,18 @@ def inside_seam_range(picture: np.ndarray, percentile: float = 95) -> float:
     rows, cols = _steps(pixels, 0), _steps(pixels, 1)
     n = min(len(rows), len(cols))
     return float(np.percentile((rows[:n] / rows.mean() + cols[:n] / cols.mean()) / 2, percentile))
+
+
+def grid_score(picture: np.ndarray, period: int = 16) -> float:
+    """The mean step between neighbouring columns (wrapping round), folded every `period` px: its largest
+    phase over its mean phase, the larger of the column and row figures. 1.0 = steps spread evenly."""
+    pixels = picture.astype(np.float64)
+    scores = []
+    for axis in (1, 0):
+        steps = np.abs(pixels - np.roll(pixels, -1, axis)).sum(2).mean(1 - axis)
+        steps = steps[:len(steps) // period * period].reshape(-1, period).mean(0)
+        scores.append(steps.max() / steps.mean())
+    return float(max(scores))
 
 
 def draw_speed(folder: Path, crisp: bool = False) -> float:
@@ -156,11 +173,13 @@ def main(argv: list[str] | None = None) -> None:
               f"{r['copy']:>5.2f} {r['seamless_copy']:>9.2f} {r['seam_mean']:>5.2f} {r['seam_max']:>5.2f} "
               f"{r['inside_seam']:>6.2f} {r['photo_seam']:>10.2f} {r['photo_seam_after']:>10.2f}")
     print("\nwith crisp detail (the same 16 textures rebuilt from the model's swatches)")
-    print(f"{'texture':<9} {'64':>6} {'32':>6} {'16':>6} {'mean':>6} {'x floor':>7} {'seam':>5} {'worst':>5}")
+    print(f"{'texture':<9} {'64':>6} {'32':>6} {'16':>6} {'mean':>6} {'x floor':>7} {'seam':>5} {'worst':>5} "
+          f"{'grid':>5} {'picture grid':>12}")
     for r in rows:
         s = r["crisp_swd"]
         print(f"{r['texture']:<9} {s['64']:>6.1f} {s['32']:>6.1f} {s['16']:>6.1f} {s['mean']:>6.1f} "
-              f"{r['crisp_ratio']:>7.2f} {r['crisp_seam_mean']:>5.2f} {r['crisp_seam_max']:>5.2f}")
+              f"{r['crisp_ratio']:>7.2f} {r['crisp_seam_mean']:>5.2f} {r['crisp_seam_max']:>5.2f} "
+              f"{r['crisp_grid']:>5.2f} {r['picture_grid']:>12.2f}")
     # every core, as the app draws: an OMP_NUM_THREADS=1 in the environment would otherwise make this one thread
     torch.set_num_threads(os.cpu_count() or 1)
     seconds, crisp_seconds = (draw_speed(args.out / rows[0]["texture"], crisp) for crisp in (False, True))

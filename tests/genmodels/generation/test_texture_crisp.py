@@ -90,30 +90,56 @@ def test_the_patch_bank_holds_the_swatches_patches_in_unfold_order(monkeypatch, 
 
 
 @pytest.mark.parametrize("h, w, size", [(24, 40, 16), (32, 16, 8), (8, 8, 16)])
-def test_the_patches_and_their_blend_are_the_plain_recipes(h, w, size):
-    """Patches start every size / 2 px and wrap round; the blend is each pixel's weighted average of the
-    patches covering it (Gaussian window times the patch's weight), whatever the number of rows and columns
-    (odd counts too, where the wrapped last patch overlaps the first)."""
+def test_the_patches_are_the_plain_recipe_and_joined_give_the_texture_back(h, w, size):
+    """Patches start every size / 2 px and wrap round, whatever the number of rows and columns (odd counts
+    too, where the wrapped last patch overlaps the first); joining a texture's own patches draws it again."""
     from genmodels.generation import texture_crisp
 
-    gen = torch.Generator().manual_seed(1)
-    x = torch.rand(3, h, w, generator=gen)
+    x = torch.rand(3, h, w, generator=torch.Generator().manual_seed(1))
     step = size // 2
     patches = texture_crisp._patches_wrapping(x, size)
     corners = [(r, c) for r in range(0, h, step) for c in range(0, w, step)]
     assert patches.shape == (len(corners), 3 * size * size)
-    sums, weight = torch.zeros(3, h, w), torch.zeros(h, w)
-    weights = torch.rand(len(corners), generator=gen) + 0.1
-    window = texture_crisp._window(size)
-    for patch, wt, (r, c) in zip(patches, weights, corners):
+    for patch, (r, c) in zip(patches, corners):
         ys, xs = (r + torch.arange(size)) % h, (c + torch.arange(size)) % w
         assert torch.equal(patch.view(3, size, size), x[:, ys][:, :, xs])
-        for i, y in enumerate(ys):  # wrapped indices repeat when the patch is wider than the picture
-            for j, xx in enumerate(xs):
-                sums[:, y, xx] += wt * window[i, j] * patch.view(3, size, size)[:, i, j]
-                weight[y, xx] += wt * window[i, j]
-    blended = texture_crisp._blend_wrapping(patches.clone(), weights, (h, w), size)
-    assert torch.allclose(blended, sums / weight, atol=1e-5)
+    assert torch.equal(texture_crisp._join_wrapping(patches, (h, w), size), x)
+
+
+@pytest.mark.parametrize("size", [8, 16])
+def test_neighbouring_patches_meet_where_they_agree(size):
+    """Patches that are right in their middle and wrong (noise) in a rim of size / 8 px: every overlap has a
+    stretch where both neighbours are right, the joins run through it, and the texture comes back exactly
+    (a blend of the overlapping patches would mix the noise in)."""
+    from genmodels.generation import texture_crisp
+
+    gen = torch.Generator().manual_seed(4)
+    x = torch.randint(0, 256, (3, 48, 64), dtype=torch.uint8, generator=gen)
+    patches = texture_crisp._patches_wrapping(x, size).view(-1, 3, size, size).clone()
+    rim = torch.ones(size, size, dtype=torch.bool)
+    rim[size // 8:-(size // 8), size // 8:-(size // 8)] = False
+    noise = torch.randint(0, 256, patches.shape, dtype=torch.uint8, generator=gen)
+    patches[:, :, rim] = noise[:, :, rim]
+    joined = texture_crisp._join_wrapping(patches.flatten(1), (48, 64), size)
+    assert joined.dtype == torch.uint8 and torch.equal(joined, x)
+
+
+def test_the_cheapest_paths_are_the_cheapest_of_all_paths():
+    """The dynamic programme against every path of a few small cost grids, moving at most one step at a time."""
+    import itertools
+
+    from genmodels.generation.texture_crisp import _cheapest_paths
+
+    cost = torch.rand(5, 3, 4, generator=torch.Generator().manual_seed(5))  # (L, B, K)
+    paths = _cheapest_paths(cost)
+    assert paths.shape == (5, 3)
+    for b in range(3):
+        best = min(sum(cost[i, b, k] for i, k in enumerate(path))
+                   for path in itertools.product(range(4), repeat=5)
+                   if all(abs(p - q) <= 1 for p, q in zip(path, path[1:])))
+        taken = paths[:, b].tolist()
+        assert all(abs(p - q) <= 1 for p, q in zip(taken, taken[1:]))
+        assert sum(cost[i, b, k] for i, k in enumerate(taken)) == pytest.approx(float(best))
 
 
 def test_a_patch_size_is_used_only_with_swatches_twice_its_side():
