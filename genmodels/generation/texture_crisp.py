@@ -31,10 +31,11 @@ import torch.nn.functional as F
 
 SCHEDULE = ((32, 2), (16, 2), (8, 1))  # (patch px, rounds); patches start every patch / 2 px
 BANK_STEP = 2  # px between the swatch patches a texture may copy
-MAX_BANK = 16384  # swatch patches per size, chosen at random (seeded) when the swatches hold more
+MAX_BANK = 32768  # swatch patches per size, chosen at random (seeded) when the swatches hold more
+PCA_SAMPLE = 8192  # patches the search's PCA directions are taken from, spread evenly over the bank
 SEARCH_DIMS = 16  # PCA directions the search compares patches in
 PCA_SIDE = 16  # px: larger patches are compared averaged down to this side
-GROUPS, PROBES, KMEANS_ROUNDS = 64, 3, 8
+GROUPS, PROBES, KMEANS_ROUNDS = 128, 3, 8
 GRID_OFFSET = 2  # px; patches start at GRID_OFFSET + k * p / 2 (half the smallest step)
 
 
@@ -45,7 +46,7 @@ class PatchBank:
     size: int
     patches: torch.Tensor
     basis: torch.Tensor  # (3 p p, SEARCH_DIMS), for pixels in 0..1
-    offset: torch.Tensor  # (SEARCH_DIMS,): the patches' mean in PCA coordinates
+    offset: torch.Tensor  # (SEARCH_DIMS,): the PCA sample's mean in PCA coordinates
     centroids: torch.Tensor  # (GROUPS, SEARCH_DIMS): the k-means groups of the coordinates
     members: tuple[torch.Tensor, ...]  # the bank indices in each group
     # each group's members as (SEARCH_DIMS + 1, m) columns [coords; |coords|^2 / 2]: a query [q, -1] times
@@ -62,15 +63,17 @@ def patch_bank(swatches: torch.Tensor, size: int) -> PatchBank:
         keep = torch.randperm(n * rows * cols, generator=torch.Generator().manual_seed(0))[:MAX_BANK].sort().values
         windows = windows[keep // (rows * cols), keep // cols % rows, keep % cols]
     raw = windows.reshape(-1, 3 * size * size).contiguous()  # F.unfold's order: channel, row, column
-    patches = raw.float() / 255
-    mean = patches.mean(0)
-    basis = _pca_basis(patches, size)
-    coords = (patches - mean) @ basis
+    # directions from a sample (as good, a quarter of the covariance's time); coordinates a chunk at a time,
+    # so no float copy of the whole bank (400 MB of 32 px patches) is ever made
+    sample = raw[::max(1, len(raw) // PCA_SAMPLE)].float().div_(255)
+    basis = _pca_basis(sample, size)
+    offset = sample.mean(0) @ basis
+    coords = torch.cat([chunk.float().div_(255) @ basis for chunk in raw.split(PCA_SAMPLE)]) - offset
     centroids, group = _kmeans(coords, min(GROUPS, len(coords)))
     members = tuple((group == g).nonzero()[:, 0] for g in range(len(centroids)))
     scored = torch.cat([coords, (coords * coords).sum(1, keepdim=True) / 2], 1)
     scorers = tuple(scored[m].T.contiguous() for m in members)
-    return PatchBank(size, raw, basis, mean @ basis, centroids, members, scorers)
+    return PatchBank(size, raw, basis, offset, centroids, members, scorers)
 
 
 def _pca_basis(patches: torch.Tensor, size: int) -> torch.Tensor:
