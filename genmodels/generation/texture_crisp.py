@@ -6,7 +6,12 @@ started from the network's texture instead of noise, so the layout stays the net
 
   search   every patch of the texture (p x p px, one every p / 2 px, wrapping round its edges) finds its
            nearest patch among the swatches' (compared in the swatch patches' main PCA directions)
-  join     the nearest patches are laid where they belong and each pixel is copied from one of them:
+  follow   where a neighbour's patch, continued by one step in its swatch, is nearly as close to the texture
+           as the nearest patch (at most 1 + COHERENCE times as far), the continuation is taken instead
+           (coherence: Ashikhmin 2001; Hertzmann et al. 2001's kappa): neighbours then come from one place in
+           a swatch and meet without a cut, so a vein, a grain line or a joint runs on as it did in the picture
+           instead of being pieced from the nearest match of every half-patch
+  join     the patches found are laid where they belong and each pixel is copied from one of them:
            neighbouring patches overlap by half, and meet along the cut through the overlap where they differ
            least (image quilting's minimum-error boundary cut, Efros & Freeman 2001), so a join follows the
            mortar, the gap between stones or the light between two grain lines instead of a straight line
@@ -37,43 +42,62 @@ SEARCH_DIMS = 16  # PCA directions the search compares patches in
 PCA_SIDE = 16  # px: larger patches are compared averaged down to this side
 GROUPS, PROBES, KMEANS_ROUNDS = 128, 3, 8
 GRID_OFFSET = 2  # px; patches start at GRID_OFFSET + k * p / 2 (half the smallest step)
+COHERENCE = 1.0  # a neighbour's continuation is taken when at most 1 + COHERENCE times as far as the nearest patch
 
 
 @dataclass(frozen=True)
 class PatchBank:
-    """The swatch patches of one size: raw, as the rows of uint8 (n, 3 p p) (a quarter of float32's memory
-    and of the bytes a draw gathers), and their PCA coordinates for the search."""
+    """The swatch patches of one size, one every BANK_STEP px: the PCA coordinates of all of them (a coherent
+    continuation may start anywhere), and an inverted-file index of the MAX_BANK the search looks through.
+    Places are (swatch, row, column) in steps of BANK_STEP px; patches are cut from the swatches when drawn
+    (no copy of the patches is kept: 100 MB of 32 px ones)."""
     size: int
-    patches: torch.Tensor
+    swatches: torch.Tensor  # uint8 (n, 3, s, s)
+    coordinates: torch.Tensor  # (n, rows, columns, SEARCH_DIMS): every patch's PCA coordinates
+    places: torch.Tensor  # (m, 3): the places of the patches the search looks through, in unfold's order
     basis: torch.Tensor  # (3 p p, SEARCH_DIMS), for pixels in 0..1
     offset: torch.Tensor  # (SEARCH_DIMS,): the PCA sample's mean in PCA coordinates
     centroids: torch.Tensor  # (GROUPS, SEARCH_DIMS): the k-means groups of the coordinates
-    members: tuple[torch.Tensor, ...]  # the bank indices in each group
+    members: tuple[torch.Tensor, ...]  # the indices of `places` in each group
     # each group's members as (SEARCH_DIMS + 1, m) columns [coords; |coords|^2 / 2]: a query [q, -1] times
     # them scores q.c - |c|^2 / 2, which is largest for the nearest c, in one matrix product
     scorers: tuple[torch.Tensor, ...]
 
+    def cut(self, places: torch.Tensor) -> torch.Tensor:
+        return _cut(self.swatches, self.size, places)
+
+    def coordinates_at(self, places: torch.Tensor) -> torch.Tensor:
+        return self.coordinates[places[:, 0], places[:, 1], places[:, 2]]
+
+
+def _cut(swatches: torch.Tensor, size: int, places: torch.Tensor) -> torch.Tensor:
+    """The size x size patches of swatches at places (k, 3) as uint8 rows (k, 3 p p), each laid out as F.unfold's
+    (channel, row, column)."""
+    windows = swatches.unfold(2, size, BANK_STEP).unfold(3, size, BANK_STEP)  # (n, 3, rows, cols, p, p), a view
+    return windows[places[:, 0], :, places[:, 1], places[:, 2]].reshape(len(places), -1)
+
 
 def patch_bank(swatches: torch.Tensor, size: int) -> PatchBank:
     """The bank of size x size patches of uint8 swatches (n, 3, s, s), every BANK_STEP px."""
-    # every patch as a view (n, rows, cols, 3, p, p); only the ones kept are copied out
-    windows = swatches.unfold(2, size, BANK_STEP).unfold(3, size, BANK_STEP).permute(0, 2, 3, 1, 4, 5)
-    n, rows, cols = windows.shape[:3]
-    if n * rows * cols > MAX_BANK:
-        keep = torch.randperm(n * rows * cols, generator=torch.Generator().manual_seed(0))[:MAX_BANK].sort().values
-        windows = windows[keep // (rows * cols), keep // cols % rows, keep % cols]
-    raw = windows.reshape(-1, 3 * size * size).contiguous()  # F.unfold's order: channel, row, column
-    # directions from a sample (as good, a quarter of the covariance's time); coordinates a chunk at a time,
-    # so no float copy of the whole bank (400 MB of 32 px patches) is ever made
-    sample = raw[::max(1, len(raw) // PCA_SAMPLE)].float().div_(255)
+    rows, cols = ((side - size) // BANK_STEP + 1 for side in swatches.shape[2:])
+    every = torch.arange(len(swatches) * rows * cols)
+    if len(every) > MAX_BANK:
+        every = torch.randperm(len(every), generator=torch.Generator().manual_seed(0))[:MAX_BANK].sort().values
+    places = torch.stack([every // (rows * cols), every // cols % rows, every % cols], 1)
+    # directions from a sample (as good, a quarter of the covariance's time)
+    sample = _cut(swatches, size, places[::max(1, len(places) // PCA_SAMPLE)]).float().div_(255)
     basis = _pca_basis(sample, size)
     offset = sample.mean(0) @ basis
-    coords = torch.cat([chunk.float().div_(255) @ basis for chunk in raw.split(PCA_SAMPLE)]) - offset
+    # every patch's coordinates in one convolution with the directions (no copy of the patches is made)
+    kernel = basis.T.reshape(SEARCH_DIMS, 3, size, size)
+    maps = torch.cat([F.conv2d(chunk.float().div_(255), kernel, stride=BANK_STEP) for chunk in swatches.split(16)])
+    coordinates = maps.permute(0, 2, 3, 1).sub_(offset).contiguous()
+    coords = coordinates[places[:, 0], places[:, 1], places[:, 2]]
     centroids, group = _kmeans(coords, min(GROUPS, len(coords)))
     members = tuple((group == g).nonzero()[:, 0] for g in range(len(centroids)))
     scored = torch.cat([coords, (coords * coords).sum(1, keepdim=True) / 2], 1)
     scorers = tuple(scored[m].T.contiguous() for m in members)
-    return PatchBank(size, raw, basis, offset, centroids, members, scorers)
+    return PatchBank(size, swatches, coordinates, places, basis, offset, centroids, members, scorers)
 
 
 def _pca_basis(patches: torch.Tensor, size: int) -> torch.Tensor:
@@ -189,10 +213,9 @@ def _smallest(distances: np.ndarray, k: int) -> torch.Tensor:
     return torch.from_numpy(np.stack(found, 1))
 
 
-def _nearest(queries: torch.Tensor, bank: PatchBank) -> torch.Tensor:
-    """For each query patch (a row of queries), the index of its nearest bank patch among the members of its
-    PROBES nearest groups (in the bank's PCA coordinates)."""
-    coords = queries @ bank.basis - bank.offset
+def _nearest(coords: torch.Tensor, bank: PatchBank) -> torch.Tensor:
+    """For each query patch (a row of its PCA coordinates), the place of its nearest patch in the bank among the
+    members of its PROBES nearest groups."""
     probes = _smallest(torch.cdist(coords, bank.centroids).numpy(), min(PROBES, len(bank.centroids)))
     n, k = probes.shape
     # each (query, probe) pair is a slot; sorted by group, the slots asking one group sit together
@@ -212,7 +235,26 @@ def _nearest(queries: torch.Tensor, bank: PatchBank) -> torch.Tensor:
             found[taken] = members.numpy()[pick]
         start += count
     nearest = best.reshape(n, k).argmax(1)  # of each query's slots, the best
-    return torch.from_numpy(found.reshape(n, k)[np.arange(n), nearest])
+    return bank.places[torch.from_numpy(found.reshape(n, k)[np.arange(n), nearest])]
+
+
+def _follow_neighbours(places: torch.Tensor, coords: torch.Tensor, bank: PatchBank, rows: int, cols: int
+                       ) -> torch.Tensor:
+    """The places (rows cols, 3) of a grid of patches found for queries with PCA coordinates coords, each replaced
+    by the nearest of its four neighbours' places moved on by one patch step (half a patch) towards it, where
+    that is at most 1 + COHERENCE times as far from its query. All cells at once, from the places found, so
+    moving the texture by whole steps moves the result with it."""
+    step = bank.size // 2 // BANK_STEP
+    moves = torch.tensor([[0, 0, step], [0, step, 0], [0, 0, -step], [0, -step, 0]])  # from the left, above, ...
+    grid = places.view(rows, cols, 3)
+    # each cell's neighbours (wrapping round like the patches), moved on by one step towards it: (4, cells, 3)
+    moved = torch.stack([grid.roll(tuple(m[1:].sign().tolist()), (0, 1)).reshape(-1, 3) + m for m in moves])
+    inside = ((moved[..., 1:] >= 0) & (moved[..., 1:] < torch.tensor(bank.coordinates.shape[1:3]))).all(2)
+    far = (coords - bank.coordinates_at(torch.where(inside[..., None], moved, 0).view(-1, 3)).view(4, len(places), -1))
+    far = far.square_().sum(2).masked_fill_(~inside, float("inf"))
+    nearest, which = far.min(0)
+    follow = nearest <= (1 + COHERENCE) * (coords - bank.coordinates_at(places)).square_().sum(1)
+    return torch.where(follow[:, None], moved[which, torch.arange(len(places))], places)
 
 
 @torch.inference_mode()
@@ -233,6 +275,8 @@ def crisp(texture: np.ndarray, swatches: torch.Tensor) -> np.ndarray:
         if bank is None or shape[0] % (size // 2) or shape[1] % (size // 2):
             continue  # patches larger than half the swatches, or whose step does not divide the sides
         for _ in range(rounds):
-            queries = _patches_wrapping(x, size).float().div_(255)
-            x = _join_wrapping(bank.patches.index_select(0, _nearest(queries, bank)), shape, size)
+            coords = _patches_wrapping(x, size).float().div_(255) @ bank.basis - bank.offset
+            grid = shape[0] * 2 // size, shape[1] * 2 // size  # patches down and across
+            places = _follow_neighbours(_nearest(coords, bank), coords, bank, *grid)
+            x = _join_wrapping(bank.cut(places), shape, size)
     return torch.roll(x, (-GRID_OFFSET, -GRID_OFFSET), (1, 2)).permute(1, 2, 0).contiguous().numpy()

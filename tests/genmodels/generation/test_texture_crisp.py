@@ -86,7 +86,43 @@ def test_the_patch_bank_holds_the_swatches_patches_in_unfold_order(monkeypatch, 
         chosen = torch.randperm(len(every), generator=torch.Generator().manual_seed(0))[:keep_at_most]
         every = every[chosen.sort().values]
     bank = texture_crisp.patch_bank(swatches, 8)
-    assert torch.equal(bank.patches.float() / 255, every)
+    assert torch.equal(bank.cut(bank.places).float() / 255, every)
+    # every patch's coordinates, the search's among them, are its pixels in the PCA directions
+    every_place = torch.cartesian_prod(*(torch.arange(n) for n in bank.coordinates.shape[:3]))
+    direct = bank.cut(every_place).float() / 255 @ bank.basis - bank.offset
+    assert torch.allclose(bank.coordinates_at(every_place), direct, atol=1e-4)
+
+
+def _exact_grid(rows: int, cols: int):
+    """A bank of random 8 px patches and a rows x cols grid of places in its first swatch, one patch step (2 map
+    cells) apart, as a texture cut out of that swatch would find them, with their coordinates."""
+    from genmodels.generation import texture_crisp
+
+    swatches = torch.randint(0, 256, (2, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(4))
+    bank = texture_crisp.patch_bank(swatches, 8)
+    i, j = torch.meshgrid(torch.arange(rows), torch.arange(cols), indexing="ij")
+    places = torch.stack([torch.zeros_like(i), 2 * i, 2 * j], 2).view(-1, 3)
+    return bank, places, bank.coordinates_at(places)
+
+
+def test_a_patch_takes_its_neighbours_continuation_when_it_is_as_close():
+    from genmodels.generation.texture_crisp import _follow_neighbours
+
+    bank, places, coords = _exact_grid(4, 4)
+    found = places.clone()
+    found[5] = torch.tensor([1, 3, 3])  # a patch elsewhere, nearer its query than the continuation's limit allows
+    assert torch.equal(_follow_neighbours(found, coords, bank, 4, 4), places)
+
+
+def test_a_patch_keeps_its_place_when_every_continuation_is_farther_or_outside_the_swatch():
+    from genmodels.generation.texture_crisp import _follow_neighbours
+
+    # the grid spans its swatch: the neighbours across the wrap-around edge continue outside it
+    bank, places, coords = _exact_grid(7, 7)
+    assert torch.equal(_follow_neighbours(places.clone(), coords, bank, 7, 7), places)
+    # patches found far apart (each its query's own): no neighbour continues into an exact match
+    scattered = places[torch.randperm(len(places), generator=torch.Generator().manual_seed(0))]
+    assert torch.equal(_follow_neighbours(scattered.clone(), bank.coordinates_at(scattered), bank, 7, 7), scattered)
 
 
 @pytest.mark.parametrize("h, w, size", [(24, 40, 16), (32, 16, 8), (8, 8, 16)])
