@@ -10,7 +10,7 @@ the `texture` preset for the default budget (CPU time, one torch thread) and pri
             would score; and the same 16 seeds with crisp detail (drawn from the model's swatches,
             generation/texture_crisp.py, as the app draws them) beside them;
   seams     postprocess.seam_score of the drawn textures (1.0 = the wrap-around edge is like any other
-            pair of neighbouring pixels), mean and worst of 16, beside the same ratio for the picture's own
+            pair of neighbouring pixels), mean (with its standard error) and worst of SEAM_TILES, beside the same ratio for the picture's own
             neighbouring rows and columns inside it (95th percentile: a regular pattern's rows differ by
             their phase, so even an invisible edge scores up to about that), and the picture's own seam
             before and after the `seamless` edit;
@@ -46,6 +46,9 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 TEXTURES = REPO / "samples" / "textures"
 DEFAULT_OUT = Path(tempfile.gettempdir()) / "latent-studio-bench-texture"
+# A tile's seam score is one row and one column against the rest, so on a regular pattern it swings with the
+# pattern's phase at the edge (a fabric's crisp tiles: 0.3 to 2.3); a mean of 16 moved by 0.1 between seed sets.
+SEAM_TILES = 64
 
 
 def run_one(name: str, minutes: float, out: Path, preset: str = "texture") -> dict:
@@ -81,12 +84,16 @@ def run_one(name: str, minutes: float, out: Path, preset: str = "texture") -> di
     made_seamless = postprocess.seamless(source)
     copies = [swd(random_crops([source], 256, 1), random_crops([tile(picture, 2)], 256, 3))["mean"]
               for picture in (source, made_seamless)]
-    seams = [postprocess.seam_score(t) for t in report["textures"]]
+    more_seeds = range(len(report["textures"]), SEAM_TILES)
+    drawn_textures = report["textures"] + [draw_texture(model.network, model.config, seed, 256) for seed in more_seeds]
+    seams = [postprocess.seam_score(t) for t in drawn_textures]
     # as the app draws them: from the same seeds' layouts (a two-scale model's detail network left out)
     crisp_textures = [crisp(draw_texture(model.network, model.config, seed, 256, layout=True), model.swatches)
                       for seed in range(len(report["textures"]))]
     crisp_swd = swd(random_crops([source], 256, 1), random_crops(crisp_textures, 256, 3))
-    crisp_seams = [postprocess.seam_score(t) for t in crisp_textures]
+    crisp_seams = [postprocess.seam_score(t) for t in crisp_textures] + [
+        postprocess.seam_score(crisp(draw_texture(model.network, model.config, seed, 256, layout=True), model.swatches))
+        for seed in more_seeds]
     texture = report["textures"][0]
     Image.fromarray(tile(texture, 3)).save(out / f"{name}-tiled.png")
     Image.fromarray(tile(crisp_textures[0], 3)).save(out / f"{name}-crisp-tiled.png")
@@ -98,10 +105,15 @@ def run_one(name: str, minutes: float, out: Path, preset: str = "texture") -> di
             "crisp_swd": crisp_swd["levels"] | {"mean": crisp_swd["mean"]},
             "crisp_ratio": crisp_swd["mean"] / report["floor"]["mean"],
             "crisp_seam_mean": float(np.mean(crisp_seams)), "crisp_seam_max": float(np.max(crisp_seams)),
+            "crisp_seam_error": standard_error(crisp_seams), "seam_error": standard_error(seams),
             "crisp_grid": float(np.mean([grid_score(t) for t in crisp_textures])), "picture_grid": grid_score(source),
             "seam_mean": float(np.mean(seams)), "seam_max": float(np.max(seams)),
             "inside_seam": inside_seam_range(source), "photo_seam": postprocess.seam_score(source),
             "photo_seam_after": postprocess.seam_score(made_seamless)}
+
+
+def standard_error(values: list[float]) -> float:
+    return float(np.std(values, ddof=1) / np.sqrt(len(values)))
 
 
 def inside_seam_range(picture: np.ndarray, percentile: float = 95) -> float:
@@ -164,21 +176,21 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\n{args.preset}, {args.minutes:g} CPU-minutes per texture, one torch thread, training precision: "
           f"{precision}; SWD x 1e3 on 64 px crops (levels 64 / 32 / 16 px)")
     print(f"{'texture':<9} {'steps':>6} {'crops/s':>8} {'64':>6} {'32':>6} {'16':>6} {'mean':>6} {'floor':>6} "
-          f"{'x floor':>7} {'halves':>6} {'copy':>5} {'copy+edit':>9} {'seam':>5} {'worst':>5} {'inside':>6} "
+          f"{'x floor':>7} {'halves':>6} {'copy':>5} {'copy+edit':>9} {'seam (64)':>10} {'worst':>5} {'inside':>6} "
           f"{'photo seam':>10} {'after edit':>10}")
     for r in rows:
         s = r["swd"]
         print(f"{r['texture']:<9} {r['steps']:>6} {r['crops_per_s']:>8.0f} {s['64']:>6.1f} {s['32']:>6.1f} "
               f"{s['16']:>6.1f} {s['mean']:>6.1f} {r['floor']:>6.1f} {r['ratio']:>7.2f} {r['halves']:>6.2f} "
-              f"{r['copy']:>5.2f} {r['seamless_copy']:>9.2f} {r['seam_mean']:>5.2f} {r['seam_max']:>5.2f} "
+              f"{r['copy']:>5.2f} {r['seamless_copy']:>9.2f} {r['seam_mean']:>5.2f} ±{r['seam_error']:.2f} {r['seam_max']:>5.2f} "
               f"{r['inside_seam']:>6.2f} {r['photo_seam']:>10.2f} {r['photo_seam_after']:>10.2f}")
-    print("\nwith crisp detail (the same 16 textures rebuilt from the model's swatches)")
-    print(f"{'texture':<9} {'64':>6} {'32':>6} {'16':>6} {'mean':>6} {'x floor':>7} {'seam':>5} {'worst':>5} "
+    print(f"\nwith crisp detail (the same textures rebuilt from the model's swatches: SWD and grid 16, seams {SEAM_TILES})")
+    print(f"{'texture':<9} {'64':>6} {'32':>6} {'16':>6} {'mean':>6} {'x floor':>7} {'seam':>10} {'worst':>5} "
           f"{'grid':>5} {'picture grid':>12}")
     for r in rows:
         s = r["crisp_swd"]
         print(f"{r['texture']:<9} {s['64']:>6.1f} {s['32']:>6.1f} {s['16']:>6.1f} {s['mean']:>6.1f} "
-              f"{r['crisp_ratio']:>7.2f} {r['crisp_seam_mean']:>5.2f} {r['crisp_seam_max']:>5.2f} "
+              f"{r['crisp_ratio']:>7.2f} {r['crisp_seam_mean']:>5.2f} ±{r['crisp_seam_error']:.2f} {r['crisp_seam_max']:>5.2f} "
               f"{r['crisp_grid']:>5.2f} {r['picture_grid']:>12.2f}")
     # every core, as the app draws: an OMP_NUM_THREADS=1 in the environment would otherwise make this one thread
     torch.set_num_threads(os.cpu_count() or 1)

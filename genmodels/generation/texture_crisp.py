@@ -33,6 +33,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 import torch.nn.functional as F
+from numpy.lib.stride_tricks import sliding_window_view
 
 SCHEDULE = ((32, 2), (16, 2), (8, 1))  # (patch px, rounds); patches start every patch / 2 px
 BANK_STEP = 2  # px between the swatch patches a texture may copy
@@ -73,8 +74,10 @@ class PatchBank:
 def _cut(swatches: torch.Tensor, size: int, places: torch.Tensor) -> torch.Tensor:
     """The size x size patches of swatches at places (k, 3) as uint8 rows (k, 3 p p), each laid out as F.unfold's
     (channel, row, column)."""
-    windows = swatches.unfold(2, size, BANK_STEP).unfold(3, size, BANK_STEP)  # (n, 3, rows, cols, p, p), a view
-    return windows[places[:, 0], :, places[:, 1], places[:, 2]].reshape(len(places), -1)
+    # (n, 3, rows, cols, p, p), a view; numpy's fancy indexing copies out of it twice as fast as torch's
+    windows = sliding_window_view(swatches.numpy(), (size, size), (2, 3))[:, :, ::BANK_STEP, ::BANK_STEP]
+    at = places.numpy()
+    return torch.from_numpy(windows[at[:, 0], :, at[:, 1], at[:, 2]].reshape(len(at), -1))
 
 
 def patch_bank(swatches: torch.Tensor, size: int) -> PatchBank:
