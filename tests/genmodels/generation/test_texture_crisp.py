@@ -74,8 +74,8 @@ def test_sides_must_be_whole_steps():
 
 @pytest.mark.parametrize("keep_at_most", [50, 10**6])
 def test_the_patch_bank_holds_the_swatches_patches_in_unfold_order(monkeypatch, keep_at_most):
-    """The bank copies out only the patches it keeps: they are the ones the plain recipe (every patch unfolded,
-    a seeded random choice of them) would keep, in the same order and layout."""
+    """The patches the bank's search looks through, cut out by their places, are the ones the plain recipe (every
+    patch unfolded, a seeded random choice of them) would keep, in the same order and layout."""
     from genmodels.generation import texture_crisp
 
     monkeypatch.setattr(texture_crisp, "MAX_BANK", keep_at_most)
