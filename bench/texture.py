@@ -10,10 +10,10 @@ the `texture` preset for the default budget (CPU time, one torch thread) and pri
             would score; and the same 16 seeds with crisp detail (drawn from the model's swatches,
             generation/texture_crisp.py, as the app draws them) beside them;
   seams     postprocess.seam_score of the drawn textures (1.0 = the wrap-around edge is like any other
-            pair of neighbouring pixels), mean (with its standard error) and worst of SEAM_TILES, beside the same ratio for the picture's own
-            neighbouring rows and columns inside it (95th percentile: a regular pattern's rows differ by
-            their phase, so even an invisible edge scores up to about that), and the picture's own seam
-            before and after the `seamless` edit;
+            pair of neighbouring pixels), mean (with its standard error) and worst of SEAM_TILES, beside
+            the same ratio for the picture's own neighbouring rows and columns inside it (95th percentile:
+            a regular pattern's rows differ by their phase, so even an invisible edge scores up to about
+            that), and the picture's own seam before and after the `seamless` edit;
   grid      how much more a texture steps across the columns (rows) at one place in every 16 px than across
             the average column (row), the larger direction, mean of 16 textures, beside the picture's own:
             crisp detail's patches start every 16 px, and joins along straight lines there raise it (a
@@ -182,15 +182,18 @@ def main(argv: list[str] | None = None) -> None:
         s = r["swd"]
         print(f"{r['texture']:<9} {r['steps']:>6} {r['crops_per_s']:>8.0f} {s['64']:>6.1f} {s['32']:>6.1f} "
               f"{s['16']:>6.1f} {s['mean']:>6.1f} {r['floor']:>6.1f} {r['ratio']:>7.2f} {r['halves']:>6.2f} "
-              f"{r['copy']:>5.2f} {r['seamless_copy']:>9.2f} {r['seam_mean']:>5.2f} ±{r['seam_error']:.2f} {r['seam_max']:>5.2f} "
+              f"{r['copy']:>5.2f} {r['seamless_copy']:>9.2f} {r['seam_mean']:>5.2f} ±{r['seam_error']:.2f} "
+              f"{r['seam_max']:>5.2f} "
               f"{r['inside_seam']:>6.2f} {r['photo_seam']:>10.2f} {r['photo_seam_after']:>10.2f}")
-    print(f"\nwith crisp detail (the same textures rebuilt from the model's swatches: SWD and grid 16, seams {SEAM_TILES})")
+    print(f"\nwith crisp detail (the same textures rebuilt from the model's swatches: SWD and grid 16, "
+          f"seams {SEAM_TILES})")
     print(f"{'texture':<9} {'64':>6} {'32':>6} {'16':>6} {'mean':>6} {'x floor':>7} {'seam':>10} {'worst':>5} "
           f"{'grid':>5} {'picture grid':>12}")
     for r in rows:
         s = r["crisp_swd"]
         print(f"{r['texture']:<9} {s['64']:>6.1f} {s['32']:>6.1f} {s['16']:>6.1f} {s['mean']:>6.1f} "
-              f"{r['crisp_ratio']:>7.2f} {r['crisp_seam_mean']:>5.2f} ±{r['crisp_seam_error']:.2f} {r['crisp_seam_max']:>5.2f} "
+              f"{r['crisp_ratio']:>7.2f} {r['crisp_seam_mean']:>5.2f} ±{r['crisp_seam_error']:.2f} "
+              f"{r['crisp_seam_max']:>5.2f} "
               f"{r['crisp_grid']:>5.2f} {r['picture_grid']:>12.2f}")
     # every core, as the app draws: an OMP_NUM_THREADS=1 in the environment would otherwise make this one thread
     torch.set_num_threads(os.cpu_count() or 1)
