@@ -8,7 +8,8 @@ the `texture` preset for the default budget (CPU time, one torch thread) and pri
             copies, the picture itself tiled 2 x 2 and cut into crops as the drawn textures are, as it is
             (seams and all) and after the `seamless` edit: what a model that reproduced its picture
             would score; and the same 16 seeds with crisp detail (drawn from the model's swatches,
-            generation/texture_crisp.py, as the app draws them) beside them;
+            generation/texture_crisp.py, as the app, the API and the command line draw them by default)
+            beside them;
   seams     postprocess.seam_score of the drawn textures (1.0 = the wrap-around edge is like any other
             pair of neighbouring pixels), mean (with its standard error) and worst of SEAM_TILES, beside
             the same ratio for the picture's own neighbouring rows and columns inside it (95th percentile:
@@ -18,8 +19,8 @@ the `texture` preset for the default budget (CPU time, one torch thread) and pri
             the average column (row), the larger direction, mean of 16 textures, beside the picture's own:
             crisp detail's patches start every 16 px, and joins along straight lines there raise it (a
             mosaic of squares); about the picture's own figure = no grid to see;
-  speed     training crops/s, and drawing one 1024 x 1024 texture (best of 3, all threads), without and
-            with crisp detail;
+  speed     training crops/s, and drawing one 1024 x 1024 texture (best of 3, all threads), with crisp detail
+            (the default) and with the network's own detail (crisp=False, `--no-crisp`);
 
 and save, per picture, a 3 x 3 tiled preview of one 256 px texture (and of it with crisp detail) and a
 morph strip.
@@ -174,7 +175,8 @@ def main(argv: list[str] | None = None) -> None:
 
     precision = pick_precision("auto", torch.device("cpu"))[1]
     print(f"\n{args.preset}, {args.minutes:g} CPU-minutes per texture, one torch thread, training precision: "
-          f"{precision}; SWD x 1e3 on 64 px crops (levels 64 / 32 / 16 px)")
+          f"{precision}; SWD x 1e3 on 64 px crops (levels 64 / 32 / 16 px); first the network's own detail "
+          f"(crisp=False, --no-crisp)")
     print(f"{'texture':<9} {'steps':>6} {'crops/s':>8} {'64':>6} {'32':>6} {'16':>6} {'mean':>6} {'floor':>6} "
           f"{'x floor':>7} {'halves':>6} {'copy':>5} {'copy+edit':>9} {'seam (64)':>10} {'worst':>5} {'inside':>6} "
           f"{'photo seam':>10} {'after edit':>10}")
@@ -185,8 +187,8 @@ def main(argv: list[str] | None = None) -> None:
               f"{r['copy']:>5.2f} {r['seamless_copy']:>9.2f} {r['seam_mean']:>5.2f} ±{r['seam_error']:.2f} "
               f"{r['seam_max']:>5.2f} "
               f"{r['inside_seam']:>6.2f} {r['photo_seam']:>10.2f} {r['photo_seam_after']:>10.2f}")
-    print(f"\nwith crisp detail (the same textures rebuilt from the model's swatches: SWD and grid 16, "
-          f"seams {SEAM_TILES})")
+    print(f"\nwith crisp detail (the default draw: the same textures rebuilt from the model's swatches; SWD and "
+          f"grid 16, seams {SEAM_TILES})")
     print(f"{'texture':<9} {'64':>6} {'32':>6} {'16':>6} {'mean':>6} {'x floor':>7} {'seam':>10} {'worst':>5} "
           f"{'grid':>5} {'picture grid':>12}")
     for r in rows:
@@ -198,8 +200,8 @@ def main(argv: list[str] | None = None) -> None:
     # every core, as the app draws: an OMP_NUM_THREADS=1 in the environment would otherwise make this one thread
     torch.set_num_threads(os.cpu_count() or 1)
     seconds, crisp_seconds = (draw_speed(args.out / rows[0]["texture"], crisp) for crisp in (False, True))
-    print(f"\ndrawing a 1024 x 1024 texture: {seconds:.2f} s, with crisp detail {crisp_seconds:.2f} s "
-          f"(best of 3, {torch.get_num_threads()} threads)")
+    print(f"\ndrawing a 1024 x 1024 texture with crisp detail (the default): {crisp_seconds:.2f} s, the network's "
+          f"own detail {seconds:.2f} s (best of 3, {torch.get_num_threads()} threads)")
     results = {"rows": rows, "draw_1024_s": seconds, "draw_1024_crisp_s": crisp_seconds, "precision": precision}
     (args.out / "results.json").write_text(json.dumps(results, indent=2))
     print(f"tiled previews and morph strips: {args.out}")

@@ -3,7 +3,7 @@
     ds = prepare_texture_dataset("bricks.png")                    # random 64 px crops of the picture
     for ev in run_training(ds, "texture", "recommended", 5, "out/bricks", stop): ...
     tile = draw_texture("out/bricks", seed=0, size=1024)          # uint8 (1024, 1024, 3), tiles seamlessly
-    tile = draw_texture("out/bricks", 0, 1024, crisp=True)        # the same layout, detail from the picture
+    tile = draw_texture("out/bricks", 0, 1024, crisp=False)       # the same layout, the network's own detail
     strip = morph_texture("out/bricks", 0, 1, width=2048)         # seed 0's texture turning into seed 1's
 """
 from __future__ import annotations
@@ -54,21 +54,22 @@ def _size(m: LoadedModel, value, what: str) -> int:
     return value
 
 
-def draw_texture(model: ModelRef, seed: int = 0, size: int = 512, crisp: bool = False) -> np.ndarray:
+def draw_texture(model: ModelRef, seed: int = 0, size: int = 512, crisp: bool | None = None) -> np.ndarray:
     """The seamless texture of seed: uint8 (size, size, 3) that tiles with period size. size: 64..2048 px,
     a multiple of the model's size step (config.size_step: 256 for the `texture` preset). crisp: rebuild
     its detail from small pieces of the training pictures the model keeps (its swatches; about 0.3 s more
     for 1024 px with two threads, and a second more the first time, to index them), so grain, edges and grit
-    come out sharp; the layout stays the network's."""
+    come out sharp; the layout stays the network's. None (the default, as in the Patterns tab) = crisp when
+    the model keeps swatches; False = the network's own detail."""
     m = texture_model(model)
     seed = check_number("Seed", seed, 0, MAX_SEED, whole=True)
-    if not isinstance(crisp, bool):
-        raise StudioError(f"crisp must be True or False, got {crisp!r}.")
+    if crisp is not None and not isinstance(crisp, bool):
+        raise StudioError(f"crisp must be True, False or None, got {crisp!r}.")
     size = _size(m, size, "Texture size")
     if crisp and m.swatches is None:
         raise StudioError(f"{m.name} keeps no swatches of its pictures (a model trained before crisp detail, or "
                           "one shared without them), so it cannot draw crisp detail: draw without it, or retrain.")
-    if not crisp:
+    if not (m.swatches is not None if crisp is None else crisp):
         return texture.draw_texture(m.network, m.config, seed, size)
     # crisp detail redraws the detail from the swatches: a two-scale model's detail network is skipped
     return texture_crisp.crisp(texture.draw_texture(m.network, m.config, seed, size, layout=True), m.swatches)

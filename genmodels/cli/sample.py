@@ -8,11 +8,12 @@
   python -m genmodels.sample --model LABELLED_MODEL --blend 5 5 --label cats --label-b dogs --out strip.png
   python -m genmodels.sample --model VAE_MODEL --blend-images a.jpg b.png --out strip.png --gif blend.gif
   python -m genmodels.sample --model TEXTURE_MODEL --size 1024 --seed 0 --out tile.png
-  python -m genmodels.sample --model TEXTURE_MODEL --size 1024 --seed 0 --crisp --out crisp-tile.png
+  python -m genmodels.sample --model TEXTURE_MODEL --size 1024 --seed 0 --no-crisp --out network-tile.png
   python -m genmodels.sample --model TEXTURE_MODEL --morph 0 1 --size 2048 --out strip.png
 """
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from PIL import Image
@@ -59,10 +60,11 @@ def build_parser() -> OneLineParser:
                    help=f"texture models: the tile's side (or the morph strip's width) in px, {MIN_SIZE}-{MAX_SIZE} "
                         f"in the model's size step: 256 px (64 or 16 for texture models made before; the model card "
                         f"says which; default {TEXTURE_SIZE}); the tile repeats with no seam")
-    p.add_argument("--crisp", action="store_true",
+    p.add_argument("--crisp", action=argparse.BooleanOptionalAction, default=None,
                    help="texture models: rebuild the tile's detail from small pieces of the training pictures the "
                         "model keeps (its swatches): sharper grain and edges, the same layout; a 1024 px tile in "
-                        "under a second on a 2-core CPU, plus about a second to index the swatches")
+                        "under a second on a 2-core CPU, plus about a second to index the swatches. Default: on "
+                        "when the model keeps swatches; --no-crisp draws the network's own detail")
     p.add_argument("--steps", type=int, default=10, help="blend frames including both ends, 2-120 (default 10)")
     p.add_argument("--path", choices=["smooth", "linear"], default="smooth", help="blend path (default smooth)")
     p.add_argument("--loop", action="store_true", help="blend there and back again (ping-pong)")
@@ -99,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         raise StudioError(f"{info['name']} was not trained with classes; leave out --label and --each-class.")
     if args.class_strength != 1.0 and (args.blend or args.blend_images):
         raise StudioError("--class-strength is for grids and --each-class; leave it out of a blend.")
-    if args.size is not None or args.morph or args.crisp:
+    if args.size is not None or args.morph or args.crisp is not None:
         raise StudioError("--size, --morph and --crisp are for texture models (train one with --model texture).")
     if args.blend:
         frames = api.blend_seeds(model, args.blend[0], args.blend[1], args.steps, args.path, args.variety, args.loop,
@@ -130,14 +132,15 @@ def _texture(model, args) -> int:
     if args.blend or args.blend_images or args.gif or args.mp4:
         raise StudioError("Texture models draw tiles (--size) and morph strips (--morph), not blends.")
     size = TEXTURE_SIZE if args.size is None else args.size
-    if args.morph and args.crisp:
-        raise StudioError("--crisp is for tiles; leave it out of a morph strip.")
+    if args.morph and args.crisp is not None:
+        raise StudioError("--crisp and --no-crisp are for tiles; leave them out of a morph strip.")
     if args.morph:
         image = api.morph_texture(model, args.morph[0], args.morph[1], size)
         what = f"a {image.shape[1]} x {image.shape[0]} px morph strip"
     else:
-        image = api.draw_texture(model, args.seed, size, args.crisp)
-        what = f"a seamless {size} x {size} px tile (seed {args.seed}{', crisp detail' if args.crisp else ''})"
+        crisp = api.has_swatches(model) if args.crisp is None else args.crisp
+        image = api.draw_texture(model, args.seed, size, crisp)
+        what = f"a seamless {size} x {size} px tile (seed {args.seed}{', crisp detail' if crisp else ''})"
     Image.fromarray(image).save(args.out)
     print(f"wrote {what} to {args.out}")
     return 0

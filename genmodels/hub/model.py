@@ -46,9 +46,10 @@ class LatentStudioModel(ModelHubMixin, library_name=LIBRARY_NAME, pipeline_tag="
         """A labelled model's class names ([] for one trained without classes)."""
         return list(self.model.classes)
 
-    def draw_texture(self, seed: int = 0, size: int = 512, crisp: bool = False) -> np.ndarray:
+    def draw_texture(self, seed: int = 0, size: int = 512, crisp: bool | None = None) -> np.ndarray:
         """Texture models: the seamless texture of seed, uint8 (size, size, 3); size 64..2048, a multiple
-        of the model's size step. It tiles with period size. crisp: detail from the model's swatches."""
+        of the model's size step. It tiles with period size. crisp: detail from the model's swatches
+        (None: when it keeps them; False: the network's own detail)."""
         return api.draw_texture(self.model, seed, size, crisp)
 
     def morph_texture(self, seed_a: int, seed_b: int, width: int = 1024) -> np.ndarray:

@@ -57,16 +57,17 @@ def test_a_texture_model_keeps_swatches_and_draws_crisp_detail_from_them(picture
     m = genmodels.load_model(tmp_path / "out")
     assert torch.equal(m.swatches, data.images)  # a small bank is kept whole
     assert "## Swatches" in (tmp_path / "out" / "README.md").read_text()
-    plain = genmodels.draw_texture(m, 0, 256)
+    plain = genmodels.draw_texture(m, 0, 256, crisp=False)
     crisp = genmodels.draw_texture(m, 0, 256, crisp=True)
     assert crisp.shape == plain.shape and not np.array_equal(crisp, plain)
-    assert np.array_equal(crisp, genmodels.draw_texture(m, 0, 256, crisp=True))
+    assert np.array_equal(crisp, genmodels.draw_texture(m, 0, 256))  # crisp by default when it keeps swatches
     assert genmodels.has_swatches(m)
     m.swatches = None  # a model trained before swatches, or shared without them
     assert not genmodels.has_swatches(m)
+    assert np.array_equal(genmodels.draw_texture(m, 0, 256), plain)  # the default falls back to the network
     with pytest.raises(genmodels.StudioError, match="keeps no swatches"):
         genmodels.draw_texture(m, 0, 256, crisp=True)
-    with pytest.raises(genmodels.StudioError, match="True or False"):
+    with pytest.raises(genmodels.StudioError, match="True, False or None"):
         genmodels.draw_texture(m, 0, 256, crisp="yes")
 
 
@@ -93,14 +94,16 @@ def test_the_command_lines_train_and_draw_textures(picture, tmp_path):
             "--batch-size", 4)
     assert r.returncode == 0, r.stderr
     r = run("genmodels.sample", "--model", tmp_path / "tex", "--size", 1024, "--seed", 0, "--out", tmp_path / "t.png")
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 0 and "crisp detail" in r.stdout, r.stderr  # the model keeps swatches: crisp by default
     assert Image.open(tmp_path / "t.png").size == (1024, 1024)
-    r = run("genmodels.sample", "--model", tmp_path / "tex", "--size", 256, "--crisp", "--out", tmp_path / "c.png")
-    assert r.returncode == 0 and "crisp detail" in r.stdout, r.stderr
-    assert Image.open(tmp_path / "c.png").size == (256, 256)
+    r = run("genmodels.sample", "--model", tmp_path / "tex", "--size", 256, "--no-crisp", "--out", tmp_path / "n.png")
+    assert r.returncode == 0 and "crisp detail" not in r.stdout, r.stderr
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "n.png")),
+                          genmodels.draw_texture(tmp_path / "tex", 0, 256, crisp=False))
     r = run("genmodels.sample", "--model", tmp_path / "tex", "--morph", 0, 1, "--size", 1024, "--out", tmp_path / "m.png")
     assert r.returncode == 0, r.stderr
     assert Image.open(tmp_path / "m.png").size == (1024, 256)
-    for args in (["--size", 1000], ["--size", 4096], ["--blend", 0, 1], ["--morph", 0, 1, "--crisp"]):
+    for args in (["--size", 1000], ["--size", 4096], ["--blend", 0, 1], ["--morph", 0, 1, "--crisp"],
+                 ["--morph", 0, 1, "--no-crisp"]):
         r = run("genmodels.sample", "--model", tmp_path / "tex", *args, "--out", tmp_path / "x.png")
         assert r.returncode != 0 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
