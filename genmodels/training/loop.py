@@ -70,6 +70,17 @@ PREVIEW_SEEDS = range(16)  # the fixed latents every preview grid is drawn from
 RANK_STATE_ENV = "LATENT_STUDIO_RANK_STATE_DIR"
 
 
+def epoch_order(n: int, gen: torch.Generator, labels: torch.Tensor | None = None) -> torch.Tensor:
+    """The pictures one epoch visits, (n,) indices: a shuffle of all n, or for a labelled GAN n draws in
+    which every class is equally likely (with replacement), so a class of 50 pictures trains as often as
+    one of 600 and "one of each class" draws the small classes as well as the big ones."""
+    if labels is None:
+        return torch.randperm(n, generator=gen)
+    labels = labels.cpu()
+    weight = (1.0 / torch.bincount(labels).float())[labels]
+    return torch.multinomial(weight, n, replacement=True, generator=gen)
+
+
 class _Run:
     def __init__(self, cfg: TrainConfig, dataset: Dataset, out_dir: Path, resume: bool):
         self.cfg, self.dataset, self.out_dir = cfg, dataset, Path(out_dir)
@@ -204,7 +215,7 @@ class _Run:
         epoch, i = divmod(self.step, self.steps_per_epoch)
         if self.epoch_perm[0] != epoch:  # the same permutation on every rank: (seed, epoch) -> order
             gen = step_generator(self.cfg.seed, epoch, salt=1)
-            self.epoch_perm = (epoch, torch.randperm(len(self.dataset), generator=gen))
+            self.epoch_perm = (epoch, epoch_order(len(self.dataset), gen, self.labels))
         idx = self.epoch_perm[1][i * self.batch:(i + 1) * self.batch]
         idx = idx[self.rank::self.world]  # this process's shard of the global batch
         real = uint8_to_float(self.images[idx.to(self.device)])  # (b, C, S, S) in [-1, 1]
