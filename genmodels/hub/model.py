@@ -20,6 +20,7 @@ import numpy as np
 from huggingface_hub import ModelHubMixin
 
 from .. import api
+from ..generation.texture import texture_grid
 from ..storage.card import LIBRARY_NAME
 from ..storage.store import LoadedModel, load_model, save_model
 from . import client as hub
@@ -100,9 +101,10 @@ class LatentStudioModel(ModelHubMixin, library_name=LIBRARY_NAME, pipeline_tag="
         if self.folder is not None:
             hub.copy_model_folder(self.folder, save_directory, overwrite=True)
             return
-        samples = (api.grid([self.draw_texture(s, 128) for s in range(4)]) if self.kind == "texture"
-                   else api.grid(self.generate(16, 0)))
-        save_model(save_directory, self.model.network, self.model.config, dict(self.model.meta), samples)
+        m = self.model
+        # a texture model's samples are its training preview (any size step); its swatches go with it
+        samples = texture_grid(m.network, m.config) if self.kind == "texture" else api.grid(self.generate(16, 0))
+        save_model(save_directory, m.network, m.config, dict(m.meta), samples, swatches=m.swatches)
 
     def push_to_hub(self, repo_id: str, *, private: bool | None = None, token: str | None = None,
                     commit_message: str | None = None, endpoint: str | None = None) -> str:

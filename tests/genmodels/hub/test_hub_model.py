@@ -62,6 +62,20 @@ def test_a_model_without_a_folder_saves_a_fresh_one(tmp_path):
     assert np.array_equal(LatentStudioModel.from_pretrained(tmp_path / "fresh").generate(1, 5)[0], model.generate(1, 5)[0])
 
 
+def test_a_texture_model_without_a_folder_saves_its_swatches_too(tmp_path):
+    import torch
+
+    from tests.train_helpers import texture_folder
+
+    swatches = torch.randint(0, 256, (8, 3, 64, 64), dtype=torch.uint8)
+    folder = texture_folder(tmp_path / "bricks", "bricks", swatches)
+    model = LatentStudioModel(load_model(folder))  # in memory: written fresh, whatever the size step
+    model.save_pretrained(tmp_path / "fresh")
+    assert torch.equal(load_model(tmp_path / "fresh").swatches, swatches)
+    assert (tmp_path / "fresh" / "samples.png").is_file()
+    assert np.array_equal(genmodels.draw_texture(tmp_path / "fresh", 0, 256), genmodels.draw_texture(folder, 0, 256))
+
+
 def test_push_then_from_pretrained_through_the_hub(server, gan_with_directions):
     url = LatentStudioModel.from_pretrained(gan_with_directions).push_to_hub("tester/ls-model", private=True,
                                                                            endpoint=server.url)
