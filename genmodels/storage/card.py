@@ -103,8 +103,8 @@ def render_card(meta: dict[str, Any], has_samples: bool, repo_id: str | None = N
         lines += ["## Swatches", "",
                   "`swatches.safetensors` keeps small crops of the training pictures, from which textures are "
                   "drawn with crisp detail (the default in Python, on the command line and in the studio's Crisp "
-                  "detail; `crisp=False` or `--no-crisp` draw without). Anyone who has this model can see them; delete the file to share the model "
-                  "without them (it then draws without crisp detail).", ""]
+                  "detail; `crisp=False` or `--no-crisp` draw without). Anyone who has this model can see them; "
+                  "delete the file to share the model without them (it then draws without crisp detail).", ""]
     if meta.get("credit"):
         lines += ["## Credits", "", str(meta["credit"]), ""]
     lines += [

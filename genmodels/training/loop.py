@@ -43,6 +43,7 @@ from .checkpoint import (
     save_checkpoint,
 )
 from .config import TrainConfig
+from .epochs import epoch_order
 from .latents import preview_latents, step_generator, training_latents
 from .precision import pick_device, pick_precision
 from .progress import RunProgress, TrainEvent
@@ -68,17 +69,6 @@ PREVIEW_SEEDS = range(16)  # the fixed latents every preview grid is drawn from
 # Tests only: when set to a folder, every rank of a run saves its final state there as
 # rank<N>.safetensors, so tests/genmodels/training/test_distributed.py can check that the ranks end identical.
 RANK_STATE_ENV = "LATENT_STUDIO_RANK_STATE_DIR"
-
-
-def epoch_order(n: int, gen: torch.Generator, labels: torch.Tensor | None = None) -> torch.Tensor:
-    """The pictures one epoch visits, (n,) indices: a shuffle of all n, or for a labelled GAN n draws in
-    which every class is equally likely (with replacement), so a class of 50 pictures trains as often as
-    one of 600 and "one of each class" draws the small classes as well as the big ones."""
-    if labels is None:
-        return torch.randperm(n, generator=gen)
-    labels = labels.cpu()
-    weight = (1.0 / torch.bincount(labels).float())[labels]
-    return torch.multinomial(weight, n, replacement=True, generator=gen)
 
 
 class _Run:

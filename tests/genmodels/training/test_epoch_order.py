@@ -1,7 +1,7 @@
 """The order a run visits its pictures in: a shuffle, or for a labelled GAN, every class as often as any other."""
 import torch
 
-from genmodels.training.loop import epoch_order
+from genmodels.training.epochs import epoch_order
 
 
 def test_an_unlabelled_epoch_visits_every_picture_once():
