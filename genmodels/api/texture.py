@@ -69,7 +69,9 @@ def draw_texture(model: ModelRef, seed: int = 0, size: int = 512, crisp: bool | 
     if crisp and m.swatches is None:
         raise StudioError(f"{m.name} keeps no swatches of its pictures (a model trained before crisp detail, or "
                           "one shared without them), so it cannot draw crisp detail: draw without it, or retrain.")
-    if not (m.swatches is not None if crisp is None else crisp):
+    if crisp is None:
+        crisp = m.swatches is not None
+    if not crisp:
         return texture.draw_texture(m.network, m.config, seed, size)
     # crisp detail redraws the detail from the swatches: a two-scale model's detail network is skipped
     return texture_crisp.crisp(texture.draw_texture(m.network, m.config, seed, size, layout=True), m.swatches)
