@@ -85,9 +85,9 @@ def first_block(model: LoadedModel) -> tuple[str, torch.nn.Module]:
     if model.kind == "gan" and getattr(model.config, "arch", "dcgan") == "fastgan":
         return "init (first ConvTranspose block, after GLU)", net.init
     if model.kind == "gan" and getattr(model.config, "base_size", 0):  # a two-stage GAN: its first stage's block
-        return "base.net.0-2 (first ConvTranspose block, after ReLU)", net.base.net[:3]
+        return "base.net.0-2 (first ConvTranspose block, after ReLU)", net.base.first_block()
     if model.kind == "gan":
-        return "net.0-2 (first ConvTranspose block, after ReLU)", net.net[:3]
+        return "net.0-2 (first ConvTranspose block, after ReLU)", net.first_block()
     block = torch.nn.Sequential(net.from_z, net.decoder[:2])  # shares the VAE's modules; copies nothing
     return "from_z + decoder.0-1 (first decoder block, after LeakyReLU)", block
 

@@ -18,6 +18,7 @@ detail.DetailUpsampler to image_size (TwoStageGenerator); its discriminator work
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -45,6 +46,9 @@ class GANConfig:
     arch: str = "dcgan"  # "dcgan" (the seed article's network) or "fastgan" (genmodels/models/fastgan.py)
     # A labelled model's class names (data/classes.py), in label order; () = unconditional (every older model).
     classes: tuple[str, ...] = ()
+    # What a labelled generator multiplies its class weights by before its first layer; 1 = as models
+    # trained before it were (older folders). Training sets CLASS_SCALE_OF_NOISE x the noise's length.
+    class_scale: float = 1.0
     # Two stages: the DCGAN draws at base_size and a detail network upsamples to image_size (detail.py).
     # 0 = one stage at image_size (every older model).
     base_size: int = 0
@@ -54,6 +58,9 @@ class GANConfig:
         object.__setattr__(self, "classes", check_classes(self.classes))
         if self.classes and self.arch != "dcgan":
             raise ValueError("labelled training uses the DCGAN networks (recipes two-stage, lite, small-data, classic)")
+        if (isinstance(self.class_scale, bool) or not isinstance(self.class_scale, (int, float))
+                or not 0 < self.class_scale <= 1024):
+            raise ValueError(f"class_scale must be above 0 and at most 1024, got {self.class_scale}")
         if self.image_size not in (32, 64):
             raise ValueError(f"image_size must be 32 or 64, got {self.image_size}")
         if self.channels not in (1, 3):
@@ -87,6 +94,11 @@ class GANConfig:
 
 
 MAX_CLASSES = 100
+# A one-hot class has length 1 beside noise of length sqrt(z_dim), and Adam moves every weight by about the
+# same step, so at scale 1 the class embedding stays a small part of the first layer's input and classes
+# are learnt slowly. A third of the noise's length draws each class more clearly at the same variety; the
+# full length traded variety for it, as the class strength does (README, "Labelled training").
+CLASS_SCALE_OF_NOISE = 0.3
 
 
 def check_classes(classes) -> tuple[str, ...]:
@@ -110,12 +122,27 @@ def init_dcgan_weights(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
+class ClassInputScale(nn.Module):
+    """z (B, z_dim + K, ...) -> the same with the K class weights after the noise multiplied by scale
+    (GANConfig.class_scale). No parameters, so checkpoints keep their keys."""
+
+    def __init__(self, z_dim: int, scale: float):
+        super().__init__()
+        self.z_dim, self.scale = z_dim, float(scale)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        if self.scale == 1.0 or z.shape[1] == self.z_dim:
+            return z
+        return torch.cat([z[:, :self.z_dim], z[:, self.z_dim:] * self.scale], dim=1)
+
+
 class Generator(nn.Module):
     """z (B, z_dim) -> image (B, C, S, S) in [-1, 1]. A labelled model (cfg.classes) reads z (B, z_dim + K):
-    the noise followed by K class weights (one-hot for one class, mixed for a blend between classes).
-    Joining them at the input makes the first layer add a learned class embedding to the noise's
-    features (Mirza & Osindero 2014's conditional GAN). Class-conditional BatchNorm everywhere was tried
-    instead and drew worse pictures in the same time (README, "Labelled training")."""
+    the noise followed by K class weights (one-hot for one class, mixed for a blend between classes),
+    multiplied by cfg.class_scale. Joining them at the input makes the first layer add a learned class
+    embedding to the noise's features (Mirza & Osindero 2014's conditional GAN). Class-conditional
+    BatchNorm everywhere was tried instead and drew worse pictures in the same time (README, "Labelled
+    training")."""
 
     def __init__(self, cfg: GANConfig):
         super().__init__()
@@ -130,10 +157,15 @@ class Generator(nn.Module):
             layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(True)]
         layers += [nn.ConvTranspose2d(widths[-1], cfg.channels, 4, 2, 1, bias=False), nn.Tanh()]
         self.net = nn.Sequential(*layers)
+        self.class_input = ClassInputScale(cfg.z_dim, cfg.class_scale)
         self.apply(init_dcgan_weights)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z.view(z.shape[0], -1, 1, 1))  # (B, latent_dim, 1, 1) -> (B, C, S, S)
+        return self.net(self.class_input(z.view(z.shape[0], -1, 1, 1)))  # (B, latent_dim, 1, 1) -> (B, C, S, S)
+
+    def first_block(self) -> nn.Module:
+        """z (B, latent_dim, 1, 1) -> the first block's activations (after its ReLU); shares the modules."""
+        return nn.Sequential(self.class_input, *self.net[:3])
 
 
 class TwoStageGenerator(nn.Module):
@@ -198,6 +230,17 @@ class Discriminator(nn.Module):
             return logits
         pooled = features.mean(dim=(2, 3))  # (B, C)
         return logits, self.classify(pooled), self.classify_fakes(pooled)
+
+
+def with_class_scale(cfg: GANConfig, scale: float, modules) -> GANConfig:
+    """cfg with class_scale = scale, which every ClassInputScale in modules takes too: a resumed run goes
+    on with the scale it began with. Raises ValueError for a scale GANConfig refuses."""
+    cfg = dataclasses.replace(cfg, class_scale=scale)
+    for module in modules:
+        for part in module.modules():
+            if isinstance(part, ClassInputScale):
+                part.scale = float(scale)
+    return cfg
 
 
 def build_generator(cfg: GANConfig) -> nn.Module:

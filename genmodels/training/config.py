@@ -6,10 +6,12 @@ saved in every checkpoint and in the exported model's config.json.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 
 from ..checks import check_number
 from ..errors import StudioError
+from ..models.gan import CLASS_SCALE_OF_NOISE
 from ..models.presets import PRESETS, model_kind
 from .recipes import DEFAULT_RECIPE, GAN_RECIPES, TEXTURE_RECIPE, get_recipe
 
@@ -102,6 +104,8 @@ class TrainConfig:
         widths = {"g_width": spec.width, "d_width": spec.width} if spec.width else {}
         # A two-stage recipe above its base size (at the base size it is the one-stage recipe).
         stages = {"base_size": spec.base_size} if 0 < spec.base_size < base.image_size else {}
+        if labelled:  # the class weights' share of the first layer (GANConfig.class_scale)
+            labelled["class_scale"] = round(CLASS_SCALE_OF_NOISE * math.sqrt(base.z_dim), 3)
         return dataclasses.replace(base, d_norm=spec.d_norm, arch=spec.arch, **widths, **labelled, **stages)
 
     @property

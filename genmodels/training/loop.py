@@ -28,20 +28,13 @@ from ..errors import StudioError
 from ..generation.sampling import grid
 from ..generation.texture import texture_grid
 from ..imaging.tensors import to_images, uint8_to_float
-from ..models.gan import build_discriminator
+from ..models.gan import GANConfig, build_discriminator, with_class_scale
 from ..models.presets import get_preset
 from ..models.texture import TextureConfig, TextureDiscriminator, patch_loss
 from ..storage.safe_tensors_io import remove_stale_temps, write_tensors_atomic
 from ..storage.store import MODEL_FILES, SAMPLES_FILE, build_network, save_model
 from . import distributed as dist
-from .checkpoint import (
-    CHECKPOINT_FILE,
-    CheckpointError,
-    flatten_state,
-    load_checkpoint,
-    restore_state,
-    save_checkpoint,
-)
+from .checkpoint import CHECKPOINT_FILE, CheckpointError, flatten_state, load_checkpoint, restore_state, save_checkpoint
 from .config import TrainConfig
 from .epochs import epoch_order
 from .latents import preview_latents, step_generator, training_latents
@@ -175,6 +168,11 @@ class _Run:
             raise CheckpointError(f"The checkpoint in {self.out_dir.name} is for {meta.get('preset')} / "
                                   f"{meta.get('recipe')}, not {self.cfg.preset} / {self.cfg.recipe}.")
         restore_state(tensors, meta, self.modules, self.optimizers)
+        if isinstance(self.model_cfg, GANConfig):  # a run checkpointed before class_scale existed began at 1
+            try:
+                self.model_cfg = with_class_scale(self.model_cfg, meta.get("class_scale", 1.0), self.modules.values())
+            except ValueError:
+                raise CheckpointError("The checkpoint's class scale is not a number above 0.") from None
         self.step, self.prior_seconds = int(meta["step"]), float(meta.get("seconds", 0.0))
         if self.detail is not None:
             self.detail.start = meta.get("detail_from")
@@ -196,6 +194,7 @@ class _Run:
         tensors, json_part, step = self.last_good if not self._healthy() else self._snapshot()
         meta = {**json_part, "step": step, "seed": self.cfg.seed, "preset": self.cfg.preset,
                 "recipe": self.cfg.recipe, "seconds": seconds, "train_config": dataclasses.asdict(self.cfg),
+                "class_scale": getattr(self.model_cfg, "class_scale", 1.0),
                 "detail_from": self.detail.start if self.detail is not None else None,
                 "dataset": self.dataset.report.to_dict()}
         return save_checkpoint(self.out_dir / "checkpoint", tensors, meta)

@@ -28,6 +28,21 @@ def test_the_generator_reads_noise_followed_by_class_weights():
         g(z)  # a labelled generator needs its class weights
 
 
+def test_the_class_scale_multiplies_the_class_weights_before_the_first_layer():
+    torch.manual_seed(0)
+    scaled = Generator(dataclasses.replace(CFG, class_scale=4.0)).eval()
+    plain = Generator(CFG).eval()
+    plain.load_state_dict(scaled.state_dict())  # no parameters of its own: the same checkpoint keys
+    z, cats = torch.randn(2, 16), torch.eye(3)[[0, 0]]
+    assert torch.allclose(scaled(torch.cat([z, cats], 1)), plain(torch.cat([z, 4 * cats], 1)), atol=1e-6)
+    block = scaled.first_block()  # what Explore's directions read: the scale included
+    x = torch.cat([z, cats], 1).view(2, -1, 1, 1)
+    assert torch.allclose(block(x), plain.net[:3](torch.cat([z, 4 * cats], 1).view(2, -1, 1, 1)), atol=1e-6)
+    for bad in (0.0, -1.0, True, 2000.0):
+        with pytest.raises(ValueError, match="class_scale"):
+            dataclasses.replace(CFG, class_scale=bad)
+
+
 def test_the_projection_discriminator_judges_a_picture_for_a_class():
     torch.manual_seed(0)
     d = Discriminator(CFG).eval()  # eval: spectral norm's power iteration stands still between calls
@@ -46,6 +61,9 @@ def test_the_projection_discriminator_judges_a_picture_for_a_class():
 def test_class_names_survive_config_json_and_bad_ones_are_refused():
     back = config_from_dict("gan", json.loads(json.dumps(dataclasses.asdict(CFG))))
     assert back == CFG and back.classes == CLASSES
+    older = json.loads(json.dumps(dataclasses.asdict(CFG)))
+    del older["class_scale"]  # a folder saved before the scale existed
+    assert config_from_dict("gan", older).class_scale == 1.0
     for bad in (["a"], ["a", "a"], ["a", ""], "ab", ["a", 3]):
         with pytest.raises(ValueError):
             dataclasses.replace(CFG, classes=bad)

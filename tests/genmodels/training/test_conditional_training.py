@@ -9,7 +9,7 @@ from genmodels.cli import sample as sample_cli
 from genmodels.cli import train as train_cli
 from genmodels.data.dataset import load_dataset
 from genmodels.errors import StudioError
-from genmodels.training.checkpoint import load_checkpoint
+from genmodels.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from genmodels.training.config import TrainConfig
 from genmodels.training.loop import train
 from tests.train_helpers import assert_resume_is_exact, write_discs
@@ -32,6 +32,7 @@ def test_a_labelled_gan_trains_saves_and_draws_each_class(pets, tmp_path):
     assert events[-1].kind == "finished"
     info = genmodels.describe(tmp_path / "m")
     assert info["classes"] == ["cats", "dogs"] and info["latent_dim"] == 102
+    assert genmodels.get_model(tmp_path / "m").config.class_scale == 3.0  # 0.3 x the noise's length sqrt(100)
     card = (tmp_path / "m" / "README.md").read_text()
     assert "cats (10), dogs (10)" in card and "## Classes" in card and "any of its 2 classes" in card
     assert "`--class-strength`" in card
@@ -47,6 +48,24 @@ def test_a_resumed_labelled_run_continues_exactly(pets, tmp_path, recipe):
     cfg = TrainConfig(preset="dcgan-32", recipe=recipe, minutes=None, max_steps=6, batch_size=8,
                       precision="fp32", preview_every=1000, seed=3)
     assert_resume_is_exact(cfg, data, tmp_path, stop_after=3)
+
+
+def test_a_run_checkpointed_before_the_class_scale_resumes_at_its_old_scale(pets, tmp_path):
+    data = load_dataset(pets, 32, 3)
+    cfg = TrainConfig(preset="dcgan-32", recipe="lite", minutes=None, max_steps=3, batch_size=8,
+                      preview_every=1000, checkpoint_minutes=0)
+    list(train(cfg, data, tmp_path / "m"))
+    tensors, meta = load_checkpoint(tmp_path / "m" / "checkpoint")
+    assert meta["class_scale"] == 3.0
+    del meta["class_scale"]  # as an older release wrote it: its generator read the classes unscaled
+    save_checkpoint(tmp_path / "m" / "checkpoint", tensors, meta)
+    resumed = TrainConfig(preset="dcgan-32", recipe="lite", minutes=None, max_steps=5, batch_size=8, preview_every=1000)
+    assert list(train(resumed, data, tmp_path / "m", resume=True))[-1].kind == "finished"
+    assert genmodels.get_model(tmp_path / "m").config.class_scale == 1.0
+    assert load_checkpoint(tmp_path / "m" / "checkpoint")[1]["class_scale"] == 1.0
+    save_checkpoint(tmp_path / "m" / "checkpoint", tensors, {**meta, "class_scale": "ten"})
+    with pytest.raises(CheckpointError, match="class scale"):
+        list(train(resumed, data, tmp_path / "m", resume=True))
 
 
 def test_the_default_recipe_learns_classes_in_two_stages_at_64_px(pets, tmp_path):
