@@ -131,7 +131,7 @@ class ClassInputScale(nn.Module):
         self.z_dim, self.scale = z_dim, float(scale)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        if self.scale == 1.0 or z.shape[1] == self.z_dim:
+        if self.scale == 1.0:
             return z
         return torch.cat([z[:, :self.z_dim], z[:, self.z_dim:] * self.scale], dim=1)
 
