@@ -40,7 +40,7 @@ from .epochs import epoch_order
 from .latents import preview_latents, step_generator, training_latents
 from .precision import pick_device, pick_precision
 from .progress import RunProgress, TrainEvent
-from .recipes import auto_batch_size, lr_factor, schedule_fade
+from .recipes import auto_batch_size, first_stage_share, lr_factor, schedule_fade
 from .steps import (
     GANRecipe,
     VAEObjective,
@@ -69,7 +69,6 @@ class _Run:
         self.cfg, self.dataset, self.out_dir = cfg, dataset, Path(out_dir)
         self.device = pick_device(cfg.device)
         self.precision, self.precision_note = pick_precision(cfg.precision, self.device)
-        self.spec = cfg.recipe_spec
         self.model_cfg = cfg.model_config(dataset.classes)
         if (dataset.image_size, dataset.channels) != (self.model_cfg.image_size, self.model_cfg.channels):
             raise CheckpointError(f"The dataset was prepared at {dataset.image_size} px with {dataset.channels} "
@@ -87,6 +86,7 @@ class _Run:
         # A labelled GAN's class of each picture (N,); labelled VAEs train as before and use them only to fit the prior.
         labelled = cfg.kind == "gan" and dataset.labels is not None
         self.labels = dataset.labels.to(self.device) if labelled else None
+        self.spec = first_stage_share(cfg.recipe_spec, self.precision, self.device.type, labelled)
         self._build()
         self.step, self.prior_seconds, self.epoch_perm = 0, 0.0, (-1, None)
         self.step_images = self.batch  # pictures the last step learned from (the detail stage takes fewer)
