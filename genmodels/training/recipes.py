@@ -154,7 +154,7 @@ def first_stage_share(spec: GANRecipeSpec, precision: str, device_type: str, lab
     unlabelled run in fp32 on a CPU, else the recipe's own (texture and one-stage recipes unchanged)."""
     if spec.arch != "dcgan" or not spec.base_size or labelled or precision != "fp32" or device_type != "cpu":
         return spec
-    return dataclasses.replace(spec, detail_from=max(spec.detail_from, FP32_CPU_DETAIL_FROM))
+    return dataclasses.replace(spec, detail_from=FP32_CPU_DETAIL_FROM)
 
 
 def lr_factor(spec: GANRecipeSpec, progress: float) -> float:
