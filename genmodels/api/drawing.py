@@ -106,7 +106,8 @@ def class_index(m: LoadedModel, label: str | None) -> int | None:
 
 
 def check_class_strength(m: LoadedModel, strength: float) -> float:
-    """1 = as trained; 1..MAX_CLASS_STRENGTH for a labelled model (describe()["class_strength"])."""
+    """1 = the model's own (a labelled GAN: each class at the strength chosen for it after training);
+    1..MAX_CLASS_STRENGTH for a labelled model (describe()["class_strength"])."""
     strength = check_number("Class strength", strength, 1.0, MAX_CLASS_STRENGTH)
     if strength != 1.0 and not sampling.takes_class_strength(m):
         raise StudioError(f"{m.name} has no classes to strengthen: class strength is for models trained "
@@ -126,7 +127,7 @@ def generate(model: ModelRef, n: int = 16, seed: int = 0, variety: float = 1.0, 
              class_strength: float = 1.0) -> list[np.ndarray]:
     """n images (1..64) from seeds seed, seed+1, ...; variety 0..2 (1 = as trained); label: a class
     name of a labelled model (describe()["classes"]), None = any class; class_strength 1..3 (a labelled
-    model's: 1 = as trained, higher = more clearly the class, less varied; sampling.model_latents)."""
+    model's: 1 = its own, higher = more clearly the class, less varied; sampling.model_latents)."""
     return draw(model, n, seed, variety, label, class_strength)[0]
 
 

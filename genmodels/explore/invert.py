@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..generation.sampling import class_weights
 from ..imaging.pyramid import lap1
 from ..imaging.ssim import ssim
 from ..imaging.tensors import to_images, to_tensor
@@ -163,8 +164,9 @@ def _search(model: LoadedModel, image: np.ndarray, seed: int, s: InvertSettings,
         generator = torch.Generator().manual_seed(int(seed))
         pool = torch.randn(s.candidates, model.z_dim, generator=generator)  # (candidates, z_dim)
         tail = model.class_tail
-        if tail:  # a labelled GAN: candidates of every class; the search keeps each one's class
-            pool = torch.cat([pool, torch.eye(tail)[torch.randint(tail, (s.candidates,), generator=generator)]], 1)
+        if tail:  # a labelled GAN: candidates of every class, as it draws them; the search keeps each one's class
+            labels = torch.randint(tail, (s.candidates,), generator=generator).tolist()
+            pool = torch.cat([pool, class_weights(tail, labels, 1.0, model.class_strengths)], 1)
         pool = pool.to(device)
         with torch.no_grad():
             quick = torch.cat([(network(c) - target).square().flatten(1).mean(1) for c in pool.split(32)])

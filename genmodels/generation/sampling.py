@@ -69,14 +69,18 @@ def row_labels(model: LoadedModel, seeds: Sequence[int], label: Labels) -> list[
     return labels
 
 
-def class_weights(n_classes: int, labels: Sequence[int], strength: float = 1.0) -> torch.Tensor:
+def class_weights(n_classes: int, labels: Sequence[int], strength: float = 1.0,
+                  own_strengths: Sequence[float] = ()) -> torch.Tensor:
     """A labelled GAN's class weights (N, K) for labels. strength 1 = one-hot, as trained; above 1 the
     weights are pushed past the one-hot, away from the even mix of all classes (1/K each): what sets the
     class apart from the others grows, so the picture is more clearly its class and the seeds of a
-    class differ less (a guidance scale for the class the generator was handed at its input)."""
+    class differ less (a guidance scale for the class the generator was handed at its input).
+    own_strengths: the model's own strength per class (GANConfig.class_strengths), which strength
+    multiplies: 1 then draws each class at the strength chosen for it after training."""
     one_hot = torch.eye(n_classes)[list(labels)]
     even = torch.full_like(one_hot, 1.0 / n_classes)
-    return even + float(strength) * (one_hot - even)
+    own = torch.tensor(own_strengths, dtype=one_hot.dtype)[list(labels)][:, None] if own_strengths else 1.0
+    return even + float(strength) * own * (one_hot - even)
 
 
 def model_latents(model: LoadedModel, seeds: Iterable[int], variety: float = 1.0, label: Labels = None,
@@ -86,8 +90,9 @@ def model_latents(model: LoadedModel, seeds: Iterable[int], variety: float = 1.0
     seed's component (0 = that component's average image, 1 = as fitted).
     label (labelled models): a class index for every seed, or one per seed, None = any class. The
     same seed keeps its noise across classes, so it keeps what the model does not tie to the class.
-    class_strength: a labelled GAN's class weights (class_weights), a labelled VAE's class offset
-    (MixturePrior.transform); 1 for a row without a class or an unlabelled model."""
+    class_strength: a labelled GAN's class weights (class_weights; 1 = each class at the model's own
+    strength for it), a labelled VAE's class offset (MixturePrior.transform); 1 for a row without a class
+    or an unlabelled model."""
     seeds = [int(s) for s in seeds]
     labels = row_labels(model, seeds, label)
     prior = prior_of(model)
@@ -96,7 +101,7 @@ def model_latents(model: LoadedModel, seeds: Iterable[int], variety: float = 1.0
     else:
         z = prior.transform(seed_latents(seeds, model.z_dim).to(model.device), variety, labels, class_strength).cpu()
     if model.class_tail:  # a labelled GAN reads one-hot class weights after the noise
-        z = torch.cat([z, class_weights(model.class_tail, labels, class_strength)], dim=1)
+        z = torch.cat([z, class_weights(model.class_tail, labels, class_strength, model.class_strengths)], dim=1)
     return z
 
 

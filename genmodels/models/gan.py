@@ -49,6 +49,10 @@ class GANConfig:
     # What a labelled generator multiplies its class weights by before its first layer; 1 = as models
     # trained before it were (older folders). Training sets CLASS_SCALE_OF_NOISE x the noise's length.
     class_scale: float = 1.0
+    # A labelled generator's own class strength per class, in label order (training/class_strengths.py):
+    # what a draw at class strength 1 multiplies that class's weights' distance from the even mix by,
+    # chosen after training; () = 1 for every class (older folders, unlabelled models).
+    class_strengths: tuple[float, ...] = ()
     # Two stages: the DCGAN draws at base_size and a detail network upsamples to image_size (detail.py).
     # 0 = one stage at image_size (every older model).
     base_size: int = 0
@@ -61,6 +65,7 @@ class GANConfig:
         if (isinstance(self.class_scale, bool) or not isinstance(self.class_scale, (int, float))
                 or not 0 < self.class_scale <= 1024):
             raise ValueError(f"class_scale must be above 0 and at most 1024, got {self.class_scale}")
+        object.__setattr__(self, "class_strengths", check_class_strengths(self.class_strengths, len(self.classes)))
         if self.image_size not in (32, 64):
             raise ValueError(f"image_size must be 32 or 64, got {self.image_size}")
         if self.channels not in (1, 3):
@@ -110,6 +115,21 @@ def check_classes(classes) -> tuple[str, ...]:
                       and all(isinstance(n, str) and 1 <= len(n) <= 60 for n in names)):
         raise ValueError(f"classes must be 2..{MAX_CLASSES} distinct names of 1..60 characters")
     return names
+
+
+MAX_OWN_CLASS_STRENGTH = 3.0
+
+
+def check_class_strengths(strengths, n_classes: int) -> tuple[float, ...]:
+    """A config's per-class strengths as a tuple of floats: () or one number in 1..3 per class."""
+    if isinstance(strengths, str) or not isinstance(strengths, (tuple, list)):
+        raise ValueError("class_strengths must be a list of numbers")
+    values = tuple(strengths)
+    if values and not (len(values) == n_classes
+                       and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                               and 1.0 <= v <= MAX_OWN_CLASS_STRENGTH for v in values)):
+        raise ValueError(f"class_strengths must be one number from 1 to {MAX_OWN_CLASS_STRENGTH:g} per class")
+    return tuple(float(v) for v in values)
 
 
 def init_dcgan_weights(module: nn.Module) -> None:

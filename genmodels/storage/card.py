@@ -76,6 +76,11 @@ def render_card(meta: dict[str, Any], has_samples: bool, repo_id: str | None = N
                   "A class strength above 1 (`class_strength=` in Python, `--class-strength` on the command "
                   "line, the Class strength slider in the studio; up to 3) draws each class more clearly, "
                   "with less variety between seeds.", ""]
+        own = cfg.get("class_strengths") or []
+        if len(own) == len(classes) and any(v != 1 for v in own):
+            lines += ["At strength 1 each class draws at its own strength, the highest at which its pictures kept "
+                      "most of their variety after training: "
+                      + ", ".join(f"{markdown_text(str(c))} {v:g}" for c, v in zip(classes, own)) + ".", ""]
     training = meta.get("training")
     if training:
         lines += ["## Training", ""]

@@ -84,6 +84,11 @@ class LoadedModel:
         return len(self.classes) if self.kind == "gan" else 0
 
     @property
+    def class_strengths(self) -> tuple[float, ...]:
+        """A labelled GAN's own strength per class (GANConfig.class_strengths), () = 1 for every class."""
+        return getattr(self.config, "class_strengths", ()) if self.class_tail else ()
+
+    @property
     def latent_dim(self) -> int:
         """Numbers in one latent the network decodes: z_dim plus class_tail."""
         return self.config.z_dim + self.class_tail
@@ -201,10 +206,12 @@ def _check_types(cls: type, values: dict[str, Any]) -> None:
         ok = {"int": lambda v: isinstance(v, int) and not isinstance(v, bool),
               "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v),
               "str": lambda v: isinstance(v, str),
-              "tuple[str, ...]": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v)}.get(kind)
+              "tuple[str, ...]": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+              "tuple[float, ...]": lambda v: isinstance(v, list) and all(
+                  isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in v)}.get(kind)
         if ok is not None and not ok(value):
             wanted = {"int": "a whole number", "float": "a number", "str": "text",
-                      "tuple[str, ...]": "a list of names"}[kind]
+                      "tuple[str, ...]": "a list of names", "tuple[float, ...]": "a list of numbers"}[kind]
             raise ModelLoadError(f"The model config's {f.name} must be {wanted}.")
 
 

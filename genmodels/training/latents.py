@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import torch
 
-from ..generation.sampling import seed_latents
+from ..generation.sampling import class_weights, seed_latents
 from ..models.gan import GANConfig
 from ..models.presets import ModelConfig
 from ..models.texture import TextureConfig, texture_noise
@@ -29,10 +29,11 @@ def training_latents(cfg: ModelConfig, n: int, gen: torch.Generator, y: torch.Te
 
 def preview_latents(cfg: ModelConfig, seeds: Sequence[int]) -> torch.Tensor:
     """The latents (N, latent_dim) a preview grid draws: one per seed; a labelled GAN's go through its
-    classes in turn (seed s draws class s mod K)."""
+    classes in turn (seed s draws class s mod K), each at its own strength once training has chosen it."""
     z = seed_latents(seeds, cfg.z_dim)
     if isinstance(cfg, GANConfig) and cfg.classes:
-        z = torch.cat([z, torch.eye(cfg.n_classes)[[s % cfg.n_classes for s in seeds]]], dim=1)
+        labels = [s % cfg.n_classes for s in seeds]
+        z = torch.cat([z, class_weights(cfg.n_classes, labels, 1.0, cfg.class_strengths)], dim=1)
     return z
 
 

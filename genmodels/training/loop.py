@@ -29,12 +29,13 @@ from ..generation.sampling import grid
 from ..generation.texture import texture_grid
 from ..imaging.tensors import to_images, uint8_to_float
 from ..models.gan import GANConfig, build_discriminator, with_class_scale
-from ..models.presets import get_preset
+from ..models.presets import ModelConfig, get_preset
 from ..models.texture import TextureConfig, TextureDiscriminator, patch_loss
 from ..storage.safe_tensors_io import remove_stale_temps, write_tensors_atomic
 from ..storage.store import MODEL_FILES, SAMPLES_FILE, build_network, save_model
 from . import distributed as dist
 from .checkpoint import CHECKPOINT_FILE, CheckpointError, flatten_state, load_checkpoint, restore_state, save_checkpoint
+from .class_strengths import with_own_class_strengths
 from .config import TrainConfig
 from .epochs import epoch_order
 from .latents import preview_latents, step_generator, training_latents
@@ -267,14 +268,14 @@ class _Run:
         return net.eval()
 
     @torch.no_grad()
-    def _samples(self, net: torch.nn.Module) -> np.ndarray:
+    def _samples(self, net: torch.nn.Module, model_cfg: ModelConfig) -> np.ndarray:
         """The grid a preview and the model card show: 16 pictures, or 4 textures at twice the crop size."""
-        if isinstance(self.model_cfg, TextureConfig):
-            return texture_grid(net, self.model_cfg)
-        return grid(to_images(net(preview_latents(self.model_cfg, PREVIEW_SEEDS))))
+        if isinstance(model_cfg, TextureConfig):
+            return texture_grid(net, model_cfg)
+        return grid(to_images(net(preview_latents(model_cfg, PREVIEW_SEEDS))))
 
     def preview(self) -> np.ndarray:  # texture BatchNorm sees every pixel: 4 batches do (16 took 2 s a preview)
-        return self._samples(self.sampler(4 if isinstance(self.model_cfg, TextureConfig) else 16))
+        return self._samples(self.sampler(4 if isinstance(self.model_cfg, TextureConfig) else 16), self.model_cfg)
 
     def dump_rank_state(self, folder: str) -> None:
         """Tests only (RANK_STATE_ENV): this rank's whole training state -> folder/rank<N>.safetensors."""
@@ -299,12 +300,12 @@ class _Run:
                     "precision": self.precision_note, "device": str(self.device), "stopped_because": reason}
         meta = {"name": self.out_dir.name, "preset": self.cfg.preset, "training": training,
                 "dataset": self.dataset.report.to_dict(), "license": "other", **({"prior": prior} if prior else {})}
-        with torch.no_grad():
-            samples = prior_grid(net) if prior else self._samples(net)
-        self.exported_samples = samples  # what preview() would draw now, without a second recalibration
         model_cfg = net.cfg if self.cfg.kind == "vae" else self.model_cfg
         if self.cfg.kind == "gan":  # the folder records the preset's D norm: D is not part of the model
-            model_cfg = dataclasses.replace(model_cfg, d_norm=get_preset(self.cfg.preset).d_norm)
+            model_cfg = with_own_class_strengths(net, dataclasses.replace(model_cfg, d_norm=get_preset(self.cfg.preset).d_norm))
+        with torch.no_grad():
+            samples = prior_grid(net) if prior else self._samples(net, model_cfg)
+        self.exported_samples = samples  # what preview() would draw now, without a second recalibration
         swatches = self.dataset.images if self.cfg.kind == "texture" else None  # for crisp detail
         save_model(self.out_dir, net, model_cfg, meta, samples, swatches=swatches)
         return str(self.out_dir)

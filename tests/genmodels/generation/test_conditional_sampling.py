@@ -40,6 +40,27 @@ def test_the_same_seed_keeps_its_noise_across_classes(labelled):
     assert genmodels.latent_classes(labelled, z) == list(CLASSES)
 
 
+def test_a_class_draws_at_the_model_s_own_strength_for_it(labelled, tmp_path):
+    own = GANConfig(**{**CFG.__dict__, "class_strengths": (2.0, 1.0, 1.5)})
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        folder = save_model(tmp_path / "own", Generator(own).eval(), own, {"name": "own"})
+    even, eye = 1 / 3, np.eye(3)
+    _, z = genmodels.each_class(folder, seed=7)
+    assert np.allclose(z[:, 16:], even + np.array([[2.0], [1.0], [1.5]]) * (eye - even))
+    _, stronger = genmodels.each_class(folder, seed=7, class_strength=2.0)  # the slider multiplies each own strength
+    assert np.allclose(stronger[:, 16:], even + 2 * np.array([[2.0], [1.0], [1.5]]) * (eye - even))
+    _, plain = genmodels.each_class(labelled, seed=7)  # the same weights without own strengths: one-hot
+    assert np.array_equal(z[:, :16], plain[:, :16]) and np.array_equal(plain[:, 16:], eye)
+    assert genmodels.latent_classes(folder, z) == list(CLASSES)
+    assert np.array_equal(genmodels.generate(folder, 1, seed=7, label="dogs")[0],
+                          genmodels.generate(labelled, 1, seed=7, label="dogs")[0])  # dogs' own strength is 1
+    assert not np.array_equal(genmodels.generate(folder, 1, seed=7, label="cats")[0],
+                              genmodels.generate(labelled, 1, seed=7, label="cats")[0])
+    card = (folder / "README.md").read_text()
+    assert "cats 2, dogs 1, fish 1.5" in card
+
+
 def test_no_label_means_a_class_chosen_by_the_seed(labelled):
     _, z = genmodels.draw(labelled, 64, seed=0)
     picked = genmodels.latent_classes(labelled, z)

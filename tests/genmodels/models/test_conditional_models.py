@@ -9,7 +9,7 @@ import torch
 
 from genmodels.models.gan import Discriminator, GANConfig, Generator
 from genmodels.models.mixture import MixtureFit, MixturePrior
-from genmodels.storage.store import config_from_dict
+from genmodels.storage.store import ModelLoadError, config_from_dict
 from genmodels.models.vae import VAEConfig
 
 CLASSES = ("cats", "dogs", "fish")
@@ -70,6 +70,22 @@ def test_class_names_survive_config_json_and_bad_ones_are_refused():
     with pytest.raises(ValueError, match="DCGAN"):
         dataclasses.replace(CFG, arch="fastgan")
     assert VAEConfig(classes=["x", "y"]).classes == ("x", "y")
+
+
+def test_each_class_own_strength_survives_config_json_and_bad_ones_are_refused():
+    own = dataclasses.replace(CFG, class_strengths=[2, 1.0, 1.5])
+    assert own.class_strengths == (2.0, 1.0, 1.5)
+    assert config_from_dict("gan", json.loads(json.dumps(dataclasses.asdict(own)))) == own
+    older = json.loads(json.dumps(dataclasses.asdict(CFG)))
+    del older["class_strengths"]  # a folder saved before classes had their own strengths
+    assert config_from_dict("gan", older).class_strengths == ()
+    for bad in ([1.0, 2.0], [1.0, 2.0, 3.5], [1.0, 0.5, 1.0], [1.0, True, 1.0], "123", [1.0, "2", 1.0]):
+        with pytest.raises(ValueError):
+            dataclasses.replace(CFG, class_strengths=bad)
+    with pytest.raises(ValueError):  # strengths without classes
+        GANConfig(class_strengths=[1.0, 2.0])
+    with pytest.raises(ModelLoadError, match="list of numbers"):
+        config_from_dict("gan", {**older, "class_strengths": ["two", 1, 1]})
 
 
 def _two_class_prior() -> MixturePrior:

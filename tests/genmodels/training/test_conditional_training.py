@@ -10,6 +10,7 @@ from genmodels.cli import train as train_cli
 from genmodels.data.dataset import load_dataset
 from genmodels.errors import StudioError
 from genmodels.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from genmodels.training.class_strengths import CANDIDATES
 from genmodels.training.config import TrainConfig
 from genmodels.training.loop import train
 from tests.train_helpers import assert_resume_is_exact, write_discs
@@ -38,6 +39,9 @@ def test_a_labelled_gan_trains_saves_and_draws_each_class(pets, tmp_path):
     assert "`--class-strength`" in card
     images, z = genmodels.each_class(tmp_path / "m", seed=1)
     assert len(images) == 2 and genmodels.latent_classes(tmp_path / "m", z) == ["cats", "dogs"]
+    own = genmodels.get_model(tmp_path / "m").config.class_strengths  # chosen after training, drawn at strength 1
+    assert len(own) == 2 and set(own) <= set(CANDIDATES)
+    assert np.allclose(z[:, -2:], 0.5 + np.array(own)[:, None] * (np.eye(2) - 0.5))
     _, state = load_checkpoint(tmp_path / "m" / "checkpoint")
     assert state["train_config"]["preset"] == "dcgan-32"
 
