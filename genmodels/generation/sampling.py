@@ -100,7 +100,7 @@ def model_latents(model: LoadedModel, seeds: Iterable[int], variety: float = 1.0
         z = seed_latents(seeds, model.z_dim, variety)
     else:
         z = prior.transform(seed_latents(seeds, model.z_dim).to(model.device), variety, labels, class_strength).cpu()
-    if model.class_tail:  # a labelled GAN reads one-hot class weights after the noise
+    if model.class_tail:  # a labelled GAN reads class weights after the noise
         z = torch.cat([z, class_weights(model.class_tail, labels, class_strength, model.class_strengths)], dim=1)
     return z
 
