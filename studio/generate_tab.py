@@ -75,8 +75,8 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown, demo: gr
                                info="A grid with one image per class, all from the seed above")
             class_strength = gr.Slider(1.0, genmodels.MAX_CLASS_STRENGTH, value=1.0, step=0.1, label="Class strength",
                                        visible=False, elem_id="generate-class-strength",
-                                       info="1 = the model's own setting for each class; higher draws each "
-                                            "class more clearly, with less variety between seeds")
+                                       info="1 = the model's own setting for each class; higher draws every "
+                                            "class at least that clearly, with less variety between seeds")
             generate = gr.Button("Generate", variant="primary", elem_id="generate-button")
         with gr.Column(scale=3):
             gallery = gr.Gallery(label="Images", columns=8, height=420, format="png", object_fit="contain",

@@ -47,8 +47,8 @@ def build_parser() -> OneLineParser:
                    help="labelled models: one image of each class from --seed, in class order")
     p.add_argument("--list-classes", action="store_true", help="print a labelled model's classes and stop")
     p.add_argument("--class-strength", type=float, default=1.0,
-                   help="labelled models, with a grid or --each-class: 1-3, 1 = the model's own, higher = more clearly "
-                        "each class and less varied (default 1)")
+                   help="labelled models, with a grid or --each-class: 1-3, 1 = the model's own per class, higher = "
+                        "every class at least that clearly and less varied (default 1)")
     blend = p.add_mutually_exclusive_group()
     blend.add_argument("--blend", nargs=2, type=int, metavar=("SEED_A", "SEED_B"), help="blend two seeds")
     blend.add_argument("--blend-images", nargs=2, type=Path, metavar=("IMAGE_A", "IMAGE_B"),

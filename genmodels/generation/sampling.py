@@ -75,12 +75,13 @@ def class_weights(n_classes: int, labels: Sequence[int], strength: float = 1.0,
     weights are pushed past the one-hot, away from the even mix of all classes (1/K each): what sets the
     class apart from the others grows, so the picture is more clearly its class and the seeds of a
     class differ less (a guidance scale for the class the generator was handed at its input).
-    own_strengths: the model's own strength per class (GANConfig.class_strengths), which strength
-    multiplies: 1 then draws each class at the strength chosen for it after training."""
+    own_strengths: the model's own strength per class (GANConfig.class_strengths): each class draws at
+    the larger of strength and its own, so 1 draws each class at the strength chosen for it after
+    training and higher strengths are what they were before classes had their own."""
     one_hot = torch.eye(n_classes)[list(labels)]
     even = torch.full_like(one_hot, 1.0 / n_classes)
-    own = torch.tensor(own_strengths, dtype=one_hot.dtype)[list(labels)][:, None] if own_strengths else 1.0
-    return even + float(strength) * own * (one_hot - even)
+    own = torch.tensor(own_strengths, dtype=one_hot.dtype)[list(labels)] if own_strengths else torch.ones(len(one_hot))
+    return even + own.clamp_min(float(strength))[:, None] * (one_hot - even)
 
 
 def model_latents(model: LoadedModel, seeds: Iterable[int], variety: float = 1.0, label: Labels = None,

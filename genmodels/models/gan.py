@@ -50,8 +50,8 @@ class GANConfig:
     # trained before it were (older folders). Training sets CLASS_SCALE_OF_NOISE x the noise's length.
     class_scale: float = 1.0
     # A labelled generator's own class strength per class, in label order (training/class_strengths.py):
-    # what a draw at class strength 1 multiplies that class's weights' distance from the even mix by,
-    # chosen after training; () = 1 for every class (older folders, unlabelled models).
+    # the strength a draw at class strength 1 gives that class (sampling.class_weights), chosen after
+    # training; () = 1 for every class (older folders, unlabelled models).
     class_strengths: tuple[float, ...] = ()
     # Two stages: the DCGAN draws at base_size and a detail network upsamples to image_size (detail.py).
     # 0 = one stage at image_size (every older model).

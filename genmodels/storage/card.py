@@ -78,8 +78,8 @@ def render_card(meta: dict[str, Any], has_samples: bool, repo_id: str | None = N
                   "with less variety between seeds.", ""]
         own = cfg.get("class_strengths") or []
         if len(own) == len(classes) and any(v != 1 for v in own):
-            lines += ["At strength 1 each class draws at its own strength, the highest at which its pictures kept "
-                      "most of their variety after training: "
+            lines += ["At strength 1 each class draws at its own strength (a higher one raises it), the highest at "
+                      "which its pictures kept most of their variety after training: "
                       + ", ".join(f"{markdown_text(str(c))} {v:g}" for c, v in zip(classes, own)) + ".", ""]
     training = meta.get("training")
     if training:
