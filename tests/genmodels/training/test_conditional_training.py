@@ -119,7 +119,7 @@ def test_the_command_lines_train_on_class_folders_and_draw_a_class(pets, tmp_pat
     assert capsys.readouterr().out.split() == ["cats", "dogs"]
     assert sample_cli.main(["--model", str(out), "--label", "dogs", "--n", "4", "--out", str(tmp_path / "d.png")]) == 0
     assert sample_cli.main(["--model", str(out), "--each-class", "--out", str(tmp_path / "e.png")]) == 0
-    assert sample_cli.main(["--model", str(out), "--label", "dogs", "--class-strength", "2", "--n", "4",
+    assert sample_cli.main(["--model", str(out), "--label", "dogs", "--class-strength", "3", "--n", "4",
                             "--out", str(tmp_path / "strong.png")]) == 0
     assert (tmp_path / "strong.png").read_bytes() != (tmp_path / "d.png").read_bytes()
     with pytest.raises(StudioError, match="leave it out of a blend"):
