@@ -305,7 +305,7 @@ class _Run:
             model_cfg = with_own_class_strengths(net, dataclasses.replace(model_cfg, d_norm=get_preset(self.cfg.preset).d_norm))
         with torch.no_grad():
             samples = prior_grid(net) if prior else self._samples(net, model_cfg)
-        self.exported_samples = samples  # what preview() would draw now, without a second recalibration
+        self.exported_samples = samples  # the saved model's grid: the last preview, without a second recalibration
         swatches = self.dataset.images if self.cfg.kind == "texture" else None  # for crisp detail
         save_model(self.out_dir, net, model_cfg, meta, samples, swatches=swatches)
         return str(self.out_dir)
