@@ -189,11 +189,11 @@ def score(folder: Path, real: np.ndarray, labels: np.ndarray, names: list[str], 
 
 
 def spread(images: np.ndarray, n: int = 100) -> float:
-    """Mean L1 distance (0..255) between pairs of the first n pictures, averaged down to 32 px."""
-    import torch
+    """Mean L1 distance (0..255) between pairs of the first n pictures, averaged down to 32 px: the measure
+    a labelled GAN chooses its classes' own strengths by (training/class_strengths.py)."""
+    from genmodels.training.class_strengths import spread as model_spread
 
-    x = _as_input(images[:n]).flatten(1) * 127.5  # (n, 3 * 32 * 32), in 0..255 steps
-    return float(torch.pdist(x, p=1).mean()) / x.shape[1]
+    return model_spread(_as_input(images[:n])) * 127.5  # [-1, 1] -> 0..255 steps
 
 
 def overall_swd(folder: Path, real: np.ndarray, labels: np.ndarray | None, names: list[str], n: int,
