@@ -55,11 +55,15 @@ def flatten_state(modules: dict[str, nn.Module], optimizers: dict[str, torch.opt
 
 
 def restore_state(tensors: dict[str, torch.Tensor], json_part: dict[str, Any], modules: dict[str, nn.Module],
-                  optimizers: dict[str, torch.optim.Optimizer]) -> None:
-    """Load a flatten_state() result back into live modules and optimizers (strict: every key)."""
+                  optimizers: dict[str, torch.optim.Optimizer], optional: tuple[str, ...] = ()) -> None:
+    """Load a flatten_state() result back into live modules and optimizers (strict: every key). Modules
+    named in optional may be missing from the tensors altogether (state a recipe gained after the
+    checkpoint was written) and then keep their starting state."""
     for name, module in modules.items():
         prefix = f"{name}/"
         sd = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+        if not sd and name in optional:
+            continue
         try:
             module.load_state_dict(sd, strict=True)
         except RuntimeError:

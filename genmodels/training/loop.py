@@ -39,21 +39,12 @@ from .class_strengths import with_own_class_strengths
 from .config import TrainConfig
 from .epochs import epoch_order
 from .latents import preview_latents, step_generator, training_latents
+from .lecam import LeCam
 from .precision import pick_device, pick_precision
 from .progress import RunProgress, TrainEvent
 from .recipes import auto_batch_size, first_stage_share, lr_factor, schedule_fade
-from .steps import (
-    GANRecipe,
-    VAEObjective,
-    averaged_down,
-    d_step,
-    ema_beta,
-    ema_update,
-    g_step,
-    recalibrate_batchnorm,
-    vae_reconstruction,
-    vae_step,
-)
+from .steps import (GANRecipe, VAEObjective, averaged_down, d_step, ema_beta, ema_update, g_step,
+                    recalibrate_batchnorm, vae_reconstruction, vae_step)
 from .two_stage import VAE_DETAIL_FROM, DetailStage
 from .vae_prior import DEFAULT_PRIOR, prior_grid, with_fitted_prior
 
@@ -133,10 +124,13 @@ class _Run:
             self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.learning_rate, betas=betas)
             self.optimizers = {"g": self.opt_g, "d": self.opt_d}
             self.modules["discriminator"] = self.D
+            lecam = LeCam(self.spec.lecam).to(self.device) if self.spec.lecam else None
+            if lecam is not None:
+                self.modules["lecam"] = lecam
             self.recipe = GANRecipe(loss=self.spec.loss, diff_augment=self.spec.diff_augment,
                                     precision=self.precision, device=self.device,
                                     reconstruction=self.spec.reconstruction, r_gamma=self.spec.r_gamma,
-                                    r_every=self.spec.r_every, augment_policy=self.spec.augment_policy)
+                                    r_every=self.spec.r_every, augment_policy=self.spec.augment_policy, lecam=lecam)
             self.G_step, self.D_step = dist.wrap(self.G), dist.wrap(self.D)  # g_step calls D unwrapped
         if cfg.kind == "vae":
             first_stage = [p for name, p in self.net.named_parameters() if not name.startswith("detail.")]
@@ -168,7 +162,8 @@ class _Run:
         if meta.get("preset") != self.cfg.preset or meta.get("recipe") != self.cfg.recipe:
             raise CheckpointError(f"The checkpoint in {self.out_dir.name} is for {meta.get('preset')} / "
                                   f"{meta.get('recipe')}, not {self.cfg.preset} / {self.cfg.recipe}.")
-        restore_state(tensors, meta, self.modules, self.optimizers)
+        # A texture run checkpointed before its recipe had LeCam starts LeCam's running means afresh.
+        restore_state(tensors, meta, self.modules, self.optimizers, optional=("lecam",))
         if isinstance(self.model_cfg, GANConfig):  # a run checkpointed before class_scale existed began at 1
             try:
                 self.model_cfg = with_class_scale(self.model_cfg, meta.get("class_scale", 1.0), self.modules.values())
@@ -247,7 +242,7 @@ class _Run:
                                        step=self.step, half_only=half_only, y=y)
         extra = (lambda f: self.spec.stats_weight * patch_loss(f, real, gen)) if self.spec.stats_weight else None
         loss_g = g_step(self.D, self.opt_g, fake, gen, self.recipe, real_in, extra, y)  # unwrapped: D gets no gradient
-        dist.average_buffers([self.net, self.D])  # before the EMA copies G's buffers
+        dist.average_buffers([m for m in (self.net, self.D, self.recipe.lecam) if m is not None])  # before the EMA
         if self.ema is not None:
             # images seen by the whole run (all ranks) after this step: a pure function of the step
             beta = ema_beta(self.batch, (self.step + 1) * self.batch, self.cfg.ema_half_life_images)

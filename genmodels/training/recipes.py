@@ -49,6 +49,7 @@ class GANRecipeSpec:
     lr_end: float = 1.0  # the learning rate at the end of the run, as a fraction of lr (linear decay)
     stats_weight: float = 0.0  # texture models: weight of the patch-distribution loss (texture.patch_loss)
     augment_policy: str = LOW_DATA_POLICY  # DiffAugment's operations when diff_augment is on
+    lecam: float = 0.0  # weight of LeCam regularisation of D (training/lecam.py), 0 = off
     # Two stages (GANConfig.base_size): above base_size px the GAN learns at base_size, then from detail_from
     # of the run a detail network learns to enlarge its pictures; 0 = one stage.
     base_size: int = 0
@@ -112,9 +113,10 @@ RECIPE_LABELS = {RECOMMENDED_CHOICE: "Recommended (two-stage lite DCGAN)",
 # minutes the number of steps and a signal from the first step matter most (README "Patterns"). DiffAugment
 # without its colour jitter: a texture's light and colour are part of what it is, and a discriminator
 # blinded to them let the textures come out evenly lit. A two-scale model (texture-large) trains its generator
-# for 70 % of the run, then its detail network (85 % drew the same layout and scored no better).
+# for 70 % of the run, then its detail network (85 % drew the same layout and scored no better). LeCam at
+# the reference's weight for DiffAugment + hinge loss: crops of one picture are the scarcest data there is.
 TEXTURE_RECIPE = GANRecipeSpec(arch="texture", d_norm="spectral", loss="hinge", diff_augment=True, ema=True,
-                               lr=5e-4, betas=(0.5, 0.99), cpu_batch=8, stats_weight=50.0,
+                               lr=5e-4, betas=(0.5, 0.99), cpu_batch=8, stats_weight=50.0, lecam=0.3,
                                augment_policy="translation,cutout", detail_from=0.7,
                                summary="spatial GAN, circular padding, patch D, DiffAugment (no colour), "
                                        "hinge loss, EMA")

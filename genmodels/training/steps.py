@@ -34,6 +34,7 @@ class GANRecipe:
     r_gamma: float = 0.0  # R1 + R2 weight, 0 = off
     r_every: int = 16
     augment_policy: str = LOW_DATA_POLICY  # DiffAugment's (Zhao et al. 2020), when diff_augment is on
+    lecam: nn.Module | None = None  # LeCam regularisation of D (training/lecam.py), None = off
 
 
 def _augment(x: torch.Tensor, gen: torch.Generator, r: GANRecipe) -> torch.Tensor:
@@ -104,6 +105,8 @@ def d_step(G: nn.Module, D: nn.Module, opt_d: torch.optim.Optimizer, real: torch
             real_logits, fake_logits = D(torch.cat([real_in, fake_in])).float().chunk(2)
         loss = d_loss(real_logits.float(), fake_logits.float(), r.loss)
         total = loss if aux is None else loss + aux
+        if r.lecam is not None:
+            total = total + r.lecam(real_logits, fake_logits)
     if r.r_gamma and step % r.r_every == 0:
         total = total + r.r_every * gradient_penalty(D, real_in.detach(), fake_in.detach(), r.r_gamma, y2)
     opt_d.zero_grad(set_to_none=True)
