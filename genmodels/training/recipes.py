@@ -119,7 +119,7 @@ TEXTURE_RECIPE = GANRecipeSpec(arch="texture", d_norm="spectral", loss="hinge", 
                                lr=5e-4, betas=(0.5, 0.99), cpu_batch=8, stats_weight=50.0, lecam=0.3,
                                augment_policy="translation,cutout", detail_from=0.7,
                                summary="spatial GAN, circular padding, patch D, DiffAugment (no colour), "
-                                       "hinge loss, EMA")
+                                       "hinge loss, LeCam, EMA")
 
 GPU_BATCH = 64
 VAE_BATCH = 64
