@@ -13,7 +13,7 @@ from ..checks import check_number
 from ..errors import StudioError
 from ..models.gan import CLASS_SCALE_OF_NOISE
 from ..models.presets import PRESETS, model_kind
-from .recipes import DEFAULT_RECIPE, GAN_RECIPES, TEXTURE_RECIPE, get_recipe
+from .recipes import DEFAULT_RECIPE, GAN_RECIPES, get_recipe, texture_recipe
 
 RECIPES = tuple(GAN_RECIPES)
 PRECISIONS = ("auto", "fp32", "bf16")
@@ -87,8 +87,10 @@ class TrainConfig:
 
     @property
     def recipe_spec(self):
-        """How a GAN or texture model trains (recipes.GANRecipeSpec); texture models have one recipe."""
-        return TEXTURE_RECIPE if self.kind == "texture" else get_recipe(self.recipe)
+        """How a GAN or texture model trains (recipes.GANRecipeSpec); a texture model's follows its scales."""
+        if self.kind == "texture":
+            return texture_recipe(bool(PRESETS[self.preset].detail_width))
+        return get_recipe(self.recipe)
 
     def model_config(self, classes: tuple[str, ...] = ()):
         """The network this run trains: the preset, shaped by the recipe for a GAN (family, widths, D norm,

@@ -1,5 +1,5 @@
 """LeCam regularisation (training/lecam.py): what the penalty is, that its running means are state a
-checkpoint keeps, and that texture runs use it and resume from checkpoints written before it."""
+checkpoint keeps, and that two-scale texture runs use it and resume from checkpoints written before it."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,7 +12,7 @@ from genmodels.training.checkpoint import load_checkpoint, save_checkpoint
 from genmodels.training.config import TrainConfig
 from genmodels.training.lecam import LeCam
 from genmodels.training.loop import train
-from genmodels.training.recipes import TEXTURE_RECIPE, get_recipe
+from genmodels.training.recipes import get_recipe
 
 
 def test_each_side_is_pulled_towards_the_other_sides_running_mean():
@@ -47,29 +47,34 @@ def test_the_running_means_are_state_that_a_copy_continues_from():
     assert set(a.state_dict()) == {"real", "fake", "updates"}
 
 
-def test_texture_recipes_use_it_and_emoji_recipes_do_not():
-    assert TEXTURE_RECIPE.lecam > 0
-    assert get_recipe("two-stage").lecam == 0 and get_recipe("lite").lecam == 0
+def test_two_scale_texture_models_use_it_and_the_others_do_not():
+    def spec(preset):
+        return TrainConfig(preset=preset).recipe_spec
+
+    assert spec("texture-large").lecam > 0 and "LeCam" in spec("texture-large").summary
+    assert spec("texture").lecam == 0 and "LeCam" not in spec("texture").summary
+    assert spec("dcgan-64").lecam == 0 and get_recipe("lite").lecam == 0
 
 
 @pytest.fixture
 def picture(tmp_path):
-    img = np.full((96, 128, 3), 170, np.uint8)
+    img = np.full((160, 192, 3), 170, np.uint8)
     img[::16] = (180, 60, 40)
     Image.fromarray(img).save(tmp_path / "lines.png")
     return tmp_path / "lines.png"
 
 
 def test_a_texture_checkpoint_keeps_lecams_means_and_one_written_before_it_resumes(picture, tmp_path):
-    data = load_texture_dataset(picture, crops=16)
-    cfg = TrainConfig(preset="texture", minutes=None, max_steps=3, batch_size=4, precision="fp32",
+    data = load_texture_dataset(picture, 128, crops=16)  # texture-large learns from 128 px crops
+    cfg = TrainConfig(preset="texture-large", minutes=None, max_steps=3, batch_size=4, precision="fp32",
                       preview_every=1000, checkpoint_minutes=0)
     list(train(cfg, data, tmp_path / "m"))
     tensors, meta = load_checkpoint(tmp_path / "m" / "checkpoint")
     assert int(tensors["lecam/updates"]) == 3 and float(tensors["lecam/real"]) != 0.0
     older = {k: v for k, v in tensors.items() if not k.startswith("lecam/")}  # as the last release wrote it
     save_checkpoint(tmp_path / "m" / "checkpoint", older, meta)
-    longer = TrainConfig(preset="texture", minutes=None, max_steps=5, batch_size=4, precision="fp32",
+    longer = TrainConfig(preset="texture-large", minutes=None, max_steps=5, batch_size=4, precision="fp32",
                          preview_every=1000, checkpoint_minutes=0)
     assert list(train(longer, data, tmp_path / "m", resume=True))[-1].kind == "finished"
-    assert int(load_checkpoint(tmp_path / "m" / "checkpoint")[0]["lecam/updates"]) == 2  # started afresh at step 3
+    # started afresh at step 3, the run's last generator step (steps from 70 % on train the detail network)
+    assert int(load_checkpoint(tmp_path / "m" / "checkpoint")[0]["lecam/updates"]) == 1
