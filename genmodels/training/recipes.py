@@ -130,6 +130,7 @@ def texture_recipe(two_scales: bool) -> GANRecipeSpec:
     """How a texture model trains: LARGE_TEXTURE_RECIPE for a two-scale model (texture-large), else TEXTURE_RECIPE."""
     return LARGE_TEXTURE_RECIPE if two_scales else TEXTURE_RECIPE
 
+
 GPU_BATCH = 64
 VAE_BATCH = 64
 
