@@ -98,7 +98,8 @@ def run_one(name: str, minutes: float, out: Path, preset: str = "texture") -> di
     texture = report["textures"][0]
     Image.fromarray(tile(texture, 3)).save(out / f"{name}-tiled.png")
     Image.fromarray(tile(crisp_textures[0], 3)).save(out / f"{name}-crisp-tiled.png")
-    Image.fromarray(morph_strip(model.network, model.config, 0, 1, 1024, 256)).save(out / f"{name}-morph.png")
+    Image.fromarray(morph_strip(model.network, model.config, 0, 1, 1024, 256, model.swatches)).save(
+        out / f"{name}-morph.png")  # crisp, as drawn by default
     return {"texture": name, "steps": last.step, "crops_per_s": last.images_per_s,
             "swd": report["swd"]["levels"] | {"mean": report["swd"]["mean"]}, "floor": report["floor"]["mean"],
             "ratio": report["ratio"], "halves": halves / report["floor"]["mean"],

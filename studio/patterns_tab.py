@@ -156,7 +156,7 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Patte
     drawn = DrawView(preview, info, file)
     draw.click(partial(on_draw, catalog), [session, picker, seed, size, crisp], components(drawn),
                api_name="draw_texture", concurrency_id="draw")
-    morph.click(partial(on_morph, catalog), [session, picker, seed, seed_b, size], components(drawn),
+    morph.click(partial(on_morph, catalog), [session, picker, seed, seed_b, size, crisp], components(drawn),
                 api_name="morph_texture", concurrency_id="draw")
     return PatternsTab(to_edit)  # Send to Edit is wired in cross_tab.py
 
@@ -308,13 +308,17 @@ def on_draw(catalog: ModelCatalog, sess: Session, key: str | None, seed: float, 
 
 
 @friendly
-def on_morph(catalog: ModelCatalog, sess: Session, key: str | None, seed_a: float, seed_b: float, width: int):
-    """A strip width px wide (a quarter as high) whose texture turns from seed A's into seed B's."""
+def on_morph(catalog: ModelCatalog, sess: Session, key: str | None, seed_a: float, seed_b: float, width: int,
+             crisp: bool = True):
+    """A strip width px wide (a quarter as high) whose texture turns from seed A's into seed B's; crisp: detail
+    from the model's swatches."""
     folder, name = _model(catalog, sess, key)
     a, b, width = int(finite(seed_a, "Seed")), int(finite(seed_b, "Morph seed")), int(finite(width, "Size"))
-    strip = genmodels.morph_texture(folder, a, b, width)
-    text = f"From seed {a} (left) to seed {b} (right), {strip.shape[1]} x {strip.shape[0]} px; it repeats vertically."
-    return _shown(sess, strip, recipes.from_texture(name, key, a, width, morph_to=b), strip, text)
+    crisp = bool(crisp)
+    strip = genmodels.morph_texture(folder, a, b, width, crisp)
+    text = (f"From seed {a} (left) to seed {b} (right), {strip.shape[1]} x {strip.shape[0]} px"
+            f"{', crisp detail' if crisp else ''}; it repeats vertically.")
+    return _shown(sess, strip, recipes.from_texture(name, key, a, width, morph_to=b, crisp=crisp), strip, text)
 
 
 def shown_pick(sess: Session) -> Pick:

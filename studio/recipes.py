@@ -8,7 +8,7 @@ A recipe is a small JSON dict. The ones the studio writes:
   {"model": name, "model_key": key, "latent": [z_dim numbers], ...}                 anything else
                                                                                     (blend frame, upload)
   {"model": name, "model_key": key, "seed": s, "texture_size": px (, "morph_to": t) a texture (or a morph
-   (, "crisp": true)}                                                               strip from s to t; a tile
+   (, "crisp": true)}                                                               strip from s to t; either
                                                                                     with crisp detail)
 plus, optionally, "edits": an edit stack (postprocess.EditStack.to_dict()). "model_key" is an
 internal key of this app; PNG files carry only "model" (the name), which the reader matches to a model.
@@ -33,7 +33,7 @@ Recipe = TypedDict("Recipe", {
     "from": "Recipe",  # for a variation of a variation: the recipe it came from
     "latent": list[float], "source": str,  # an image known by its exact latent, and its caption
     "texture_size": int, "morph_to": int,  # a texture model's tile (its side) or morph strip (its width, seed B)
-    "crisp": bool,  # a texture tile drawn with crisp detail (absent: without)
+    "crisp": bool,  # a texture tile or morph strip drawn with crisp detail (absent: without)
     "edits": dict,  # an edit stack (postprocess.EditStack.to_dict())
     "error": str,  # a stored favourite this app cannot redraw
     # kept for people: how an explored or found image was made
@@ -60,8 +60,8 @@ def from_seed(model: str, model_key: str, seed: int, variety: float = 1.0, label
 
 def from_texture(model: str, model_key: str, seed: int, size: int, morph_to: int | None = None,
                  crisp: bool = False) -> Recipe:
-    """A texture model's seamless tile of seed at size px (crisp: with crisp detail), or its morph strip
-    (size px wide) from seed to morph_to."""
+    """A texture model's seamless tile of seed at size px, or its morph strip (size px wide) from seed to
+    morph_to; crisp: drawn with crisp detail."""
     recipe: Recipe = {"model": model, "model_key": model_key, "seed": int(seed), "texture_size": int(size)}
     if morph_to is not None:
         recipe["morph_to"] = int(morph_to)
@@ -99,6 +99,7 @@ def caption(recipe: Recipe) -> str:
         return "can't redraw"
     if "morph_to" in recipe:
         text = f"morph from seed {recipe.get('seed')} to {recipe['morph_to']}"
+        text += ", crisp" if recipe.get("crisp") is True else ""
     elif "texture_size" in recipe:
         text = f"texture, seed {recipe.get('seed')}, {recipe['texture_size']} px"
         text += ", crisp" if recipe.get("crisp") is True else ""
@@ -118,7 +119,7 @@ def describe_recipe(recipe: Recipe, edits: postprocess.EditStack | None = None) 
         parts.append(f"a remembered latent ({len(recipe['latent'])} numbers)")
     elif "morph_to" in recipe:
         parts.append(f"morph from seed {recipe.get('seed')} to {recipe['morph_to']}, "
-                     f"{recipe.get('texture_size')} px wide")
+                     f"{recipe.get('texture_size')} px wide" + (", crisp detail" if recipe.get("crisp") is True else ""))
     elif "texture_size" in recipe:
         parts.append(f"seamless texture, seed {recipe.get('seed')}, {recipe['texture_size']} px"
                      + (", crisp detail" if recipe.get("crisp") is True else ""))

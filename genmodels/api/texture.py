@@ -4,7 +4,7 @@
     for ev in run_training(ds, "texture", "recommended", 5, "out/bricks", stop): ...
     tile = draw_texture("out/bricks", seed=0, size=1024)          # uint8 (1024, 1024, 3), tiles seamlessly
     tile = draw_texture("out/bricks", 0, 1024, crisp=False)       # the same layout, the network's own detail
-    strip = morph_texture("out/bricks", 0, 1, width=2048)         # seed 0's texture turning into seed 1's
+    strip = morph_texture("out/bricks", 0, 1, width=2048)         # seed 0's texture turning into seed 1's (crisp)
 """
 from __future__ import annotations
 
@@ -63,18 +63,22 @@ def draw_texture(model: ModelRef, seed: int = 0, size: int = 512, crisp: bool | 
     the model keeps swatches; False = the network's own detail."""
     m = texture_model(model)
     seed = check_number("Seed", seed, 0, MAX_SEED, whole=True)
-    if crisp is not None and not isinstance(crisp, bool):
-        raise StudioError(f"crisp must be True, False or None, got {crisp!r}.")
     size = _size(m, size, "Texture size")
-    if crisp and m.swatches is None:
-        raise StudioError(f"{m.name} keeps no swatches of its pictures (a model trained before crisp detail, or "
-                          "one shared without them), so it cannot draw crisp detail: draw without it, or retrain.")
-    if crisp is None:
-        crisp = m.swatches is not None
-    if not crisp:
+    if not _crisp_choice(m, crisp):
         return texture.draw_texture(m.network, m.config, seed, size)
     # crisp detail redraws the detail from the swatches: a two-scale model's detail network is skipped
     return texture_crisp.crisp(texture.draw_texture(m.network, m.config, seed, size, layout=True), m.swatches)
+
+
+def _crisp_choice(m: LoadedModel, crisp: bool | None) -> bool:
+    """Whether to draw with crisp detail: as asked, or (None) when the model keeps swatches; refused in one
+    sentence for a model without them, or for anything but True, False and None."""
+    if crisp is not None and not isinstance(crisp, bool):
+        raise StudioError(f"crisp must be True, False or None, got {crisp!r}.")
+    if crisp and m.swatches is None:
+        raise StudioError(f"{m.name} keeps no swatches of its pictures (a model trained before crisp detail, or "
+                          "one shared without them), so it cannot draw crisp detail: draw without it, or retrain.")
+    return m.swatches is not None if crisp is None else crisp
 
 
 def has_swatches(model: ModelRef) -> bool:
@@ -88,14 +92,18 @@ def morph_height(m: LoadedModel, width: int) -> int:
     return max(MIN_SIZE, step, width // 4 // step * step)
 
 
-def morph_texture(model: ModelRef, seed_a: int, seed_b: int, width: int = 1024) -> np.ndarray:
+def morph_texture(model: ModelRef, seed_a: int, seed_b: int, width: int = 1024, crisp: bool | None = None
+                  ) -> np.ndarray:
     """A strip (width / 4 high) whose texture turns from seed_a's into seed_b's, left to right. width: 64..2048
-    px, a multiple of the model's size step. It tiles vertically."""
+    px, a multiple of the model's size step. It tiles vertically. crisp: as for draw_texture (None = crisp
+    when the model keeps swatches)."""
     m = texture_model(model)
+    crisp = _crisp_choice(m, crisp)
     a = check_number("Seed A", seed_a, 0, MAX_SEED, whole=True)
     b = check_number("Seed B", seed_b, 0, MAX_SEED, whole=True)
     width = _size(m, width, "Strip width")
-    return texture.morph_strip(m.network, m.config, a, b, width, morph_height(m, width))
+    return texture.morph_strip(m.network, m.config, a, b, width, morph_height(m, width),
+                               m.swatches if crisp else None)
 
 
 def tile_preview(image: np.ndarray, times: int = 3) -> np.ndarray:

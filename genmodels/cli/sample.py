@@ -61,7 +61,7 @@ def build_parser() -> OneLineParser:
                         f"in the model's size step: 256 px (64 or 16 for texture models made before; the model card "
                         f"says which; default {TEXTURE_SIZE}); the tile repeats with no seam")
     p.add_argument("--crisp", action=argparse.BooleanOptionalAction, default=None,
-                   help="texture models: rebuild the tile's detail from small pieces of the training pictures the "
+                   help="texture models: rebuild the tile's (or morph strip's) detail from small pieces of the training pictures the "
                         "model keeps (its swatches): sharper grain and edges, the same layout; a 1024 px tile in "
                         "under a second on a 2-core CPU, plus about a second to index the swatches. Default: on "
                         "when the model keeps swatches; --no-crisp draws the network's own detail")
@@ -132,13 +132,11 @@ def _texture(model, args) -> int:
     if args.blend or args.blend_images or args.gif or args.mp4:
         raise StudioError("Texture models draw tiles (--size) and morph strips (--morph), not blends.")
     size = TEXTURE_SIZE if args.size is None else args.size
-    if args.morph and args.crisp is not None:
-        raise StudioError("--crisp and --no-crisp are for tiles; leave them out of a morph strip.")
+    crisp = api.has_swatches(model) if args.crisp is None else args.crisp
     if args.morph:
-        image = api.morph_texture(model, args.morph[0], args.morph[1], size)
-        what = f"a {image.shape[1]} x {image.shape[0]} px morph strip"
+        image = api.morph_texture(model, args.morph[0], args.morph[1], size, crisp)
+        what = f"a {image.shape[1]} x {image.shape[0]} px morph strip{' with crisp detail' if crisp else ''}"
     else:
-        crisp = api.has_swatches(model) if args.crisp is None else args.crisp
         image = api.draw_texture(model, args.seed, size, crisp)
         what = f"a seamless {size} x {size} px tile (seed {args.seed}{', crisp detail' if crisp else ''})"
     Image.fromarray(image).save(args.out)

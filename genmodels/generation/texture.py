@@ -14,6 +14,7 @@ from ..imaging.tensors import to_images
 from ..models.texture import SHIFT_DIM, TextureConfig
 from ..models.texture_detail import TwoScaleTexture
 from .sampling import grid
+from .texture_crisp import crisp
 
 MIN_SIZE, MAX_SIZE = 64, 2048  # texture sides in px
 MORPH_MARGIN = 4  # cells drawn beyond each end of a morph strip and cut off: they hide its wrap-around
@@ -75,10 +76,12 @@ def _ramp(cells: int) -> torch.Tensor:
 
 
 def morph_strip(network: torch.nn.Module, cfg: TextureConfig, seed_a: int, seed_b: int, width: int,
-                height: int) -> np.ndarray:
+                height: int, swatches: torch.Tensor | None = None) -> np.ndarray:
     """A strip (height, width, 3) that turns seed_a's texture into seed_b's from left to right: the global
     code is blended across the canvas over seed_a's local noise. It tiles vertically; its ends do not
-    wrap into each other (MORPH_MARGIN cells are drawn past each end and cut off)."""
+    wrap into each other (MORPH_MARGIN cells are drawn past each end and cut off). swatches: crisp detail
+    (texture_crisp.py) from them, rebuilt from the strip's layout before the margins are cut off, so that
+    the rebuild's own wrap-around (its patches reach half a patch across the ends) falls in them."""
     check_size(cfg, width, "Strip width")
     check_size(cfg, height, "Strip height")
     cells_h, cells_w = height // cfg.stride, width // cfg.stride
@@ -86,7 +89,9 @@ def morph_strip(network: torch.nn.Module, cfg: TextureConfig, seed_a: int, seed_
     b = seed_noise(cfg, seed_b, 1, 1)
     t = _ramp(cells_w)  # (cells_w + 2m,)
     code = a[:, :cfg.global_dim] * (1 - t) + b[:, :cfg.global_dim] * t  # (1, G, h, w + 2m) by broadcasting
-    picture = render(network, torch.cat([code, a[:, cfg.global_dim:]], 1))
+    picture = render(network, torch.cat([code, a[:, cfg.global_dim:]], 1), layout=swatches is not None)
+    if swatches is not None:
+        picture = crisp(picture, swatches)
     margin = MORPH_MARGIN * cfg.stride
     return np.ascontiguousarray(picture[:, margin:margin + width])
 

@@ -53,9 +53,10 @@ class LatentStudioModel(ModelHubMixin, library_name=LIBRARY_NAME, pipeline_tag="
         (None: when it keeps them; False: the network's own detail)."""
         return api.draw_texture(self.model, seed, size, crisp)
 
-    def morph_texture(self, seed_a: int, seed_b: int, width: int = 1024) -> np.ndarray:
-        """Texture models: a strip (width x width / 4) turning seed_a's texture into seed_b's."""
-        return api.morph_texture(self.model, seed_a, seed_b, width)
+    def morph_texture(self, seed_a: int, seed_b: int, width: int = 1024, crisp: bool | None = None) -> np.ndarray:
+        """Texture models: a strip (width x width / 4) turning seed_a's texture into seed_b's; crisp as for
+        draw_texture."""
+        return api.morph_texture(self.model, seed_a, seed_b, width, crisp)
 
     @property
     def kind(self) -> str:

@@ -61,8 +61,11 @@ def test_train_a_texture_then_draw_tiles_and_strips(client, tmp_path):
     assert postprocess.read_png_recipe(png)["recipe"]["crisp"] is True
 
     strip, info, png = client.predict("session:my-texture-1", 0, 1, 512, api_name="/morph_texture")
-    assert pixels(strip).shape == (256, 512, 3) and "seed 1 (right)" in info
-    assert postprocess.read_png_recipe(png)["recipe"]["morph_to"] == 1
+    assert pixels(strip).shape == (256, 512, 3) and "seed 1 (right)" in info and "crisp detail" in info
+    assert postprocess.read_png_recipe(png)["recipe"] | {"morph_to": 1, "crisp": True} == \
+        postprocess.read_png_recipe(png)["recipe"]  # strips are crisp by default, as tiles are
+    plain, info, _ = client.predict("session:my-texture-1", 0, 1, 512, False, api_name="/morph_texture")
+    assert "crisp" not in info and not np.array_equal(pixels(plain), pixels(strip))
 
     before, _ = client.predict(api_name="/texture_to_edit")[0]  # (and the Edit tab opens)
     assert pixels(before).shape[:2] == (256, 512)

@@ -129,6 +129,18 @@ def test_a_morph_strip_turns_one_texture_into_another(generator):
                                                                              - same[:, -16:]).mean()
 
 
+def test_a_crisp_morph_strip_is_rebuilt_from_the_swatches(generator):
+    palette = np.array([(170, 60, 40), (160, 160, 150)], np.uint8)  # two colours: every copied pixel is one
+    picks = np.random.default_rng(0).integers(0, 2, (8, 64, 64))
+    swatches = torch.from_numpy(palette[picks]).permute(0, 3, 1, 2).contiguous()
+    strip = tex.morph_strip(generator, CFG, 1, 2, 512, 256, swatches)
+    assert strip.shape == (256, 512, 3)
+    assert np.array_equal(strip, tex.morph_strip(generator, CFG, 1, 2, 512, 256, swatches))
+    is_palette = (strip[..., None, :] == palette).all(-1).any(-1)
+    assert is_palette.all()  # pixels copied from the swatches, none of the network's own
+    assert not (tex.morph_strip(generator, CFG, 1, 2, 512, 256)[..., None, :] == palette).all(-1).any(-1).all()
+
+
 def test_the_config_checks_its_shape():
     assert model_kind(CFG) == "texture" and CFG.image_size == 64 and CFG.stride == 16
     assert CFG.period == CFG.size_step == 256  # the waves' period: four crops
@@ -164,6 +176,11 @@ def test_the_facade_checks_what_callers_send(texture_folder, gan_folder):
         genmodels.generate(texture_folder, 4)  # image tabs say where textures are drawn
     strip = genmodels.morph_texture(texture_folder, 0, 1, 512)
     assert strip.shape == (256, 512, 3)  # a quarter of the width, but at least the size step
+    # a model without swatches draws its own detail by default, and says why it cannot draw crisp
+    assert np.array_equal(strip, genmodels.morph_texture(texture_folder, 0, 1, 512, crisp=False))
+    for bad, match in ((True, "keeps no swatches"), ("yes", "crisp must be")):
+        with pytest.raises(genmodels.StudioError, match=match):
+            genmodels.morph_texture(texture_folder, 0, 1, 512, crisp=bad)
     assert genmodels.tile_preview(strip[:64, :64], 3).shape == (192, 192, 3)
 
 
