@@ -256,8 +256,9 @@ def texture_choices(catalog: ModelCatalog, sess: Session, current: str | None):
     return gr.update(choices=choices, value=current if current in keys else (keys[-1] if keys else None))
 
 
-CRISP_INFO = ("Rebuilds the tile's (or strip's) detail from small pieces of your pictures (the model keeps them): sharper "
-              "grain and edges, same layout; a 1024 px tile in under a second (the first one takes a second more)")
+CRISP_INFO = ("Rebuilds the tile's (or strip's) detail from small pieces of your pictures (the model keeps them): "
+              "sharper grain and edges, same layout; a 1024 px tile in under a second (the first one takes a second "
+              "more)")
 
 
 def crisp_choice(catalog: ModelCatalog, sess: Session, key: str | None):

@@ -119,7 +119,8 @@ def describe_recipe(recipe: Recipe, edits: postprocess.EditStack | None = None) 
         parts.append(f"a remembered latent ({len(recipe['latent'])} numbers)")
     elif "morph_to" in recipe:
         parts.append(f"morph from seed {recipe.get('seed')} to {recipe['morph_to']}, "
-                     f"{recipe.get('texture_size')} px wide" + (", crisp detail" if recipe.get("crisp") is True else ""))
+                     f"{recipe.get('texture_size')} px wide"
+                     + (", crisp detail" if recipe.get("crisp") is True else ""))
     elif "texture_size" in recipe:
         parts.append(f"seamless texture, seed {recipe.get('seed')}, {recipe['texture_size']} px"
                      + (", crisp detail" if recipe.get("crisp") is True else ""))

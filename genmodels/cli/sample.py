@@ -61,8 +61,9 @@ def build_parser() -> OneLineParser:
                         f"in the model's size step: 256 px (64 or 16 for texture models made before; the model card "
                         f"says which; default {TEXTURE_SIZE}); the tile repeats with no seam")
     p.add_argument("--crisp", action=argparse.BooleanOptionalAction, default=None,
-                   help="texture models: rebuild the tile's (or morph strip's) detail from small pieces of the training pictures the "
-                        "model keeps (its swatches): sharper grain and edges, the same layout; a 1024 px tile in "
+                   help="texture models: rebuild the tile's (or morph strip's) detail from small pieces of the "
+                        "training pictures the model keeps (its swatches): sharper grain and edges, the same "
+                        "layout; a 1024 px tile in "
                         "under a second on a 2-core CPU, plus about a second to index the swatches. Default: on "
                         "when the model keeps swatches; --no-crisp draws the network's own detail")
     p.add_argument("--steps", type=int, default=10, help="blend frames including both ends, 2-120 (default 10)")

@@ -76,5 +76,5 @@ def test_a_texture_checkpoint_keeps_lecams_means_and_one_written_before_it_resum
     longer = TrainConfig(preset="texture-large", minutes=None, max_steps=5, batch_size=4, precision="fp32",
                          preview_every=1000, checkpoint_minutes=0)
     assert list(train(longer, data, tmp_path / "m", resume=True))[-1].kind == "finished"
-    # started afresh at step 3: steps 3 and 4 are the run's last generator steps (from 90 % on the detail network trains)
+    # started afresh at step 3: steps 3 and 4 are the run's last generator steps (the detail network's from 90 % on)
     assert int(load_checkpoint(tmp_path / "m" / "checkpoint")[0]["lecam/updates"]) == 2
