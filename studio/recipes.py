@@ -97,12 +97,11 @@ def caption(recipe: Recipe) -> str:
     image" (an image known by its latent: its source), "+ edits" when it carries an edit stack."""
     if "error" in recipe:  # a stored favourite this app can no longer redraw
         return "can't redraw"
+    crisp = ", crisp" if recipe.get("crisp") is True else ""  # a texture tile's or strip's
     if "morph_to" in recipe:
-        text = f"morph from seed {recipe.get('seed')} to {recipe['morph_to']}"
-        text += ", crisp" if recipe.get("crisp") is True else ""
+        text = f"morph from seed {recipe.get('seed')} to {recipe['morph_to']}{crisp}"
     elif "texture_size" in recipe:
-        text = f"texture, seed {recipe.get('seed')}, {recipe['texture_size']} px"
-        text += ", crisp" if recipe.get("crisp") is True else ""
+        text = f"texture, seed {recipe.get('seed')}, {recipe['texture_size']} px{crisp}"
     elif "seed" in recipe and "latent" not in recipe:
         text = f"seed {recipe['seed']}" + (f", {recipe['label']}" if recipe.get("label") else "")
         if "strength" in recipe:
@@ -115,15 +114,14 @@ def caption(recipe: Recipe) -> str:
 def describe_recipe(recipe: Recipe, edits: postprocess.EditStack | None = None) -> str:
     """One line for people: 'model Tiny GAN · seed 12 · variety 0.8 · edits: brightness, sharpen'."""
     parts = [f"model {recipe.get('model', '?')}"]
+    crisp = ", crisp detail" if recipe.get("crisp") is True else ""  # a texture tile's or strip's
     if "latent" in recipe and "seed" not in recipe:
         parts.append(f"a remembered latent ({len(recipe['latent'])} numbers)")
     elif "morph_to" in recipe:
         parts.append(f"morph from seed {recipe.get('seed')} to {recipe['morph_to']}, "
-                     f"{recipe.get('texture_size')} px wide"
-                     + (", crisp detail" if recipe.get("crisp") is True else ""))
+                     f"{recipe.get('texture_size')} px wide{crisp}")
     elif "texture_size" in recipe:
-        parts.append(f"seamless texture, seed {recipe.get('seed')}, {recipe['texture_size']} px"
-                     + (", crisp detail" if recipe.get("crisp") is True else ""))
+        parts.append(f"seamless texture, seed {recipe.get('seed')}, {recipe['texture_size']} px{crisp}")
     elif "seed" in recipe:
         parts.append(f"seed {recipe['seed']}")
         if recipe.get("label"):

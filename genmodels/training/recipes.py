@@ -112,11 +112,11 @@ RECIPE_LABELS = {RECOMMENDED_CHOICE: "Recommended (two-stage lite DCGAN)",
 # DiffAugment, the EMA generator) plus a patch-distribution loss, a high rate and small batches: in 5 CPU
 # minutes the number of steps and a signal from the first step matter most (README "Patterns"). DiffAugment
 # without its colour jitter: a texture's light and colour are part of what it is, and a discriminator
-# blinded to them let the textures come out evenly lit. A one-scale model has no detail network (detail_from is
-# the two-scale recipe's: below).
+# blinded to them let the textures come out evenly lit. A one-scale model has no detail network, so no
+# detail_from: the two-scale recipe's is below.
 TEXTURE_RECIPE = GANRecipeSpec(arch="texture", d_norm="spectral", loss="hinge", diff_augment=True, ema=True,
                                lr=5e-4, betas=(0.5, 0.99), cpu_batch=8, stats_weight=50.0,
-                               augment_policy="translation,cutout", detail_from=0.7,
+                               augment_policy="translation,cutout",
                                summary="spatial GAN, circular padding, patch D, DiffAugment (no colour), "
                                        "hinge loss, EMA")
 # Two scales (texture-large) add LeCam at the reference's weight for DiffAugment + hinge loss: crops of one
