@@ -31,7 +31,9 @@ LOSS_NAMES = {"d": "critic", "g": "generator", "loss": "total", "reconstruction"
 
 def friendly(fn: Callable) -> Callable:
     """Run a handler; a user-caused error becomes one gr.Error sentence, never a traceback. The visitor
-    session it works on counts as in use meanwhile (studio/sessions.py never sweeps it)."""
+    session it works on counts as in use meanwhile (studio/sessions.py never sweeps it), and a plain
+    handler shares the cores with a training run meanwhile (genmodels.sharing_cores; the training handlers,
+    generators, are the runs)."""
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
         def gen_wrapper(*args, **kwargs):
@@ -45,7 +47,7 @@ def friendly(fn: Callable) -> Callable:
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            with in_use(args):
+            with in_use(args), genmodels.sharing_cores():
                 return fn(*args, **kwargs)
         except USER_ERRORS as exc:
             raise gr.Error(str(exc), print_exception=False) from None

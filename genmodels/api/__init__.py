@@ -77,6 +77,7 @@ from .training import (
     quality_summary,
     release_memory,
     run_training,
+    sharing_cores,
 )
 
 __all__ = [
@@ -88,7 +89,7 @@ __all__ = [
     "MAX_OFFSET", "MAX_STRIP_SPAN", "MAX_STRIP_STEPS", "MIN_PICTURE_SIDE", "direction_strips", "find_directions",
     "find_in_model", "move_along",
     "SAMPLE_IMAGES", "can_resume", "dataset_views", "nearest_training", "originality_index", "prepare_dataset",
-    "preset_name", "quality_summary", "release_memory", "run_training",
+    "preset_name", "quality_summary", "release_memory", "run_training", "sharing_cores",
     "DEFAULT_TEXTURE_SCALE", "MAX_TEXTURE_SCALE", "MIN_TEXTURE_SCALE", "SAMPLE_TEXTURES", "TEXTURE_PRESETS", "draw_texture", "has_swatches", "morph_texture", "prepare_texture_dataset", "texture_model", "texture_quality",
     "texture_views",
     "tile_preview",

@@ -20,6 +20,7 @@ from ..models.presets import get_preset, preset_for
 from ..storage.resources import sample_images
 from ..training.child import train_in_child
 from ..training.config import TrainConfig
+from ..training.cores import sharing_cores  # noqa: F401  (the facade's: the app wraps its requests in it)
 from ..training.loop import train
 from ..training.progress import TrainEvent
 from ..training.recipes import RECOMMENDED_CHOICE

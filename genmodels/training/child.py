@@ -6,8 +6,9 @@ cores and stops spinning between parallel regions, so every small operation pays
 a 2-core laptop a third of the steps were lost). In its own process the run is the main thread again,
 does not hold the server's interpreter lock between operations, and hands all its memory back when it
 ends. Parent and child speak JSON and .npy over the child's stdin and stdout (no pickle either way):
-the parent sends the config and the pictures, then "stop" when the designer presses Stop; the child
-sends each TrainEvent, its preview grid (if any) after it.
+the parent sends the config and the pictures, then "stop" when the designer presses Stop, and "share" /
+"alone" while the server draws beside the run (training.cores); the child sends each TrainEvent, its
+preview grid (if any) after it.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from numpy.lib.format import read_array, write_array
 from ..data.dataset import Dataset, DatasetReport
 from ..errors import StudioError
 from .config import TrainConfig
+from .cores import ALONE, SHARE, ChildLine, add_child, remove_child, shared_threads
 from .loop import train
 from .progress import TrainEvent
 
@@ -45,10 +47,11 @@ def train_in_child(cfg: TrainConfig, dataset: Dataset, out_dir: str | Path, stop
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")]))}
     child = subprocess.Popen([sys.executable, "-m", "genmodels.training"], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, env=env)
-    done = threading.Event()
+    done, line = threading.Event(), ChildLine(child.stdin)
     try:
         _send_request(child.stdin, cfg, dataset, out_dir, resume)
-        threading.Thread(target=_forward_stop, args=(stop, done, child.stdin), daemon=True).start()
+        add_child(line)
+        threading.Thread(target=_forward_stop, args=(stop, done, line), daemon=True).start()
         while (event := _read_event(child.stdout)) is not None:
             yield event
             if event.kind in ("finished", "stopped", "diverged"):
@@ -58,7 +61,8 @@ def train_in_child(cfg: TrainConfig, dataset: Dataset, out_dir: str | Path, stop
                           "of memory). A stopped run's last checkpoint can be resumed.")
     finally:
         done.set()
-        _close(child)
+        remove_child(line)
+        _close(child, line)
 
 
 def _send_request(pipe: BinaryIO, cfg: TrainConfig, dataset: Dataset, out_dir: str | Path, resume: bool) -> None:
@@ -75,20 +79,12 @@ def _send_request(pipe: BinaryIO, cfg: TrainConfig, dataset: Dataset, out_dir: s
         pass  # the child died at start; reading its (missing) events says so
 
 
-def _forward_stop(stop: threading.Event, done: threading.Event, pipe: BinaryIO) -> None:
+def _forward_stop(stop: threading.Event, done: threading.Event, line: ChildLine) -> None:
     """Tell the child when Stop is pressed (until the run is over)."""
     while not done.is_set():
         if stop.wait(0.2):
-            _say_stop(pipe)
+            line.say(STOP)
             return
-
-
-def _say_stop(pipe: BinaryIO) -> None:
-    try:
-        pipe.write(STOP)
-        pipe.flush()
-    except (BrokenPipeError, OSError, ValueError):  # already gone or closed
-        pass
 
 
 def _read_event(pipe: BinaryIO) -> TrainEvent | None:
@@ -105,10 +101,10 @@ def _read_event(pipe: BinaryIO) -> TrainEvent | None:
     return TrainEvent(**fields, preview=preview)
 
 
-def _close(child: subprocess.Popen) -> None:
+def _close(child: subprocess.Popen, line: ChildLine) -> None:
     """The child is done, or the stream was abandoned: ask it to stop, let it save, never leave it running."""
     if child.poll() is None:
-        _say_stop(child.stdin)
+        line.say(STOP)
         try:  # read on, so a child writing its last events never blocks on a full pipe
             drain = threading.Thread(target=child.stdout.read, daemon=True)
             drain.start()
@@ -133,9 +129,11 @@ def serve() -> None:
     source = os.fdopen(os.dup(0), "rb", buffering=0)
     try:
         cfg, dataset, out_dir, resume = _read_request(source)
-        stop = threading.Event()
-        threading.Thread(target=_watch_for_stop, args=(source, stop), daemon=True).start()
+        stop, sharing = threading.Event(), threading.Event()
+        threading.Thread(target=_watch_parent, args=(source, stop, sharing), daemon=True).start()
+        threads = _Threads(sharing)
         for event in train(cfg, dataset, out_dir, stop=stop, resume=resume):
+            threads.follow()
             _write_event(events, event)
     except StudioError as err:
         _write(events, {"error": str(err), "studio": True})
@@ -156,11 +154,30 @@ def _read_request(source: BinaryIO) -> tuple[TrainConfig, Dataset, str, bool]:
     return TrainConfig(**header["config"]), dataset, header["out_dir"], header["resume"]
 
 
-def _watch_for_stop(source: BinaryIO, stop: threading.Event) -> None:
+def _watch_parent(source: BinaryIO, stop: threading.Event, sharing: threading.Event) -> None:
     for line in source:
         if line == STOP:
             break
+        if line == SHARE:
+            sharing.set()
+        elif line == ALONE:
+            sharing.clear()
     stop.set()  # "stop", or the parent closed the pipe (it went away): either way, save and end
+
+
+class _Threads:
+    """The run's torch threads: all it started with, half while the server works (the parent says
+    "share"). Set on the training thread itself, between steps: torch's thread count is per thread."""
+
+    def __init__(self, sharing: threading.Event):
+        self.sharing, self.full = sharing, torch.get_num_threads()
+        self.now = self.full
+
+    def follow(self) -> None:
+        wanted = shared_threads(self.full) if self.sharing.is_set() else self.full
+        if wanted != self.now:
+            torch.set_num_threads(wanted)
+            self.now = wanted
 
 
 def _write_event(out: BinaryIO, event: TrainEvent) -> None:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from genmodels import load_model
+from genmodels import load_model, sharing_cores
 from genmodels.data.dataset import load_dataset
 from genmodels.errors import StudioError
 from genmodels.models.presets import get_preset
@@ -54,6 +54,13 @@ def test_a_run_in_a_child_matches_the_same_run_in_this_process(dataset, tmp_path
     a, b = load_model(tmp_path / "here"), load_model(tmp_path / "there")
     for name, value in a.network.state_dict().items():  # same seed, same code: the same weights
         torch.testing.assert_close(b.network.state_dict()[name], value)
+    assert not _children()
+
+
+def test_a_run_told_to_share_the_cores_trains_on_to_its_end(dataset, tmp_path):
+    with sharing_cores():  # a request at work all along: the child hears "share" as it starts, "alone" at the end
+        events = list(train_in_child(config(), dataset, tmp_path / "shared", threading.Event()))
+    assert events[-1].kind == "finished" and events[-1].step == 6  # the lines were not taken for "stop"
     assert not _children()
 
 
