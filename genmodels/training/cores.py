@@ -21,7 +21,7 @@ ALONE = b"alone\n"
 
 _FULL = torch.get_num_threads()  # the server's threads with the CPU to itself (torch's default, or OMP_NUM_THREADS)
 _lock = threading.Lock()
-_children: dict[int, ChildLine] = {}
+_children: set[ChildLine] = set()
 _busy = 0  # requests at work now
 
 
@@ -53,19 +53,14 @@ def server_threads(full: int, training: bool) -> int:
 def add_child(line: ChildLine) -> None:
     """A child starts training: it shares at once if a request is at work."""
     with _lock:
-        _children[id(line)] = line
+        _children.add(line)
         if _busy:
             line.say(SHARE)
 
 
 def remove_child(line: ChildLine) -> None:
     with _lock:
-        _children.pop(id(line), None)
-
-
-def training_children() -> int:
-    with _lock:
-        return len(_children)
+        _children.discard(line)
 
 
 @contextmanager
@@ -77,7 +72,7 @@ def sharing_cores() -> Iterator[None]:
         _busy += 1
         training = bool(_children)
         if _busy == 1:
-            for line in _children.values():
+            for line in _children:
                 line.say(SHARE)
     torch.set_num_threads(server_threads(_FULL, training))
     try:
@@ -86,5 +81,5 @@ def sharing_cores() -> Iterator[None]:
         with _lock:
             _busy -= 1
             if _busy == 0:
-                for line in _children.values():
+                for line in _children:
                     line.say(ALONE)

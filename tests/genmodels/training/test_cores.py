@@ -42,7 +42,7 @@ def test_each_side_takes_half_the_cores(full, child_threads, server_threads):
 
 def test_without_a_training_child_a_request_keeps_all_its_threads():
     torch.set_num_threads(1)  # what an earlier request beside a run left this worker thread
-    assert cores.training_children() == 0
+    assert not cores._children
     with sharing_cores():
         assert torch.get_num_threads() == cores._FULL
 
