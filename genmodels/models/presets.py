@@ -21,11 +21,13 @@ PRESETS: dict[str, ModelConfig] = {
     "vae-64-gray": VAEConfig(image_size=64, channels=1, z_dim=64, base_size=32),
     # A seamless-texture GAN (texture.py), trained on random 64 px crops of one to twenty pictures; four
     # waves keep regular patterns in phase (texture_waves.py), placed to a quarter cycle per crop (a period of
-    # four crops, so tiles come in steps of 256 px). Folders saved without waves load as before.
-    "texture": TextureConfig(waves=4, wave_period=4),
+    # four crops, so tiles come in steps of 256 px); each grid reads only the waves it can carry (wave_nyquist).
+    # Folders saved without waves load as before.
+    "texture": TextureConfig(waves=4, wave_period=4, wave_nyquist=True),
     # For patterns larger than a 64 px crop (a brick wall's running bond): two scales (texture_detail.py), the
     # generator learning from 128 px crops averaged down to 64 px, a detail network doubling its textures;
-    # waves placed to a half cycle per generator crop (a period of two crops: tiles in steps of 256 px).
+    # waves placed to a half cycle per generator crop (a period of two crops: tiles in steps of 256 px). Its
+    # coarse grids read every wave, aliased: a brick wall's bond needs that position (README "Patterns").
     "texture-large": TextureConfig(crop_size=128, detail_width=16, waves=4, wave_period=2),
 }
 

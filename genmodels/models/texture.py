@@ -56,6 +56,10 @@ class TextureConfig:
     # Two scales (texture_detail.py): > 0 = the generator draws at half scale, from crops averaged down by 2,
     # and a detail network this wide doubles its output; 0 = one scale (older folders).
     detail_width: int = 0
+    # True: a convolution reads only the waves its grid can carry (below its Nyquist frequency); a faster wave
+    # sampled there aliases to a slow one, a position signal that repeats with the period. False = every wave
+    # at every grid (older folders, and texture-large, whose bricks draw their bond from that position).
+    wave_nyquist: bool = False
 
     def __post_init__(self) -> None:
         if self.crop_size not in CROP_SIZES:
@@ -72,6 +76,8 @@ class TextureConfig:
             raise ValueError(f"waves must be 0..16, got {self.waves}")
         if self.wave_period not in (1, 2, 4):
             raise ValueError(f"wave_period must be 1, 2 or 4 crops, got {self.wave_period}")
+        if not isinstance(self.wave_nyquist, bool):
+            raise ValueError(f"wave_nyquist must be true or false, got {self.wave_nyquist!r}")
         if not 0 <= self.detail_width <= 128:
             raise ValueError(f"detail_width must be 0..128, got {self.detail_width}")
 
@@ -161,7 +167,8 @@ class TextureGenerator(nn.Module):
                 pitch, waves = pitch / 2, None
             elif isinstance(layer, nn.Conv2d):
                 if waves is None:
-                    waves = wave_features(self.waves, shifts, x.shape[2], x.shape[3], pitch, self.cfg.period)
+                    waves = wave_features(self.waves, shifts, x.shape[2], x.shape[3], pitch, self.cfg.period,
+                                          self.cfg.wave_nyquist)
                     waves = waves.to(x.dtype)
                 x = torch.cat([x, waves], 1)
             x = layer(x)

@@ -8,7 +8,8 @@ P px (a whole number of training crops: TextureConfig.period), chosen once from 
 pictures' power spectrum (their strongest repeats), and each picture gets a random shift (its phase).
 Whole cycles keep every texture whose side is a multiple of P exactly periodic, as circular padding
 needs. A period of four crops places a repeat to a quarter cycle per crop: rounded to whole cycles per
-crop, a twill of 3.25 cycles per 64 px beat against its wave every 64 px.
+crop, a twill of 3.25 cycles per 64 px beat against its wave every 64 px. A grid too coarse for a wave
+sees it aliased, as a slow wave: with `nyquist` such a grid reads a constant instead (TextureConfig.wave_nyquist).
 
 dominant_waves   crops (N, C, S, S) -> (k, 2) the k strongest repeats, as whole cycles per periods x S px
 wave_features    waves, shifts, a grid's size and pixel pitch -> (B, 2k, h, w) sin and cos inputs
@@ -82,8 +83,8 @@ def dominant_waves(crops: torch.Tensor, k: int, periods: int = 1, prominence: fl
     return torch.tensor(found, dtype=torch.float32)
 
 
-def wave_features(waves: torch.Tensor, shifts: torch.Tensor, h: int, w: int, pitch: float, period: float
-                  ) -> torch.Tensor:
+def wave_features(waves: torch.Tensor, shifts: torch.Tensor, h: int, w: int, pitch: float, period: float,
+                  nyquist: bool = False) -> torch.Tensor:
     """sin and cos of each wave at the centres of an h x w grid whose pixels are `pitch` output px apart:
     (B, 2K, h, w). waves (K, 2): whole cycles along x and y per `period` px; shifts (B, 2): each picture's
     shift along x and y as a fraction of the period (its phase)."""
@@ -92,4 +93,8 @@ def wave_features(waves: torch.Tensor, shifts: torch.Tensor, h: int, w: int, pit
     sx, sy = (shifts[:, 0].float() * period)[:, None, None, None], (shifts[:, 1].float() * period)[:, None, None, None]
     m, n = waves[None, :, 0, None, None], waves[None, :, 1, None, None]
     phase = (m * (xs[None, None, None, :] + sx) + n * (ys[None, None, :, None] + sy)) * (2 * math.pi / period)
-    return torch.cat([torch.sin(phase), torch.cos(phase)], 1)
+    features = torch.cat([torch.sin(phase), torch.cos(phase)], 1)
+    if nyquist:  # a wave of Nyquist's frequency or more would alias here: a constant 0 instead
+        carried = (waves.abs().amax(1) < period / pitch / 2).to(features.dtype)  # (K,)
+        features = features * carried.repeat(2)[None, :, None, None]
+    return features

@@ -206,11 +206,12 @@ def _check_types(cls: type, values: dict[str, Any]) -> None:
         ok = {"int": lambda v: isinstance(v, int) and not isinstance(v, bool),
               "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v),
               "str": lambda v: isinstance(v, str),
+              "bool": lambda v: isinstance(v, bool),
               "tuple[str, ...]": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
               "tuple[float, ...]": lambda v: isinstance(v, list) and all(
                   isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in v)}.get(kind)
         if ok is not None and not ok(value):
-            wanted = {"int": "a whole number", "float": "a number", "str": "text",
+            wanted = {"int": "a whole number", "float": "a number", "str": "text", "bool": "true or false",
                       "tuple[str, ...]": "a list of names", "tuple[float, ...]": "a list of numbers"}[kind]
             raise ModelLoadError(f"The model config's {f.name} must be {wanted}.")
 

@@ -1,6 +1,7 @@
 """Texture models: the networks, exact tiling, seeds, sizes, morph strips, and the model folder."""
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -96,6 +97,30 @@ def test_a_model_with_waves_per_crop_still_tiles_in_64_px_steps(tmp_path):
     (folder / "config.json").write_text(json.dumps(config))
     m = load_model(folder)
     assert m.config == cfg and genmodels.draw_texture(folder, 0, 192).shape == (192, 192, 3)
+
+
+def test_a_folder_saved_before_the_nyquist_rule_draws_as_it_did(tmp_path):
+    # folders whose every convolution read every wave (no wave_nyquist in config.json) keep that network
+    cfg = TextureConfig(waves=2, wave_period=2)
+    assert not cfg.wave_nyquist and PRESETS["texture"].wave_nyquist
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        g = TextureGenerator(cfg).eval()
+    with torch.no_grad():
+        g.waves.copy_(torch.tensor([[0.0, 17.0], [3.0, 0.0]]))  # 17 cycles per 128 px alias on the coarse grids
+    folder = save_model(tmp_path / "aliased", g, cfg, {"name": "aliased", "preset": "texture"})
+    config = json.loads((folder / "config.json").read_text())
+    del config["config"]["wave_nyquist"]  # as the releases before it wrote it
+    (folder / "config.json").write_text(json.dumps(config))
+    m = load_model(folder)
+    assert m.config == cfg
+    before = tex.draw_texture(g, cfg, 0, 128)
+    assert np.array_equal(genmodels.draw_texture(folder, 0, 128, crisp=False), before)
+    g.cfg = filtered = dataclasses.replace(cfg, wave_nyquist=True)
+    assert not np.array_equal(tex.draw_texture(g, filtered, 0, 128), before)  # the rule changes what it draws
+    with torch.no_grad():  # and it still tiles exactly
+        noise = tex.seed_noise(filtered, 5, 8, 8)
+        assert torch.allclose(g(noise.repeat(1, 1, 2, 2)), g(noise).repeat(1, 1, 2, 2), atol=1e-4)
 
 
 def test_a_texture_is_a_pure_function_of_its_seed(generator):

@@ -58,3 +58,15 @@ def test_wave_features_are_periodic_and_follow_the_shift():
     # a shift of s periods along x is the unshifted picture moved by s * 64 px (here 16 px = 4 grid pixels)
     only_x = wave_features(waves, torch.tensor([[0.25, 0.0]]), 16, 32, 4.0, 64.0)
     assert torch.allclose(only_x[..., :28], f[:1, :, :, 4:], atol=1e-4)
+
+
+def test_a_grid_reads_only_the_waves_below_its_nyquist_frequency():
+    # 17 cycles per 128 px: a grid 16 px apart has 8 pixels per period and would see it as 1 cycle (aliased)
+    waves = torch.tensor([[0.0, 17.0], [3.0, 0.0], [0.0, 0.0]])
+    shifts = torch.tensor([[0.1, 0.3]])
+    coarse = wave_features(waves, shifts, 8, 8, pitch=16.0, period=128.0, nyquist=True)
+    assert torch.equal(coarse[:, [0, 3]], torch.zeros(1, 2, 8, 8))  # the fast wave's sin and cos: gone
+    assert torch.equal(coarse[:, [1, 4]], wave_features(waves, shifts, 8, 8, 16.0, 128.0)[:, [1, 4]])
+    assert torch.equal(coarse[0, 5], torch.ones(8, 8))  # an unused (0, 0) wave stays the constant it was
+    fine = wave_features(waves, shifts, 64, 64, pitch=2.0, period=128.0, nyquist=True)  # 64 pixels per period
+    assert torch.equal(fine, wave_features(waves, shifts, 64, 64, 2.0, 128.0))

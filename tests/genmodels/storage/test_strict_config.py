@@ -89,3 +89,15 @@ def test_integer_buffers_keep_their_type(gan_folder):
     save_file(tensors, path)
     with pytest.raises(ModelLoadError, match="wrong number type"):
         load_model(gan_folder)
+
+
+@pytest.mark.parametrize("value", ["yes", 1, None])
+def test_a_texture_switch_must_be_true_or_false(tmp_path, value):
+    from genmodels.models.texture import TextureConfig, TextureGenerator
+
+    cfg = TextureConfig(waves=2, wave_period=2, wave_nyquist=True)
+    folder = save_model(tmp_path / "texture", TextureGenerator(cfg), cfg, {"name": "t", "preset": "texture"})
+    assert load_model(folder).config.wave_nyquist is True
+    _edit_config(folder, wave_nyquist=value)
+    with pytest.raises(ModelLoadError, match="wave_nyquist must be true or false"):
+        load_model(folder)
