@@ -97,7 +97,8 @@ def build(catalog: ModelCatalog, session: gr.State, model: gr.Dropdown) -> Patte
             pattern = gr.Radio([(label, preset) for preset, label in genmodels.TEXTURE_PRESETS],
                                value=genmodels.TEXTURE_PRESETS[0][0], label="Pattern size", elem_id="pattern-size",
                                info="Large sees twice as far (a brick wall's bond) and, drawn with Crisp detail, "
-                                    "came closest to every sample texture; Fine draws sharper on its own")
+                                    "came closest to bricks, cobbles, marble and wood; Fine came closest to a "
+                                    "fine, regular weave (denim) and draws sharper on its own")
             minutes = gr.Slider(0.5, 60, value=5, step=0.5, label="Time budget (minutes)")
             with gr.Accordion("Advanced", open=False):
                 train_seed = gr.Number(value=0, precision=0, minimum=0, maximum=SEED_MAX, label="Training seed")

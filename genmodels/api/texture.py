@@ -30,9 +30,10 @@ from .drawing import MAX_SEED
 TEXTURE_PRESET = "texture"
 # (preset, what a designer reads), the Patterns tab's default first: large patterns (a running bond) learn at
 # half scale from 128 px crops, then a detail network doubles them; fine ones at the picture's scale from
-# 64 px crops. Large drawn with crisp detail came closest to every sample texture (README "Patterns").
+# 64 px crops. Drawn with crisp detail Large came closest to four sample textures, Fine to the fabric's weave
+# (README "Patterns").
 TEXTURE_PRESETS = (("texture-large", "Large: 128 px crops in two scales (recommended, with Crisp detail)"),
-                   ("texture", "Fine: 64 px crops (sharper without Crisp detail)"))
+                   ("texture", "Fine: 64 px crops (for fine, regular weaves; sharper without Crisp detail)"))
 DEFAULT_TEXTURE_SCALE, MIN_TEXTURE_SCALE, MAX_TEXTURE_SCALE = DEFAULT_SCALE, MIN_SCALE, MAX_SCALE
 SAMPLE_TEXTURES = sample_textures()
 
