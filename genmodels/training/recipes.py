@@ -48,6 +48,8 @@ class GANRecipeSpec:
     width: int | None = None  # the networks' base width (GANConfig g_width = d_width); None = the preset's
     lr_end: float = 1.0  # the learning rate at the end of the run, as a fraction of lr (linear decay)
     stats_weight: float = 0.0  # texture models: weight of the patch-distribution loss (texture.patch_loss)
+    stats_patch: int = 5  # ... the side of its square patches, in px at each octave
+    irregular_stats_patch: int = 0  # ... the side for pictures with no regular repeat (no waves); 0 = stats_patch
     augment_policy: str = LOW_DATA_POLICY  # DiffAugment's operations when diff_augment is on
     lecam: float = 0.0  # weight of LeCam regularisation of D (training/lecam.py), 0 = off
     # Two stages (GANConfig.base_size): above base_size px the GAN learns at base_size, then from detail_from
@@ -55,6 +57,10 @@ class GANRecipeSpec:
     base_size: int = 0
     detail_from: float = 0.6
     summary: str = ""
+
+    def patch_side(self, regular: bool) -> int:
+        """The patch loss's patch side for pictures with a regular repeat (waves found) or without one."""
+        return self.stats_patch if regular else (self.irregular_stats_patch or self.stats_patch)
 
 
 _SMALL_DATA = GANRecipeSpec(arch="dcgan", d_norm="spectral", loss="hinge", diff_augment=True, ema=True, lr=4e-4,
@@ -125,7 +131,10 @@ TEXTURE_RECIPE = GANRecipeSpec(arch="texture", d_norm="spectral", loss="hinge", 
 # for 90 % of the run and its detail network for the rest: tiles and strips are drawn with crisp detail by
 # default, which redraws the detail from the swatches over the generator's layout alone, and the layout gained
 # more from the extra steps (marble, bricks) than the network's own detail lost (README "The generator's share").
-LARGE_TEXTURE_RECIPE = dataclasses.replace(TEXTURE_RECIPE, lecam=0.3, detail_from=0.9,
+# Pictures with no regular repeat (no waves: marble, stone) take 7 px patches in its patch loss: at half scale its
+# coarsest octave's patches then span 56 px of the picture, and marble's veins joined into closed cells; with a
+# repeat the bricks' bond came apart into long bricks, so regular pictures keep 5 (README "Larger patches").
+LARGE_TEXTURE_RECIPE = dataclasses.replace(TEXTURE_RECIPE, lecam=0.3, detail_from=0.9, irregular_stats_patch=7,
                                            summary=TEXTURE_RECIPE.summary.replace("hinge loss,", "hinge loss, LeCam,"))
 
 
