@@ -85,6 +85,8 @@ class _Run:
         self.exported_samples: np.ndarray | None = None  # export()'s grid = the final preview
         if resume:
             self._resume()
+        waves = getattr(getattr(self, "G", None), "waves", None)  # fixed from here on; all (0, 0) if none stood out
+        self.patch_side = self.spec.patch_side(regular=waves is not None and bool(waves.any()))
         self.last_good = self._snapshot()
 
     # ---- set-up ----------------------------------------------------------------------------------
@@ -240,10 +242,8 @@ class _Run:
                 group["lr"] = self.cfg.learning_rate * lr_factor(self.spec, progress)
         loss_d, fake, real_in = d_step(self.G_step, self.D_step, self.opt_d, real, z, gen, self.recipe,
                                        step=self.step, half_only=half_only, y=y)
-        waves = getattr(self.G, "waves", None)  # a texture generator's repeats, all (0, 0) where none stood out
-        side = self.spec.patch_side(regular=waves is not None and bool(waves.any()))
         weight = self.spec.stats_weight
-        extra = (lambda f: weight * patch_loss(f, real, gen, size=side)) if weight else None
+        extra = (lambda f: weight * patch_loss(f, real, gen, size=self.patch_side)) if weight else None
         loss_g = g_step(self.D, self.opt_g, fake, gen, self.recipe, real_in, extra, y)  # unwrapped: D gets no gradient
         dist.average_buffers([m for m in (self.net, self.D, self.recipe.lecam) if m is not None])  # before the EMA
         if self.ema is not None:
