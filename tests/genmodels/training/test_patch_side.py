@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from genmodels.data.texture_crops import load_texture_dataset
+from genmodels.models.presets import get_preset
 from genmodels.training import loop
 from genmodels.training.config import TrainConfig
 from genmodels.training.recipes import LARGE_TEXTURE_RECIPE, TEXTURE_RECIPE
@@ -20,7 +21,7 @@ def test_the_recipes_choose_the_side_by_whether_the_picture_repeats():
 
 
 def _picture(tmp_path, regular: bool):
-    if regular:  # grey lines every 16 px: a repeat that stands out at half scale too
+    if regular:  # brick-red lines every 16 px on grey: a repeat that stands out at half scale too
         img = np.full((160, 192, 3), 170, np.uint8)
         img[::16] = (180, 60, 40)
     else:  # noise: a flat spectrum, nothing to read as waves
@@ -39,8 +40,7 @@ def test_a_run_trains_with_the_side_its_picture_calls_for(tmp_path, monkeypatch,
         return patch_loss(*args, size=size, **kwargs)
 
     monkeypatch.setattr(loop, "patch_loss", recorded)
-    crop = 128 if preset == "texture-large" else 64
-    data = load_texture_dataset(_picture(tmp_path, regular), crop, crops=16)
+    data = load_texture_dataset(_picture(tmp_path, regular), get_preset(preset).crop_size, crops=16)
     cfg = TrainConfig(preset=preset, minutes=None, max_steps=2, batch_size=4, precision="fp32",
                       preview_every=1000, checkpoint_minutes=0)
     assert list(loop.train(cfg, data, tmp_path / "m"))[-1].kind == "finished"
