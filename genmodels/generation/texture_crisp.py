@@ -35,9 +35,9 @@ import torch
 import torch.nn.functional as F
 from numpy.lib.stride_tricks import sliding_window_view
 
-SCHEDULE = ((32, 2), (16, 1), (8, 1))  # (patch px, rounds); patches start every patch / 2 px
-# (each round drifts towards the plainer patches, the nearest to many: a second 16 px round paled marble's veins'
-# grey haze and changed the other textures little)
+SCHEDULE = ((32, 1), (16, 1), (8, 1))  # (patch px, rounds); patches start every patch / 2 px
+# (each round drifts towards the plainer patches, the nearest to many: a second round of either size paled marble's
+# veins and thinned its net, and brought bricks and cobbles no closer to their pictures)
 BANK_STEP = 2  # px between the swatch patches a texture may copy
 MAX_BANK = 32768  # swatch patches per size, chosen at random (seeded) when the swatches hold more
 PCA_SAMPLE = 8192  # patches the search's PCA directions are taken from, spread evenly over the bank
