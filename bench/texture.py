@@ -203,28 +203,24 @@ def main(argv: list[str] | None = None) -> None:
     print(f"'all seeds': x floor of each set of 16 seeds (0-15, 16-31, ...), mean (lowest-highest) of {SEED_SETS} sets")
     print(f"{'texture':<9} {'steps':>6} {'crops/s':>8} {'64':>6} {'32':>6} {'16':>6} {'mean':>6} {'floor':>6} "
           f"{'x floor':>7} {'all seeds':>17} {'halves':>6} {'copy':>5} {'copy+edit':>9} {'seam (64)':>10} {'worst':>5} "
-          f"{'inside':>6} "
-          f"{'photo seam':>10} {'after edit':>10}")
+          f"{'inside':>6} {'photo seam':>10} {'after edit':>10}")
     for r in rows:
         s = r["swd"]
         print(f"{r['texture']:<9} {r['steps']:>6} {r['crops_per_s']:>8.0f} {s['64']:>6.1f} {s['32']:>6.1f} "
               f"{s['16']:>6.1f} {s['mean']:>6.1f} {r['floor']:>6.1f} {r['ratio']:>7.2f} {spread(r['ratio_sets']):>17} "
-              f"{r['halves']:>6.2f} "
-              f"{r['copy']:>5.2f} {r['seamless_copy']:>9.2f} {r['seam_mean']:>5.2f} ±{r['seam_error']:.2f} "
-              f"{r['seam_max']:>5.2f} "
-              f"{r['inside_seam']:>6.2f} {r['photo_seam']:>10.2f} {r['photo_seam_after']:>10.2f}")
+              f"{r['halves']:>6.2f} {r['copy']:>5.2f} {r['seamless_copy']:>9.2f} {r['seam_mean']:>5.2f} "
+              f"±{r['seam_error']:.2f} {r['seam_max']:>5.2f} {r['inside_seam']:>6.2f} {r['photo_seam']:>10.2f} "
+              f"{r['photo_seam_after']:>10.2f}")
     print(f"\nwith crisp detail (the default draw: the same textures rebuilt from the model's swatches; SWD and "
           f"grid 16, seams {SEAM_TILES})")
     print(f"{'texture':<9} {'64':>6} {'32':>6} {'16':>6} {'mean':>6} {'x floor':>7} {'all seeds':>17} {'seam':>10} "
-          f"{'worst':>5} "
-          f"{'grid':>5} {'picture grid':>12}")
+          f"{'worst':>5} {'grid':>5} {'picture grid':>12}")
     for r in rows:
         s = r["crisp_swd"]
         print(f"{r['texture']:<9} {s['64']:>6.1f} {s['32']:>6.1f} {s['16']:>6.1f} {s['mean']:>6.1f} "
-              f"{r['crisp_ratio']:>7.2f} {spread(r['crisp_ratio_sets']):>17} "
-              f"{r['crisp_seam_mean']:>5.2f} ±{r['crisp_seam_error']:.2f} "
-              f"{r['crisp_seam_max']:>5.2f} "
-              f"{r['crisp_grid']:>5.2f} {r['picture_grid']:>12.2f}")
+              f"{r['crisp_ratio']:>7.2f} {spread(r['crisp_ratio_sets']):>17} {r['crisp_seam_mean']:>5.2f} "
+              f"±{r['crisp_seam_error']:.2f} {r['crisp_seam_max']:>5.2f} {r['crisp_grid']:>5.2f} "
+              f"{r['picture_grid']:>12.2f}")
     # every core, as the app draws: an OMP_NUM_THREADS=1 in the environment would otherwise make this one thread
     torch.set_num_threads(os.cpu_count() or 1)
     seconds, crisp_seconds = (draw_speed(args.out / rows[0]["texture"], crisp) for crisp in (False, True))
