@@ -96,7 +96,8 @@ def run_one(name: str, minutes: float, out: Path, preset: str = "texture") -> di
     all_crisp = [crisp(draw_texture(model.network, model.config, seed, 256, layout=True), model.swatches)
                  for seed in range(len(drawn_textures))]
     crisp_textures = all_crisp[:per_set]
-    crisp_swd = swd(random_crops([source], 256, 1), random_crops(crisp_textures, 256, 3))
+    crisp_sets = set_swds(source, all_crisp, per_set, SEED_SETS)
+    crisp_swd = crisp_sets[0]
     crisp_seams = [postprocess.seam_score(t) for t in all_crisp[:SEAM_TILES]]
     floor = report["floor"]["mean"]
     texture = report["textures"][0]
@@ -107,8 +108,9 @@ def run_one(name: str, minutes: float, out: Path, preset: str = "texture") -> di
     return {"texture": name, "steps": last.step, "crops_per_s": last.images_per_s,
             "swd": report["swd"]["levels"] | {"mean": report["swd"]["mean"]}, "floor": floor,
             "ratio": report["ratio"], "halves": halves / floor,
-            "ratio_sets": set_ratios(source, drawn_textures, per_set, floor),
-            "crisp_ratio_sets": set_ratios(source, all_crisp, per_set, floor),
+            "ratio_sets": [report["ratio"]] + [r["mean"] / floor for r in
+                                               set_swds(source, drawn_textures[per_set:], per_set, SEED_SETS - 1)],
+            "crisp_ratio_sets": [r["mean"] / floor for r in crisp_sets],
             "copy": copies[0] / floor, "seamless_copy": copies[1] / floor,
             "crisp_swd": crisp_swd["levels"] | {"mean": crisp_swd["mean"]},
             "crisp_ratio": crisp_swd["mean"] / floor,
@@ -120,15 +122,14 @@ def run_one(name: str, minutes: float, out: Path, preset: str = "texture") -> di
             "photo_seam_after": postprocess.seam_score(made_seamless)}
 
 
-def set_ratios(source: np.ndarray, textures: list[np.ndarray], per_set: int, floor: float) -> list[float]:
-    """Fidelity (x floor) of each run of per_set textures (seeds 0-15, 16-31, ...), scored as texture_report
-    scores the first: the first run's figure is the bench's "x floor"."""
+def set_swds(source: np.ndarray, textures: list[np.ndarray], per_set: int, sets: int) -> list[dict]:
+    """SWD against the picture of each of the first `sets` runs of per_set textures (seeds 0-15, 16-31, ...),
+    each scored as texture_report scores seeds 0-15 (the same picture crops, crop seed and SWD seed)."""
     from genmodels.evaluation.swd import swd
     from genmodels.evaluation.texture_quality import random_crops
 
     real = random_crops([source], 256, 1)
-    return [swd(real, random_crops(textures[k:k + per_set], 256, 3))["mean"] / floor
-            for k in range(0, SEED_SETS * per_set, per_set)]
+    return [swd(real, random_crops(textures[k:k + per_set], 256, 3)) for k in range(0, sets * per_set, per_set)]
 
 
 def spread(ratios: list[float]) -> str:
