@@ -93,8 +93,8 @@ def run_one(name: str, minutes: float, out: Path, preset: str = "texture") -> di
     drawn_textures = report["textures"] + [draw_texture(model.network, model.config, seed, 256) for seed in more_seeds]
     seams = [postprocess.seam_score(t) for t in drawn_textures[:SEAM_TILES]]
     # as the app draws them: from the same seeds' layouts (a two-scale model's detail network left out)
-    all_crisp = [crisp(draw_texture(model.network, model.config, seed, 256, layout=True), model.swatches)
-                 for seed in range(len(drawn_textures))]
+    all_crisp = [crisp(draw_texture(model.network, model.config, seed, 256, layout=True), model.swatches,
+                       model.config.crisp_patch) for seed in range(len(drawn_textures))]
     crisp_textures = all_crisp[:per_set]
     crisp_sets = set_swds(source, all_crisp, per_set, SEED_SETS)
     crisp_swd = crisp_sets[0]
@@ -113,7 +113,7 @@ def run_one(name: str, minutes: float, out: Path, preset: str = "texture") -> di
             "crisp_ratio_sets": [r["mean"] / floor for r in crisp_sets],
             "copy": copies[0] / floor, "seamless_copy": copies[1] / floor,
             "crisp_swd": crisp_swd["levels"] | {"mean": crisp_swd["mean"]},
-            "crisp_ratio": crisp_swd["mean"] / floor,
+            "crisp_ratio": crisp_swd["mean"] / floor, "crisp_patch": model.config.crisp_patch,
             "crisp_seam_mean": float(np.mean(crisp_seams)), "crisp_seam_max": float(np.max(crisp_seams)),
             "crisp_seam_error": standard_error(crisp_seams), "seam_error": standard_error(seams),
             "crisp_grid": float(np.mean([grid_score(t) for t in crisp_textures])), "picture_grid": grid_score(source),
@@ -212,13 +212,14 @@ def main(argv: list[str] | None = None) -> None:
               f"{r['halves']:>6.2f} {r['copy']:>5.2f} {r['seamless_copy']:>9.2f} {r['seam_mean']:>5.2f} "
               f"±{r['seam_error']:.2f} {r['seam_max']:>5.2f} {r['inside_seam']:>6.2f} {r['photo_seam']:>10.2f} "
               f"{r['photo_seam_after']:>10.2f}")
-    print(f"\nwith crisp detail (the default draw: the same textures rebuilt from the model's swatches; SWD and "
-          f"grid 16, seams {SEAM_TILES})")
-    print(f"{'texture':<9} {'64':>6} {'32':>6} {'16':>6} {'mean':>6} {'x floor':>7} {'all seeds':>17} {'seam':>10} "
-          f"{'worst':>5} {'grid':>5} {'picture grid':>12}")
+    print(f"\nwith crisp detail (the default draw: the same textures rebuilt from the model's swatches, first patch "
+          f"the model's own choice; SWD and grid 16, seams {SEAM_TILES})")
+    print(f"{'texture':<9} {'first patch':>11} {'64':>6} {'32':>6} {'16':>6} {'mean':>6} {'x floor':>7} "
+          f"{'all seeds':>17} {'seam':>10} {'worst':>5} {'grid':>5} {'picture grid':>12}")
     for r in rows:
         s = r["crisp_swd"]
-        print(f"{r['texture']:<9} {s['64']:>6.1f} {s['32']:>6.1f} {s['16']:>6.1f} {s['mean']:>6.1f} "
+        print(f"{r['texture']:<9} {r['crisp_patch']:>8} px {s['64']:>6.1f} {s['32']:>6.1f} {s['16']:>6.1f} "
+              f"{s['mean']:>6.1f} "
               f"{r['crisp_ratio']:>7.2f} {spread(r['crisp_ratio_sets']):>17} {r['crisp_seam_mean']:>5.2f} "
               f"±{r['crisp_seam_error']:.2f} {r['crisp_seam_max']:>5.2f} {r['crisp_grid']:>5.2f} "
               f"{r['picture_grid']:>12.2f}")

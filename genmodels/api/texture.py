@@ -68,7 +68,8 @@ def draw_texture(model: ModelRef, seed: int = 0, size: int = 512, crisp: bool | 
     if not _crisp_choice(m, crisp):
         return texture.draw_texture(m.network, m.config, seed, size)
     # crisp detail redraws the detail from the swatches: a two-scale model's detail network is skipped
-    return texture_crisp.crisp(texture.draw_texture(m.network, m.config, seed, size, layout=True), m.swatches)
+    layout = texture.draw_texture(m.network, m.config, seed, size, layout=True)
+    return texture_crisp.crisp(layout, m.swatches, m.config.crisp_patch)
 
 
 def _crisp_choice(m: LoadedModel, crisp: bool | None) -> bool:

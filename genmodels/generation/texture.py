@@ -91,7 +91,7 @@ def morph_strip(network: torch.nn.Module, cfg: TextureConfig, seed_a: int, seed_
     code = a[:, :cfg.global_dim] * (1 - t) + b[:, :cfg.global_dim] * t  # (1, G, h, w + 2m) by broadcasting
     picture = render(network, torch.cat([code, a[:, cfg.global_dim:]], 1), layout=swatches is not None)
     if swatches is not None:
-        picture = crisp(picture, swatches)
+        picture = crisp(picture, swatches, cfg.crisp_patch)
     margin = MORPH_MARGIN * cfg.stride
     return np.ascontiguousarray(picture[:, margin:margin + width])
 

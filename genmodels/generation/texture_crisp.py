@@ -18,8 +18,9 @@ started from the network's texture instead of noise, so the layout stays the net
            (an average of the overlapping patches blurs thin lines; a best-match-wins blend kept them sharp
            but drew a mosaic of squares)
 
-repeated `rounds` times per patch size, large patches first (32 px pieces carry a brick's joints, a stretch of
-grain or of vein whole), small ones last (they mend the joins between the large ones).
+once per patch size, large patches first (32 or 64 px pieces carry a brick's joints, a stretch of grain or of
+vein whole; the model chose which after training, training/crisp_patch.py), small ones last (they mend the joins
+between the large ones).
 Patches wrap round the texture's edges, so a texture that tiles still tiles, with period its size.
 The search is an inverted file (as faiss's IVF index): the bank's patches are grouped by k-means, and a
 texture patch is compared only with the members of its PROBES nearest groups, about 1/20 of a brute-force
@@ -35,9 +36,11 @@ import torch
 import torch.nn.functional as F
 from numpy.lib.stride_tricks import sliding_window_view
 
-SCHEDULE = ((32, 1), (16, 1), (8, 1))  # (patch px, rounds); patches start every patch / 2 px
-# (each round drifts towards the plainer patches, the nearest to many: a second round of either size paled marble's
-# veins and thinned its net, and brought bricks and cobbles no closer to their pictures)
+from ..models.texture import CRISP_PATCHES  # the first round's patch sides (a model's TextureConfig.crisp_patch)
+
+MENDING_PATCHES = (16, 8)  # px: the rounds after it; patches start every patch / 2 px
+# (one round per size: each round drifts towards the plainer patches, the nearest to many; a second round of
+# either size paled marble's veins and thinned its net, and brought bricks and cobbles no closer to their pictures)
 BANK_STEP = 2  # px between the swatch patches a texture may copy
 MAX_BANK = 32768  # swatch patches per size, chosen at random (seeded) when the swatches hold more
 PCA_SAMPLE = 8192  # patches the search's PCA directions are taken from, spread evenly over the bank
@@ -132,19 +135,34 @@ def _kmeans(points: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
     return centroids, torch.cdist(points, centroids).argmin(1)
 
 
-@lru_cache(maxsize=4)
-def _banks(swatches: tuple[bytes, tuple[int, ...]]) -> tuple[PatchBank, ...]:
-    data, shape = swatches
-    tensor = torch.frombuffer(bytearray(data), dtype=torch.uint8).reshape(shape)
-    # a patch size needs swatches twice its side: then its patches start anywhere (every BANK_STEP px) in a
-    # swatch's middle, and a query finds one in step with it; a few fixed places draw joints out of step
-    return tuple(patch_bank(tensor, size) for size in sorted({p for p, _ in SCHEDULE if 2 * p <= shape[-1]}))
+@lru_cache(maxsize=16)
+def _bank(data: bytes, shape: tuple[int, ...], size: int) -> PatchBank:
+    return patch_bank(torch.frombuffer(bytearray(data), dtype=torch.uint8).reshape(shape), size)
 
 
-def banks_for(swatches: torch.Tensor) -> dict[int, PatchBank]:
-    """The patch banks of a model's swatches, built once per swatch set (the last few are kept)."""
+def fits(swatches: torch.Tensor, size: int) -> bool:
+    """Whether the swatches can give patches of size px. A patch size needs swatches twice its side: then its
+    patches start anywhere (every BANK_STEP px) in a swatch's middle, and a query finds one in step with it; a
+    few fixed places draw joints out of step."""
+    return 2 * size <= swatches.shape[-1]
+
+
+def banks_for(swatches: torch.Tensor, sizes) -> dict[int, PatchBank]:
+    """The patch banks of a model's swatches for those of sizes they fit, each built once per swatch set and
+    size (the last few are kept)."""
     t = swatches.contiguous()
-    return {bank.size: bank for bank in _banks((t.numpy().tobytes(), tuple(t.shape)))}
+    data = t.numpy().tobytes()
+    return {size: _bank(data, tuple(t.shape), size) for size in sizes if fits(t, size)}
+
+
+def schedule(first_patch: int, shape: tuple[int, int]) -> tuple[int, ...]:
+    """The patch sides of crisp detail's rounds for a texture of shape (H, W): first_patch, or 32 where
+    first_patch's step (half its side) does not divide H and W, then the mending sizes."""
+    if first_patch not in CRISP_PATCHES:
+        raise ValueError(f"the first patch must be one of {CRISP_PATCHES} px, got {first_patch!r}")
+    if shape[0] % (first_patch // 2) or shape[1] % (first_patch // 2):
+        first_patch = CRISP_PATCHES[0]
+    return (first_patch, *MENDING_PATCHES)
 
 
 def _patches_wrapping(x: torch.Tensor, size: int) -> torch.Tensor:
@@ -263,25 +281,26 @@ def _follow_neighbours(places: torch.Tensor, coords: torch.Tensor, bank: PatchBa
 
 
 @torch.inference_mode()
-def crisp(texture: np.ndarray, swatches: torch.Tensor) -> np.ndarray:
+def crisp(texture: np.ndarray, swatches: torch.Tensor, first_patch: int = CRISP_PATCHES[0]) -> np.ndarray:
     """The texture (uint8 (H, W, 3), H and W multiples of 8) rebuilt from pieces of the swatches (uint8
-    (n, 3, s, s), s >= 16): same layout, the swatches' detail. It tiles with period (H, W) as before. Patches
-    larger than half the swatches, or whose step (half their side) does not divide H and W, are left out."""
+    (n, 3, s, s), s >= 16): same layout, the swatches' detail. It tiles with period (H, W) as before.
+    first_patch: the first round's patch side (schedule). Patches larger than half the swatches, or whose step
+    (half their side) does not divide H and W, are left out."""
     if texture.shape[0] % 8 or texture.shape[1] % 8:
         raise ValueError(f"crisp detail needs a texture whose sides are multiples of 8 px, got {texture.shape[:2]}")
-    banks = banks_for(swatches)
+    sizes = schedule(first_patch, texture.shape[:2])
+    banks = banks_for(swatches, sizes)
     x = torch.from_numpy(np.ascontiguousarray(texture)).permute(2, 0, 1)
     shape = tuple(x.shape[1:])
     # the patch grid sits GRID_OFFSET px in from the edges: the wrap-around edge then falls inside a band two
     # patches share, like any other column, not where the cuts across the whole width begin and end
     x = torch.roll(x, (GRID_OFFSET, GRID_OFFSET), (1, 2))
-    for size, rounds in SCHEDULE:
+    for size in sizes:
         bank = banks.get(size)
         if bank is None or shape[0] % (size // 2) or shape[1] % (size // 2):
             continue  # patches larger than half the swatches, or whose step does not divide the sides
-        for _ in range(rounds):
-            coords = _patches_wrapping(x, size).float().div_(255) @ bank.basis - bank.offset
-            grid = shape[0] * 2 // size, shape[1] * 2 // size  # patches down and across
-            places = _follow_neighbours(_nearest(coords, bank), coords, bank, *grid)
-            x = _join_wrapping(bank.cut(places), shape, size)
+        coords = _patches_wrapping(x, size).float().div_(255) @ bank.basis - bank.offset
+        grid = shape[0] * 2 // size, shape[1] * 2 // size  # patches down and across
+        places = _follow_neighbours(_nearest(coords, bank), coords, bank, *grid)
+        x = _join_wrapping(bank.cut(places), shape, size)
     return torch.roll(x, (-GRID_OFFSET, -GRID_OFFSET), (1, 2)).permute(1, 2, 0).contiguous().numpy()

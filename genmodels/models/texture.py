@@ -32,6 +32,7 @@ from .gan import init_dcgan_weights
 from .texture_waves import PROMINENCE, dominant_waves, wave_features
 
 CROP_SIZES = (32, 48, 64, 96, 128)
+CRISP_PATCHES = (32, 64)  # px: crisp detail's first patch side, a model's own (crisp_patch)
 SHIFT_DIM = 2  # a picture's shift along x and y (fractions of the waves' period): the last noise channels
 
 
@@ -60,6 +61,9 @@ class TextureConfig:
     # sampled there aliases to a slow one, a position signal that repeats with the period. False = every wave
     # at every grid (older folders, and texture-large, whose bricks draw their bond from that position).
     wave_nyquist: bool = False
+    # Crisp detail's first patch side in px (generation/texture_crisp.py), chosen after training by how close each
+    # candidate's textures come to the pictures (training/crisp_patch.py); 32 = older folders.
+    crisp_patch: int = 32
 
     def __post_init__(self) -> None:
         if self.crop_size not in CROP_SIZES:
@@ -76,6 +80,8 @@ class TextureConfig:
             raise ValueError(f"waves must be 0..16, got {self.waves}")
         if self.wave_period not in (1, 2, 4):
             raise ValueError(f"wave_period must be 1, 2 or 4 crops, got {self.wave_period}")
+        if self.crisp_patch not in CRISP_PATCHES or isinstance(self.crisp_patch, bool):
+            raise ValueError(f"crisp_patch must be one of {CRISP_PATCHES} px, got {self.crisp_patch!r}")
         if not isinstance(self.wave_nyquist, bool):
             raise ValueError(f"wave_nyquist must be true or false, got {self.wave_nyquist!r}")
         if not 0 <= self.detail_width <= 128:

@@ -17,7 +17,7 @@ SWATCHES_FILE = "swatches.safetensors"
 
 MAX_SWATCHES = 256
 SWATCH_BYTES = 2 << 20  # 170 crops of 64 px, or 42 of 128 px
-MIN_SIDE, MAX_SIDE = 16, 256  # px; crisp detail takes patches of 8 to 32 px, each from swatches twice its side
+MIN_SIDE, MAX_SIDE = 16, 256  # px; crisp detail takes patches of 8 to 64 px, each from swatches twice its side
 
 
 class SwatchesFileError(SafetensorsFileError):

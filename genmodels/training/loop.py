@@ -36,6 +36,7 @@ from ..storage.store import MODEL_FILES, SAMPLES_FILE, build_network, save_model
 from . import distributed as dist
 from .checkpoint import CHECKPOINT_FILE, CheckpointError, flatten_state, load_checkpoint, restore_state, save_checkpoint
 from .class_strengths import with_own_class_strengths
+from .crisp_patch import with_own_crisp_patch
 from .config import TrainConfig
 from .epochs import epoch_order
 from .latents import preview_latents, step_generator, training_latents
@@ -259,8 +260,7 @@ class _Run:
         net = net.to(memory_format=torch.contiguous_format)
         if self.cfg.kind != "vae":
             net.train()
-            # A two-stage GAN's BatchNorm is all in its first stage: running the detail network too would
-            # double the cost of every preview for nothing.
+            # a two-stage GAN's BatchNorm is all in its first stage: its detail network would double a preview's cost
             bn_net = net.base if self.two_stage_gan else net
             recalibrate_batchnorm(bn_net, self._latents, torch.Generator().manual_seed(self.cfg.seed), batches)
         return net.eval()
@@ -301,6 +301,8 @@ class _Run:
         model_cfg = net.cfg if self.cfg.kind == "vae" else self.model_cfg
         if self.cfg.kind == "gan":  # the folder records the preset's D norm: D is not part of the model
             model_cfg = with_own_class_strengths(net, dataclasses.replace(model_cfg, d_norm=get_preset(self.cfg.preset).d_norm))
+        if self.cfg.kind == "texture":  # crisp detail's first patch side, chosen for this model (crisp_patch.py)
+            model_cfg = with_own_crisp_patch(net, model_cfg, self.dataset.images, self.step)
         with torch.no_grad():
             samples = prior_grid(net) if prior else self._samples(net, model_cfg)
         self.exported_samples = samples  # the saved model's grid: the last preview, without a second recalibration

@@ -182,8 +182,39 @@ def test_a_patch_size_is_used_only_with_swatches_twice_its_side():
     from genmodels.generation.texture_crisp import banks_for
 
     gen = torch.Generator().manual_seed(3)
-    for side, sizes in ((16, {8}), (32, {8, 16}), (64, {8, 16, 32})):
+    for side, sizes in ((16, {8}), (32, {8, 16}), (64, {8, 16, 32}), (128, {8, 16, 32, 64})):
         swatches = torch.randint(0, 256, (4, 3, side, side), dtype=torch.uint8, generator=gen)
-        assert set(banks_for(swatches)) == sizes
+        assert set(banks_for(swatches, (64, 32, 16, 8))) == sizes
     texture = np.random.default_rng(0).integers(0, 256, (40, 48, 3), dtype=np.uint8)  # sides not whole 16 px steps
     assert crisp(texture, swatches).shape == texture.shape  # the 32 px patches sit that one out
+
+
+def test_the_first_round_takes_64_px_patches_where_they_fit_the_sides_else_32():
+    from genmodels.generation.texture_crisp import schedule
+
+    assert schedule(32, (256, 256)) == (32, 16, 8)
+    assert schedule(64, (256, 512)) == (64, 16, 8)
+    assert schedule(64, (256, 272)) == (32, 16, 8)  # 272 is no whole number of 32 px steps
+    with pytest.raises(ValueError, match="first patch"):
+        schedule(48, (256, 256))
+
+
+def test_64_px_patches_sharpen_a_soft_texture_which_still_tiles():
+    sharp = _bricks(256)
+    soft = _soft(sharp)
+    swatches = _swatches(sharp, 128)
+    out = crisp(soft, swatches, first_patch=64)
+    # the wall where it was to within 2 px (a 64 px patch is searched for averaged down to 4 px blocks; its grain,
+    # 4 levels either way, may come from another brick), in the swatches' colours
+    errors = {(dy, dx): np.abs(out.astype(int) - np.roll(sharp, (dy, dx), (0, 1))).sum(2)
+              for dy in range(-2, 3) for dx in range(-2, 3)}
+    placed = min(errors.values(), key=np.mean)
+    assert placed.mean() / 3 < 4 < np.abs(soft.astype(int) - sharp).mean() / 3
+    near = np.minimum(np.abs(out.astype(int) - (170, 60, 40)).sum(2), np.abs(out.astype(int) - (160, 160, 150)).sum(2))
+    assert (near < 16).mean() > 0.9
+    # and it is that (seamless) wall across the wrap-around edges as well as inside: no seam
+    edges = np.concatenate([placed[[0, -1]].ravel(), placed[:, [0, -1]].ravel()])
+    assert edges.mean() / 3 < 4
+    assert not np.array_equal(out, crisp(soft, swatches))  # a round of other pieces than the 32 px default's
+    moved = crisp(np.roll(soft, (32, 64), (0, 1)), swatches, first_patch=64)  # whole steps of every round
+    assert np.abs(moved.astype(int) - np.roll(out, (32, 64), (0, 1))).mean() < 0.5
