@@ -43,6 +43,10 @@ PREVIEW_SIDE = 1200  # the 3 x 3 preview is shrunk to this many px a side for th
 # zlib level of the tile's PNG and of its preview: a 1024 px tile in 0.1 s instead of the default 6's 0.5 s,
 # for a file 12 % larger
 PNG_LEVEL = 1
+# After its budget a run saves the model: a Large run of 500 steps or more first draws 128 textures to choose crisp
+# detail's patch size (training/crisp_patch.py), then the tab scores its fidelity; the last updates say so
+FINISHING_NOTE_S = 10
+FINISHING_NOTE = "then up to about 20 s to save the model and check it"
 
 
 def sample_textures() -> list[tuple[str, str]]:
@@ -244,10 +248,15 @@ def on_train(catalog: ModelCatalog, view: PatternsView, sess: Session, pictures,
             return
         if not updates.due(now_anyway=fresh or bool(ev.message)):  # "started", checkpoints: worth showing
             continue
-        text = f"{ev.message or 'Training…'} Step {ev.step} · {ev.images_per_s:.0f} crops/s · {time_left(ev.eta_s)}"
-        yield {view.status: progress_html(ev.fraction, text), view.chart: pd.DataFrame(rows) if rows else None,
+        yield {view.status: progress_html(ev.fraction, progress_text(ev)), view.chart: pd.DataFrame(rows) if rows else None,
                view.samples: last if fresh else gr.skip(), view.download: None}
         fresh = False
+
+
+def progress_text(ev) -> str:
+    """The status line of a run's progress event; in its last seconds, what comes after the budget."""
+    text = f"{ev.message or 'Training…'} Step {ev.step} · {ev.images_per_s:.0f} crops/s · {time_left(ev.eta_s)}"
+    return text + f" · {FINISHING_NOTE}" if ev.eta_s is not None and ev.eta_s < FINISHING_NOTE_S else text
 
 
 def texture_choices(catalog: ModelCatalog, sess: Session, current: str | None):

@@ -106,3 +106,14 @@ def test_crisp_detail_is_offered_only_for_a_model_that_keeps_swatches(tmp_path):
     save_swatches(folder, torch.zeros(4, 3, 64, 64, dtype=torch.uint8))
     on = patterns_tab.crisp_choice(Catalog(), None, "session:t")  # the cached model reloads with them
     assert on["value"] is True and on["interactive"] is True
+
+
+def test_the_last_seconds_of_a_run_say_that_saving_follows():
+    from genmodels.training.progress import TrainEvent
+
+    def event(eta):
+        return TrainEvent("progress", 40, 0, 0.5, 30.0, eta, 61.0)
+
+    assert patterns_tab.progress_text(event(60)) == "Training… Step 40 · 61 crops/s · 1:00 left"
+    assert patterns_tab.progress_text(event(3)).endswith("0:03 left · " + patterns_tab.FINISHING_NOTE)
+    assert "estimating" in patterns_tab.progress_text(event(None))
