@@ -248,8 +248,9 @@ def on_train(catalog: ModelCatalog, view: PatternsView, sess: Session, pictures,
             return
         if not updates.due(now_anyway=fresh or bool(ev.message)):  # "started", checkpoints: worth showing
             continue
-        yield {view.status: progress_html(ev.fraction, progress_text(ev)), view.chart: pd.DataFrame(rows) if rows else None,
-               view.samples: last if fresh else gr.skip(), view.download: None}
+        yield {view.status: progress_html(ev.fraction, progress_text(ev)),
+               view.chart: pd.DataFrame(rows) if rows else None, view.samples: last if fresh else gr.skip(),
+               view.download: None}
         fresh = False
 
 

@@ -28,6 +28,7 @@ search's work; hand-written in torch (a few lines, deterministic) rather than ad
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -147,7 +148,7 @@ def fits(swatches: torch.Tensor, size: int) -> bool:
     return 2 * size <= swatches.shape[-1]
 
 
-def banks_for(swatches: torch.Tensor, sizes) -> dict[int, PatchBank]:
+def banks_for(swatches: torch.Tensor, sizes: Iterable[int]) -> dict[int, PatchBank]:
     """The patch banks of a model's swatches for those of sizes they fit, each built once per swatch set and
     size (the last few are kept)."""
     t = swatches.contiguous()

@@ -21,12 +21,12 @@ from ..generation.texture_crisp import crisp, fits
 from ..models.texture import CRISP_PATCHES, TextureConfig
 from ..storage.swatches import pick_swatches
 
-SEEDS = range(1000, 1064)  # textures drawn per candidate: about 10 s for both on two cores
+SEEDS = range(1000, 1064)  # textures drawn per candidate: 12-14 s for both on two cores
 SIZE = 256  # px each, or the model's size step if larger
 CROPS = 256  # 64 px crops of the textures and of the pictures
 SEED = 11  # of the crops and the SWD's directions
 MIN_STEPS = 500  # shorter runs (a quick try, a test) keep 32: their layouts are still mostly noise, and the
-# choice costs about as long as 50 training steps
+# choice costs about as long as 120 training steps on a 2-core CPU
 
 
 @torch.no_grad()
